@@ -1,0 +1,49 @@
+# Kontento — `make run` serves the demo, `make test` runs the suite. Only Python 3.11+ needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: help run test test-postgres lint fmt bench clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.runtime $@
+
+run: $(VENV)/.runtime  ## Migrate, seed demo data if the database is empty, serve on http://127.0.0.1:5000
+	$(FLASK) db upgrade
+	$(FLASK) demo --if-empty
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.dev  ## Run the test suite (SQLite unless DATABASE_URL is set)
+	$(BIN)/python -m pytest
+
+test-postgres: $(VENV)/.dev  ## Run the suite on the local PostgreSQL database `test`
+	DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test $(BIN)/python -m pytest
+
+lint: $(VENV)/.dev  ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: $(VENV)/.dev  ## Format and fix what ruff can
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(VENV)/.dev  ## Report benchmark (10k vs 1M responses)
+	$(BIN)/python bench/report_bench.py
+
+clean:  ## Remove the virtualenv and the local database
+	rm -rf $(VENV) instance/kontento.sqlite

@@ -1,0 +1,109 @@
+"""Kontento: customer feedback and satisfaction for web hosts."""
+
+import os
+
+from flask import Flask
+
+from config import CONFIGS, Config
+
+
+def create_app(config: type[Config] | Config | dict | None = None) -> Flask:
+    """Build the application. ``config`` overrides the class chosen by ``FLASK_CONFIG``."""
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_relative_config=True,
+    )
+    chosen = CONFIGS[os.environ.get("FLASK_CONFIG", "development")]
+    app.config.from_object(chosen() if chosen.__name__ == "ProductionConfig" else chosen)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    register_errors(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extensions in ``extensions.py`` to this app."""
+    from . import models  # noqa: F401  (every model known to metadata and migrations)
+    from .auth.models import User
+    from .extensions import (
+        babel,
+        csrf,
+        db,
+        limiter,
+        login_manager,
+        migrate,
+        select_locale,
+        select_timezone,
+    )
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    limiter.init_app(app)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(token: str):
+        return db.session.scalar(db.select(User).where(User.session_token == token, User.active))
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount every feature's blueprint."""
+    from .api.routes import bp as api_bp
+    from .auth.routes import bp as auth_bp
+    from .followups.routes import bp as followups_bp
+    from .reports.routes import bp as reports_bp
+    from .settings.routes import bp as settings_bp
+    from .surveys.routes import bp as surveys_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(surveys_bp)
+    app.register_blueprint(followups_bp, url_prefix="/queue")
+    app.register_blueprint(settings_bp, url_prefix="/settings")
+    app.register_blueprint(reports_bp, url_prefix="/reports")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+
+    from .core.health import healthz
+
+    app.add_url_rule("/healthz", view_func=healthz)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Filters and globals the templates share."""
+    from .core import templating
+
+    templating.init_app(app)
+
+
+def register_errors(app: Flask) -> None:
+    """HTML error pages (the API blueprint answers JSON on its own)."""
+    from .core import errors
+
+    errors.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    """CLI groups: users, tokens, sla, demo."""
+    from .auth.cli import tokens_cli, users_cli
+    from .demo.cli import demo_command
+    from .followups.cli import sla_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(tokens_cli)
+    app.cli.add_command(sla_cli)
+    app.cli.add_command(demo_command)

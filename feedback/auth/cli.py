@@ -1,0 +1,40 @@
+"""CLI: ``users create`` and ``tokens create``."""
+
+import click
+from flask.cli import AppGroup
+
+from ..extensions import db
+from .models import Role
+from .services import AccountError, create_api_token, create_user, find_user_by_email
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+tokens_cli = AppGroup("tokens", help="Manage API tokens.")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--name", required=True, help="Full name.")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default="customer", show_default=True)
+@click.option("--password", help="Prompted for (hidden) when left out.")
+def create_user_command(email: str, name: str, role: str, password: str | None) -> None:
+    """Create a user account."""
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(email, name, password, Role(role))
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.email}")
+
+
+@tokens_cli.command("create")
+@click.argument("email")
+def create_token_command(email: str) -> None:
+    """Print a new API token for the user with EMAIL (shown once)."""
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No user with e-mail {email}")
+    token = create_api_token(user)
+    db.session.commit()
+    click.echo(token)

@@ -1,0 +1,103 @@
+"""User accounts, customer hosting accounts and API tokens."""
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.db import UTCDateTime, enum_column
+from ..core.security import new_token
+from ..core.time import utcnow
+from ..extensions import db
+
+
+class Role(enum.StrEnum):
+    """What a user may do: customers give feedback, staff answer it, managers run it."""
+
+    CUSTOMER = "customer"
+    STAFF = "staff"
+    MANAGER = "manager"
+
+
+class Plan(enum.StrEnum):
+    """Hosting plan tiers, cheapest first."""
+
+    SHARED = "shared"
+    VPS = "vps"
+    DEDICATED = "dedicated"
+
+
+class User(UserMixin, db.Model):
+    """A person who signs in: customer, staff member or manager."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True, index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"), default=Role.CUSTOMER)
+    # Rotated at logout and password change so old session cookies stop working.
+    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    locale: Mapped[str | None] = mapped_column(String(10))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    account: Mapped["CustomerAccount | None"] = relationship(back_populates="user", uselist=False)
+
+    def get_id(self) -> str:
+        """Flask-Login stores the session token, not the primary key."""
+        return self.session_token
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_customer(self) -> bool:
+        return self.role == Role.CUSTOMER
+
+    @property
+    def is_staff(self) -> bool:
+        """Staff and managers both work the follow-up queue."""
+        return self.role in (Role.STAFF, Role.MANAGER)
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role == Role.MANAGER
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"
+
+
+class CustomerAccount(db.Model):
+    """The hosting account behind a customer: plan, price, signup and renewal dates."""
+
+    __tablename__ = "customer_accounts"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    plan: Mapped[Plan] = mapped_column(enum_column(Plan, "plan"), default=Plan.SHARED, index=True)
+    monthly_price: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("0"))
+    signup_date: Mapped[date]
+    renewal_date: Mapped[date]
+
+    user: Mapped[User] = relationship(back_populates="account")
+
+
+class ApiToken(db.Model):
+    """A bearer token for the JSON API; only its hash is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,112 @@
+"""Writes for accounts: sign-up, credentials, sessions and API tokens."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from flask import current_app
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..core.security import hash_token, new_token
+from ..core.time import utcnow
+from ..extensions import db
+from .models import ApiToken, CustomerAccount, Plan, Role, User
+
+# Checked against when the e-mail is unknown, so a miss costs as much time as a hit.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+DEFAULT_PRICES = {Plan.SHARED: Decimal("9.90"), Plan.VPS: Decimal("39.00"), Plan.DEDICATED: Decimal("149.00")}
+
+
+class AccountError(ValueError):
+    """A request to create or change an account that cannot be carried out."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def normalise_email(email: str) -> str:
+    """Compare e-mail addresses without case or surrounding space."""
+    return email.strip().lower()
+
+
+def hash_password(password: str) -> str:
+    """Hash a password with the configured method (scrypt in production)."""
+    method = current_app.config.get("PASSWORD_METHOD", "scrypt")
+    return generate_password_hash(password, method=method)
+
+
+def find_user_by_email(email: str) -> User | None:
+    """Return the user with this e-mail address, whatever its case."""
+    return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
+
+
+def create_user(
+    email: str,
+    name: str,
+    password: str,
+    role: Role = Role.CUSTOMER,
+    *,
+    plan: Plan = Plan.SHARED,
+    monthly_price: Decimal | None = None,
+    signup_date: date | None = None,
+    renewal_date: date | None = None,
+    timezone: str = "UTC",
+) -> User:
+    """Create a user; customers also get a hosting account. Raises AccountError on duplicates."""
+    email = normalise_email(email)
+    if find_user_by_email(email) is not None:
+        raise AccountError("An account with this e-mail address already exists.", "email")
+    if len(password) < 8:
+        raise AccountError("The password must have at least 8 characters.", "password")
+    user = User(
+        email=email, name=name.strip(), password_hash=hash_password(password), role=role, timezone=timezone
+    )
+    db.session.add(user)
+    if role == Role.CUSTOMER:
+        signup = signup_date or utcnow().date()
+        user.account = CustomerAccount(
+            plan=plan,
+            monthly_price=monthly_price if monthly_price is not None else DEFAULT_PRICES[plan],
+            signup_date=signup,
+            renewal_date=renewal_date or signup + timedelta(days=365),
+        )
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """Return the active user with these credentials, or None without saying which part was wrong."""
+    user = find_user_by_email(email)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.active:
+        return None
+    return user
+
+
+def rotate_session_token(user: User) -> None:
+    """Invalidate every session and remember-me cookie this user holds."""
+    user.session_token = new_token()
+    db.session.flush()
+
+
+def create_api_token(user: User) -> str:
+    """Create an API token for ``user`` and return it in clear (shown once, stored hashed)."""
+    token = "kt_" + new_token()
+    db.session.add(ApiToken(user=user, token_hash=hash_token(token)))
+    db.session.flush()
+    return token
+
+
+def user_for_api_token(token: str) -> User | None:
+    """Return the active user owning a non-revoked token, recording its use."""
+    row = db.session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
+    )
+    if row is None or not row.user.active:
+        return None
+    row.last_used_at = utcnow()
+    return row.user

@@ -1,0 +1,1 @@
+"""Shared building blocks: time, database types, security helpers, errors."""

@@ -1,0 +1,40 @@
+"""Column types and mixins shared by the models."""
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, Enum
+from sqlalchemy.types import TypeDecorator
+
+from .time import as_utc
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored in UTC and always read back as an aware UTC datetime.
+
+    SQLite drops the zone on the way in and out; this type makes both
+    databases behave like PostgreSQL's ``timestamptz``.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        value = as_utc(value)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        return as_utc(value)
+
+
+def enum_column(cls, name: str) -> Enum:
+    """An enum column storing the readable value.
+
+    Not a native PostgreSQL enum, so adding a member later is a plain migration.
+    """
+    return Enum(cls, name=name, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])

@@ -1,0 +1,56 @@
+"""Error pages: HTML for the site, the documented JSON shape under /api/."""
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+JSON_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "server_error",
+}
+
+
+def json_error(status: int, message: str, fields: dict | None = None, code: str | None = None):
+    """Build ``{"error": {"code", "message", "fields"}}`` with the given status."""
+    body = {
+        "error": {"code": code or JSON_CODES.get(status, "error"), "message": message, "fields": fields or {}}
+    }
+    return jsonify(body), status
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers."""
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return render_template("errors/error.html", code=400, message=exc.description), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        status = exc.code or 500
+        if _wants_json():
+            return json_error(status, exc.description or "")
+        return render_template("errors/error.html", code=status, message=exc.description), status
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        app.logger.exception("Unhandled error")
+        from ..extensions import db
+
+        db.session.rollback()
+        if _wants_json():
+            return json_error(500, "Something went wrong on our side. It has been logged.")
+        return render_template("errors/error.html", code=500, message=None), 500

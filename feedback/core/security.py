@@ -1,0 +1,28 @@
+"""Security helpers: safe redirects and token hashing."""
+
+import hashlib
+import secrets
+from urllib.parse import urljoin, urlsplit
+
+from flask import request
+
+
+def is_safe_redirect(target: str | None) -> bool:
+    """Accept only relative paths on this host (no scheme, no other host, no ``//``)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return False
+    if "\\" in target or any(ord(ch) < 32 for ch in target):
+        return False
+    host_url = urlsplit(request.host_url)
+    resolved = urlsplit(urljoin(request.host_url, target))
+    return resolved.scheme == host_url.scheme and resolved.netloc == host_url.netloc
+
+
+def new_token(nbytes: int = 32) -> str:
+    """Return a fresh URL-safe random token."""
+    return secrets.token_urlsafe(nbytes)
+
+
+def hash_token(token: str) -> str:
+    """Hash an API token for storage; tokens are high-entropy, so SHA-256 suffices."""
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,50 @@
+"""Jinja filters and globals: local times, labels, badges."""
+
+from datetime import datetime
+
+from flask import Flask, request
+from flask_babel import format_datetime, format_decimal, format_percent, get_locale
+from flask_babel import lazy_gettext as _l
+
+from .time import utcnow
+
+STATUS_LABELS = {"open": _l("Open"), "waiting": _l("Waiting on you"), "resolved": _l("Resolved")}
+STAFF_STATUS_LABELS = {"open": _l("Open"), "waiting": _l("Waiting on customer"), "resolved": _l("Resolved")}
+PRIORITY_LABELS = {"critical": _l("Critical"), "high": _l("High"), "normal": _l("Normal")}
+PLAN_LABELS = {"shared": _l("Shared"), "vps": _l("VPS"), "dedicated": _l("Dedicated")}
+
+
+def dt(value: datetime | None, fmt: str = "medium") -> str:
+    """Format an aware datetime in the viewer's time zone and locale."""
+    if value is None:
+        return ""
+    return format_datetime(value, fmt)
+
+
+def url_with(**changes) -> str:
+    """The current URL with some query arguments replaced (None removes one)."""
+    args = request.args.to_dict()
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = value
+    from flask import url_for
+
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def init_app(app: Flask) -> None:
+    """Register filters and globals."""
+    app.jinja_env.filters["dt"] = dt
+    app.jinja_env.filters["num"] = format_decimal
+    app.jinja_env.filters["pct"] = format_percent
+    app.jinja_env.globals.update(
+        STATUS_LABELS=STATUS_LABELS,
+        STAFF_STATUS_LABELS=STAFF_STATUS_LABELS,
+        PRIORITY_LABELS=PRIORITY_LABELS,
+        PLAN_LABELS=PLAN_LABELS,
+        url_with=url_with,
+        get_locale=get_locale,
+        now=utcnow,
+    )

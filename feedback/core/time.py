@@ -1,0 +1,38 @@
+"""Time helpers. Every timestamp in Kontento is an aware UTC datetime."""
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+
+def utcnow() -> datetime:
+    """Return the current time as an aware UTC datetime."""
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """Return ``value`` as aware UTC; naive values are taken to be UTC already."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def is_valid_timezone(name: str) -> bool:
+    """Tell whether ``name`` is an IANA time zone this machine knows."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def timezone_choices() -> list[str]:
+    """All IANA zone names, sorted, for a select box."""
+    return sorted(available_timezones())
+
+
+def local(value: datetime | None, tz_name: str | None) -> datetime | None:
+    """Convert an aware datetime to the named zone (UTC when unknown)."""
+    if value is None:
+        return None
+    zone = ZoneInfo(tz_name) if tz_name and is_valid_timezone(tz_name) else UTC
+    return as_utc(value).astimezone(zone)

@@ -1,0 +1,1 @@
+"""Follow-ups: the staff queue, SLA deadlines and escalation."""

@@ -1,0 +1,69 @@
+"""Default categories, SLA policies and routing rules (PRODUCT.md), and their installer."""
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..surveys.models import Category
+from .models import Priority, RoutingRule, SlaPolicy
+
+DEFAULT_CATEGORIES = [
+    ("support", "Support"),
+    ("uptime", "Uptime"),
+    ("performance", "Performance"),
+    ("billing", "Billing"),
+    ("control-panel", "Control panel"),
+    ("email", "E-mail"),
+    ("other", "Other"),
+]
+
+HOUR = 60
+# priority: (first response, next reply, resolution, progress interval), in minutes.
+DEFAULT_POLICIES = {
+    Priority.CRITICAL: (1 * HOUR, 1 * HOUR, 4 * HOUR, 12 * HOUR),
+    Priority.HIGH: (4 * HOUR, 8 * HOUR, 24 * HOUR, 12 * HOUR),
+    Priority.NORMAL: (24 * HOUR, 24 * HOUR, 72 * HOUR, 24 * HOUR),
+}
+
+# (name, conditions, priority); tried in this order, first match wins.
+DEFAULT_RULES = [
+    ("Customer marked it urgent", {"urgent": True}, Priority.CRITICAL),
+    ("CSAT 1 about uptime", {"csat_max": 1, "category": "uptime"}, Priority.CRITICAL),
+    ("CSAT 2 or lower", {"csat_max": 2}, Priority.HIGH),
+    ("NPS detractor (0–6)", {"nps_max": 6}, Priority.NORMAL),
+]
+
+
+def install_defaults() -> None:
+    """Insert whatever default categories, policies and rules are missing (idempotent)."""
+    existing = set(db.session.scalars(select(Category.slug)))
+    for position, (slug, name) in enumerate(DEFAULT_CATEGORIES):
+        if slug not in existing:
+            db.session.add(Category(slug=slug, name=name, position=position))
+    db.session.flush()
+    have_policies = set(db.session.scalars(select(SlaPolicy.priority)))
+    for priority, (first, nxt, resolution, progress) in DEFAULT_POLICIES.items():
+        if priority not in have_policies:
+            db.session.add(
+                SlaPolicy(
+                    priority=priority,
+                    first_response_minutes=first,
+                    next_reply_minutes=nxt,
+                    resolution_minutes=resolution,
+                    progress_interval_minutes=progress,
+                )
+            )
+    if db.session.scalar(select(RoutingRule.id).limit(1)) is None:
+        slugs = {c.slug: c.id for c in db.session.scalars(select(Category))}
+        for position, (name, cond, priority) in enumerate(DEFAULT_RULES):
+            db.session.add(
+                RoutingRule(
+                    position=position,
+                    name=name,
+                    urgent=cond.get("urgent"),
+                    csat_max=cond.get("csat_max"),
+                    nps_max=cond.get("nps_max"),
+                    category_id=slugs.get(cond["category"]) if "category" in cond else None,
+                    priority=priority,
+                )
+            )
+    db.session.flush()

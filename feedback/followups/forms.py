@@ -1,0 +1,22 @@
+"""Staff action forms."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+
+class MessageForm(FlaskForm):
+    """A public reply or an internal note."""
+
+    body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=10_000)])
+
+
+class AssignForm(FlaskForm):
+    """Pick an assignee (empty: unassigned)."""
+
+    assignee = SelectField(_l("Assignee"), coerce=str)
+
+
+class ActionForm(FlaskForm):
+    """A bare action button (claim, wait, resume, resolve, reopen): only the CSRF token."""

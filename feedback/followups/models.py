@@ -1,0 +1,192 @@
+"""Follow-ups (the cases negative feedback opens), their timeline, SLA policies and routing rules."""
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..auth.models import User
+from ..core.db import UTCDateTime, enum_column
+from ..core.time import utcnow
+from ..extensions import db
+from ..surveys.models import Category, Feedback
+
+
+class Priority(enum.StrEnum):
+    """How fast a follow-up must be answered."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    NORMAL = "normal"
+
+
+PRIORITY_RANK = {Priority.CRITICAL: 0, Priority.HIGH: 1, Priority.NORMAL: 2}
+
+
+class FollowupStatus(enum.StrEnum):
+    """Where a follow-up stands. ``waiting`` (on the customer) pauses the resolution clock."""
+
+    OPEN = "open"
+    WAITING = "waiting"
+    RESOLVED = "resolved"
+
+
+class EventKind(enum.StrEnum):
+    """Entries in a follow-up's timeline (its audit trail)."""
+
+    CREATED = "created"
+    CLAIMED = "claimed"
+    ASSIGNED = "assigned"
+    PUBLIC_REPLY = "public_reply"
+    CUSTOMER_REPLY = "customer_reply"
+    INTERNAL_NOTE = "internal_note"
+    WAITING = "waiting"
+    RESUMED = "resumed"
+    RESOLVED = "resolved"
+    REOPENED = "reopened"
+    SLA_WARNING = "sla_warning"
+    SLA_BREACH = "sla_breach"
+
+
+PUBLIC_EVENTS = frozenset(
+    {
+        EventKind.CREATED,
+        EventKind.PUBLIC_REPLY,
+        EventKind.CUSTOMER_REPLY,
+        EventKind.WAITING,
+        EventKind.RESUMED,
+        EventKind.RESOLVED,
+        EventKind.REOPENED,
+    }
+)
+
+
+class SlaTarget(enum.StrEnum):
+    """The deadlines a follow-up carries."""
+
+    FIRST_RESPONSE = "first_response"
+    NEXT_REPLY = "next_reply"
+    RESOLUTION = "resolution"
+    ATTENTION = "attention"  # the 24 h "never unattended" ceiling
+
+
+class SlaPolicy(db.Model):
+    """Deadlines for one priority, in minutes of calendar time (24/7 support)."""
+
+    __tablename__ = "sla_policies"
+
+    priority: Mapped[Priority] = mapped_column(enum_column(Priority, "priority"), primary_key=True)
+    first_response_minutes: Mapped[int]
+    next_reply_minutes: Mapped[int]
+    resolution_minutes: Mapped[int]
+    progress_interval_minutes: Mapped[int]
+
+
+class RoutingRule(db.Model):
+    """A rule that opens a follow-up. Rules are tried by position; the first match sets the priority.
+
+    A rule matches when every condition it sets holds; unset conditions are ignored.
+    """
+
+    __tablename__ = "routing_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(String(120))
+    urgent: Mapped[bool | None]
+    csat_max: Mapped[int | None] = mapped_column(SmallInteger)
+    nps_max: Mapped[int | None] = mapped_column(SmallInteger)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id", ondelete="CASCADE"))
+    priority: Mapped[Priority] = mapped_column(enum_column(Priority, "priority"))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    category: Mapped[Category | None] = relationship()
+
+
+class Followup(db.Model):
+    """The case opened by negative feedback, with its SLA deadlines stored on the row."""
+
+    __tablename__ = "followups"
+    __table_args__ = (
+        Index("ix_followups_status_due", "status", "due_at"),
+        Index("ix_followups_next_check", "next_check_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    priority: Mapped[Priority] = mapped_column(enum_column(Priority, "priority"))
+    status: Mapped[FollowupStatus] = mapped_column(
+        enum_column(FollowupStatus, "followup_status"), default=FollowupStatus.OPEN
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Start of the 24 h "never unattended" clock: creation, last public staff reply, or reopening.
+    attention_since: Mapped[datetime] = mapped_column(UTCDateTime())
+    awaiting_reply_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    paused_seconds: Mapped[int] = mapped_column(default=0)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    # Deadlines, recomputed by sla.apply_deadlines on every event.
+    first_response_due: Mapped[datetime] = mapped_column(UTCDateTime())
+    next_reply_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolution_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attention_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the nearest active deadline
+    at_risk_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # earliest 80 % mark
+    next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # next warning or breach
+    swept_until: Mapped[datetime | None] = mapped_column(UTCDateTime())  # sweep handled all before
+    breached: Mapped[bool] = mapped_column(default=False, index=True)
+    first_response_breached: Mapped[bool] = mapped_column(default=False)
+    resolution_breached: Mapped[bool] = mapped_column(default=False)
+
+    feedback: Mapped[Feedback] = relationship(back_populates="followup")
+    customer: Mapped[User] = relationship(foreign_keys=[customer_id])
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    events: Mapped[list["FollowupEvent"]] = relationship(
+        back_populates="followup", order_by="FollowupEvent.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != FollowupStatus.RESOLVED
+
+
+class FollowupEvent(db.Model):
+    """One entry in a follow-up's timeline: who did what, when."""
+
+    __tablename__ = "followup_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    followup_id: Mapped[int] = mapped_column(ForeignKey("followups.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[EventKind] = mapped_column(enum_column(EventKind, "event_kind"))
+    body: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    followup: Mapped[Followup] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+    @property
+    def is_public(self) -> bool:
+        return self.kind in PUBLIC_EVENTS
+
+
+class SlaEscalation(db.Model):
+    """A warning or breach recorded once per follow-up, deadline and due time (idempotence)."""
+
+    __tablename__ = "sla_escalations"
+    __table_args__ = (
+        UniqueConstraint("followup_id", "target", "level", "due_at", name="uq_sla_escalations_once"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    followup_id: Mapped[int] = mapped_column(ForeignKey("followups.id", ondelete="CASCADE"), index=True)
+    target: Mapped[SlaTarget] = mapped_column(enum_column(SlaTarget, "sla_target"))
+    level: Mapped[str] = mapped_column(String(10))  # "warning" or "breach"
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

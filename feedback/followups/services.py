@@ -1,0 +1,199 @@
+"""Writes on follow-ups. Every action recomputes the deadlines and adds a timeline event.
+
+Functions add and flush; the request (or CLI command) commits once.
+"""
+
+from datetime import datetime
+
+from ..auth.models import User
+from ..core.time import utcnow
+from ..extensions import db
+from ..surveys.models import Feedback
+from .models import (
+    EventKind,
+    Followup,
+    FollowupEvent,
+    FollowupStatus,
+    Priority,
+    SlaPolicy,
+)
+from .sla import Policy, apply_deadlines
+
+MAX_BODY = 10_000
+
+
+class FollowupError(ValueError):
+    """An action that the follow-up's current state does not allow."""
+
+
+def policy_for(priority: Priority) -> Policy:
+    """The stored SLA policy for a priority."""
+    return Policy.from_row(db.session.get(SlaPolicy, priority))
+
+
+def _event(
+    fu: Followup, kind: EventKind, actor: User | None, now: datetime, body: str = "", detail: str = ""
+):
+    event = FollowupEvent(followup=fu, kind=kind, actor=actor, body=body, detail=detail, created_at=now)
+    db.session.add(event)
+    return event
+
+
+def _refresh(fu: Followup) -> None:
+    apply_deadlines(fu, policy_for(fu.priority))
+    db.session.flush()
+
+
+def _clean_body(body: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise FollowupError("Write a message first.")
+    if len(body) > MAX_BODY:
+        raise FollowupError(f"Messages are limited to {MAX_BODY} characters.")
+    return body
+
+
+def _require_open(fu: Followup) -> None:
+    if not fu.is_open:
+        raise FollowupError("This follow-up is resolved; reopen it first.")
+
+
+def open_followup(feedback: Feedback, priority: Priority, now: datetime | None = None) -> Followup:
+    """Open the follow-up for negative feedback, with its deadlines computed from ``now``."""
+    now = now or utcnow()
+    policy = policy_for(priority)  # read before the new row exists, so autoflush has nothing half-built
+    fu = Followup(
+        feedback=feedback,
+        customer_id=feedback.customer_id,
+        priority=priority,
+        status=FollowupStatus.OPEN,
+        created_at=now,
+        attention_since=now,
+        paused_seconds=0,
+    )
+    apply_deadlines(fu, policy)
+    db.session.add(fu)
+    _event(fu, EventKind.CREATED, None, now, detail=priority.value)
+    db.session.flush()
+    return fu
+
+
+def claim(fu: Followup, staff: User, now: datetime | None = None) -> None:
+    """Take the follow-up on oneself."""
+    assign(fu, staff, staff, now)
+
+
+def assign(fu: Followup, actor: User, assignee: User | None, now: datetime | None = None) -> None:
+    """Assign to a staff member (or unassign with None)."""
+    now = now or utcnow()
+    if assignee is not None and not assignee.is_staff:
+        raise FollowupError("Follow-ups can only be assigned to staff.")
+    if fu.assignee_id == (assignee.id if assignee else None):
+        return
+    fu.assignee = assignee
+    if assignee is not None and assignee.id == actor.id:
+        _event(fu, EventKind.CLAIMED, actor, now)
+    else:
+        _event(fu, EventKind.ASSIGNED, actor, now, detail=assignee.name if assignee else "")
+    db.session.flush()
+
+
+def staff_reply(fu: Followup, staff: User, body: str, now: datetime | None = None) -> FollowupEvent:
+    """A public reply: answers the first response / next reply and resets the 24 h clock."""
+    now = now or utcnow()
+    body = _clean_body(body)
+    _require_open(fu)
+    if fu.assignee_id is None:
+        claim(fu, staff, now)
+    if fu.first_response_at is None:
+        fu.first_response_at = now
+        if now > fu.first_response_due:
+            fu.first_response_breached = True
+            fu.breached = True
+    elif fu.next_reply_due is not None and now > fu.next_reply_due:
+        fu.breached = True
+    fu.awaiting_reply_since = None
+    fu.attention_since = now
+    event = _event(fu, EventKind.PUBLIC_REPLY, staff, now, body=body)
+    _refresh(fu)
+    return event
+
+
+def internal_note(fu: Followup, staff: User, body: str, now: datetime | None = None) -> FollowupEvent:
+    """A note for staff only; it never counts as a response."""
+    now = now or utcnow()
+    event = _event(fu, EventKind.INTERNAL_NOTE, staff, now, body=_clean_body(body))
+    db.session.flush()
+    return event
+
+
+def _resume_clock(fu: Followup, now: datetime) -> None:
+    if fu.paused_at is not None:
+        fu.paused_seconds += max(0, int((now - fu.paused_at).total_seconds()))
+        fu.paused_at = None
+
+
+def customer_reply(fu: Followup, customer: User, body: str, now: datetime | None = None) -> FollowupEvent:
+    """The customer writes back: starts the next-reply clock and ends any wait on them."""
+    now = now or utcnow()
+    body = _clean_body(body)
+    _require_open(fu)
+    if fu.status == FollowupStatus.WAITING:
+        _resume_clock(fu, now)
+        fu.status = FollowupStatus.OPEN
+    if fu.awaiting_reply_since is None:
+        fu.awaiting_reply_since = now
+    event = _event(fu, EventKind.CUSTOMER_REPLY, customer, now, body=body)
+    _refresh(fu)
+    return event
+
+
+def set_waiting(fu: Followup, staff: User, now: datetime | None = None) -> None:
+    """Mark as waiting on the customer: the resolution clock pauses."""
+    now = now or utcnow()
+    if fu.status != FollowupStatus.OPEN:
+        raise FollowupError("Only an open follow-up can wait on the customer.")
+    fu.status = FollowupStatus.WAITING
+    fu.paused_at = now
+    _event(fu, EventKind.WAITING, staff, now)
+    _refresh(fu)
+
+
+def resume(fu: Followup, staff: User, now: datetime | None = None) -> None:
+    """Staff take the follow-up off "waiting on customer"; the resolution clock runs again."""
+    now = now or utcnow()
+    if fu.status != FollowupStatus.WAITING:
+        raise FollowupError("This follow-up is not waiting on the customer.")
+    _resume_clock(fu, now)
+    fu.status = FollowupStatus.OPEN
+    _event(fu, EventKind.RESUMED, staff, now)
+    _refresh(fu)
+
+
+def resolve(fu: Followup, staff: User, now: datetime | None = None, body: str = "") -> None:
+    """Resolve: stops every clock and records whether the resolution deadline was met."""
+    now = now or utcnow()
+    _require_open(fu)
+    _resume_clock(fu, now)
+    fu.status = FollowupStatus.RESOLVED
+    fu.resolved_at = now
+    fu.awaiting_reply_since = None
+    _refresh(fu)
+    if now > fu.resolution_due:
+        fu.resolution_breached = True
+        fu.breached = True
+    _event(fu, EventKind.RESOLVED, staff, now, body=(body or "").strip()[:MAX_BODY])
+    db.session.flush()
+
+
+def reopen(fu: Followup, actor: User, now: datetime | None = None) -> None:
+    """Reopen a resolved follow-up; time spent resolved does not count against resolution."""
+    now = now or utcnow()
+    if fu.is_open:
+        raise FollowupError("This follow-up is already open.")
+    fu.paused_seconds += max(0, int((now - fu.resolved_at).total_seconds()))
+    fu.status = FollowupStatus.OPEN
+    fu.resolved_at = None
+    fu.attention_since = now
+    _event(fu, EventKind.REOPENED, actor, now)
+    _refresh(fu)

@@ -1,0 +1,1 @@
+"""Manager reports: SQL aggregates → pandas frames → plotly charts."""

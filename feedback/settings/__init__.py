@@ -1,0 +1,1 @@
+"""Manager settings: SLA policies, routing rules and staff accounts."""

@@ -1,0 +1,1 @@
+"""The customer dashboard: ratings, suggestions and the customer's own cases."""

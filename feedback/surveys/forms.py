@@ -1,0 +1,54 @@
+"""Customer feedback forms."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from .services import MAX_COMMENT, MAX_TITLE
+
+CSAT_CHOICES = [
+    (5, _l("5 — Very satisfied")),
+    (4, _l("4 — Satisfied")),
+    (3, _l("3 — Neutral")),
+    (2, _l("2 — Unsatisfied")),
+    (1, _l("1 — Very unsatisfied")),
+]
+
+
+def _optional_int(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+class RatingForm(FlaskForm):
+    """CSAT (required), NPS (optional), category, comment, urgent flag."""
+
+    csat = RadioField(
+        _l("How satisfied are you with our service?"),
+        choices=CSAT_CHOICES,
+        coerce=_optional_int,
+        validators=[InputRequired(message=_l("Choose a rating from 1 to 5."))],
+    )
+    nps = RadioField(
+        _l("How likely are you to recommend us to a friend or colleague? (optional)"),
+        choices=[(n, str(n)) for n in range(11)],
+        coerce=_optional_int,
+        validators=[Optional()],
+    )
+    category = SelectField(_l("What is it about?"), validators=[DataRequired()])
+    comment = TextAreaField(_l("Comment"), validators=[Length(max=MAX_COMMENT)])
+    urgent = BooleanField(_l("Urgent — my site is affected"))
+
+
+class SuggestionForm(FlaskForm):
+    """An idea for the host."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=MAX_TITLE)])
+    text = TextAreaField(_l("Your suggestion"), validators=[DataRequired(), Length(max=MAX_COMMENT)])
+    category = SelectField(_l("Area"), validators=[DataRequired()])
+
+
+class ReplyForm(FlaskForm):
+    """A message on an open case."""
+
+    body = TextAreaField(_l("Your message"), validators=[DataRequired(), Length(max=10_000)])

@@ -1,0 +1,72 @@
+"""Feedback left by customers: ratings and suggestions, and their categories."""
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..auth.models import User
+from ..core.db import UTCDateTime, enum_column
+from ..core.time import utcnow
+from ..extensions import db
+
+
+class FeedbackKind(enum.StrEnum):
+    """A rating (CSAT, optional NPS) or a suggestion (title and text)."""
+
+    RATING = "rating"
+    SUGGESTION = "suggestion"
+
+
+class Channel(enum.StrEnum):
+    """Where the feedback came in."""
+
+    DASHBOARD = "dashboard"
+    EMAIL = "email"
+    API = "api"
+
+
+class Category(db.Model):
+    """A managed feedback category (support, uptime, billing, …)."""
+
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    def __repr__(self) -> str:
+        return f"<Category {self.slug}>"
+
+
+class Feedback(db.Model):
+    """One piece of feedback from one customer."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (
+        CheckConstraint("csat IS NULL OR (csat BETWEEN 1 AND 5)", name="csat_range"),
+        CheckConstraint("nps IS NULL OR (nps BETWEEN 0 AND 10)", name="nps_range"),
+        Index("ix_feedback_customer_created", "customer_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[FeedbackKind] = mapped_column(enum_column(FeedbackKind, "feedback_kind"))
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel, "channel"), default=Channel.DASHBOARD)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    csat: Mapped[int | None] = mapped_column(SmallInteger)
+    nps: Mapped[int | None] = mapped_column(SmallInteger)
+    urgent: Mapped[bool] = mapped_column(default=False)
+    title: Mapped[str | None] = mapped_column(String(200))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+    customer: Mapped[User] = relationship()
+    category: Mapped[Category | None] = relationship()
+    followup: Mapped["Followup | None"] = relationship(back_populates="feedback", uselist=False)  # noqa: F821
+
+    def __repr__(self) -> str:
+        return f"<Feedback {self.id} {self.kind} csat={self.csat} nps={self.nps}>"

@@ -1,0 +1,155 @@
+"""Customer dashboard views (thin: forms in, services and queries out)."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..core.access import customer_required
+from ..core.pagination import paginate
+from ..extensions import db
+from ..followups.models import EventKind
+from ..followups.services import FollowupError, customer_reply
+from ..followups.sla import customer_promise
+from .forms import RatingForm, ReplyForm, SuggestionForm
+from .queries import customer_feedback, customer_feedback_item
+from .services import (
+    FeedbackError,
+    active_categories,
+    category_by_slug,
+    submit_rating,
+    submit_suggestion,
+)
+
+bp = Blueprint("surveys", __name__)
+
+
+def _forms(rating: RatingForm | None = None, suggestion: SuggestionForm | None = None):
+    choices = [(c.slug, _(c.name)) for c in active_categories()]
+    rating = rating or RatingForm(prefix="r")
+    suggestion = suggestion or SuggestionForm(prefix="s")
+    rating.category.choices = choices
+    suggestion.category.choices = choices
+    return rating, suggestion
+
+
+def _dashboard(rating=None, suggestion=None, status=200, tab="rating"):
+    rating, suggestion = _forms(rating, suggestion)
+    page = paginate(customer_feedback(current_user.id), per_page=10)
+    return (
+        render_template(
+            "surveys/dashboard.html",
+            rating_form=rating,
+            suggestion_form=suggestion,
+            page=page,
+            promise=customer_promise,
+            tab=tab,
+        ),
+        status,
+    )
+
+
+def _copy_errors(form, exc: FeedbackError, mapping: dict[str, str]) -> None:
+    for field, message in exc.fields.items():
+        getattr(form, mapping.get(field, field)).errors.append(message)
+
+
+@bp.route("/dashboard")
+@customer_required
+def dashboard():
+    return _dashboard()
+
+
+@bp.route("/feedback", methods=["POST"])
+@customer_required
+def leave_rating():
+    form, _sugg = _forms(RatingForm(prefix="r"))
+    if form.validate_on_submit():
+        try:
+            feedback = submit_rating(
+                current_user,
+                csat=form.csat.data,
+                nps=form.nps.data,
+                category=category_by_slug(form.category.data),
+                comment=form.comment.data,
+                urgent=form.urgent.data,
+            )
+        except FeedbackError as exc:
+            _copy_errors(form, exc, {})
+        else:
+            db.session.commit()
+            if feedback.followup is not None:
+                flash(_("We are sorry this was not good enough. We opened a case and will answer soon."), "warning")
+                return redirect(url_for("surveys.show", feedback_id=feedback.id))
+            flash(_("Thank you for your feedback."), "success")
+            return redirect(url_for("surveys.dashboard"))
+    return _dashboard(rating=form, status=400)
+
+
+@bp.route("/suggestions", methods=["POST"])
+@customer_required
+def leave_suggestion():
+    _rating, form = _forms(suggestion=SuggestionForm(prefix="s"))
+    if form.validate_on_submit():
+        try:
+            submit_suggestion(
+                current_user,
+                title=form.title.data,
+                text=form.text.data,
+                category=category_by_slug(form.category.data),
+            )
+        except FeedbackError as exc:
+            _copy_errors(form, exc, {})
+        else:
+            db.session.commit()
+            flash(_("Thank you for your suggestion."), "success")
+            return redirect(url_for("surveys.dashboard"))
+    return _dashboard(suggestion=form, status=400, tab="suggestion")
+
+
+def _own_or_404(feedback_id: int):
+    feedback = customer_feedback_item(current_user.id, feedback_id)
+    if feedback is None:
+        abort(404)
+    return feedback
+
+
+def _show(feedback, form=None, status=200):
+    fu = feedback.followup
+    events = [e for e in fu.events if e.is_public] if fu else []
+    return (
+        render_template(
+            "surveys/show.html",
+            feedback=feedback,
+            fu=fu,
+            events=events,
+            promise=customer_promise(fu) if fu else None,
+            form=form or ReplyForm(),
+            EventKind=EventKind,
+        ),
+        status,
+    )
+
+
+@bp.route("/feedback/<int:feedback_id>")
+@customer_required
+def show(feedback_id: int):
+    return _show(_own_or_404(feedback_id))
+
+
+@bp.route("/feedback/<int:feedback_id>/reply", methods=["POST"])
+@customer_required
+def reply(feedback_id: int):
+    feedback = _own_or_404(feedback_id)
+    if feedback.followup is None:
+        abort(404)
+    form = ReplyForm()
+    if form.validate_on_submit():
+        try:
+            customer_reply(feedback.followup, current_user, form.body.data)
+        except FollowupError as exc:
+            form.body.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Your message was added to the case."), "success")
+            return redirect(url_for("surveys.show", feedback_id=feedback.id))
+    return _show(feedback, form, status=400)

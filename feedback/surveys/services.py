@@ -1,0 +1,127 @@
+"""Writes for feedback: validate, store, and route negative feedback into a follow-up."""
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from ..auth.models import User
+from ..core.time import utcnow
+from ..extensions import db
+from ..followups.routing import Signal, active_rules, route
+from ..followups.services import open_followup
+from .models import Category, Channel, Feedback, FeedbackKind
+
+MAX_COMMENT = 5000
+MAX_TITLE = 200
+
+
+class FeedbackError(ValueError):
+    """Feedback that cannot be stored; ``fields`` maps field names to messages."""
+
+    def __init__(self, fields: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in fields.items()))
+        self.fields = fields
+
+
+def active_categories() -> list[Category]:
+    """Categories a customer may choose, in display order."""
+    return list(db.session.scalars(select(Category).where(Category.active).order_by(Category.position)))
+
+
+def category_by_slug(slug: str | None) -> Category | None:
+    """Look up an active category by slug."""
+    if not slug:
+        return None
+    return db.session.scalar(select(Category).where(Category.slug == slug, Category.active))
+
+
+def _check_int(value, low: int, high: int, name: str, errors: dict, required: bool) -> int | None:
+    if value is None or value == "":
+        if required:
+            errors[name] = f"Choose a rating from {low} to {high}."
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        errors[name] = f"Must be a whole number from {low} to {high}."
+        return None
+    if not low <= value <= high:
+        errors[name] = f"Must be between {low} and {high}."
+        return None
+    return value
+
+
+def submit_rating(
+    customer: User,
+    *,
+    csat,
+    nps=None,
+    category: Category | None = None,
+    comment: str = "",
+    urgent: bool = False,
+    channel: Channel = Channel.DASHBOARD,
+    now: datetime | None = None,
+) -> Feedback:
+    """Store a rating; if the routing rules call it negative, open its follow-up in the same transaction."""
+    errors: dict[str, str] = {}
+    csat = _check_int(csat, 1, 5, "csat", errors, required=True)
+    nps = _check_int(nps, 0, 10, "nps", errors, required=False)
+    comment = (comment or "").strip()
+    if len(comment) > MAX_COMMENT:
+        errors["comment"] = f"Keep the comment under {MAX_COMMENT} characters."
+    if errors:
+        raise FeedbackError(errors)
+    now = now or utcnow()
+    feedback = Feedback(
+        customer=customer,
+        kind=FeedbackKind.RATING,
+        channel=channel,
+        csat=csat,
+        nps=nps,
+        category=category,
+        comment=comment,
+        urgent=bool(urgent),
+        created_at=now,
+    )
+    db.session.add(feedback)
+    db.session.flush()
+    signal = Signal(csat=csat, nps=nps, urgent=bool(urgent), category_id=category.id if category else None)
+    priority = route(active_rules(), signal)
+    if priority is not None:
+        open_followup(feedback, priority, now)
+    return feedback
+
+
+def submit_suggestion(
+    customer: User,
+    *,
+    title: str,
+    text: str,
+    category: Category | None = None,
+    channel: Channel = Channel.DASHBOARD,
+    now: datetime | None = None,
+) -> Feedback:
+    """Store a suggestion (an idea for the host); suggestions never open a follow-up."""
+    title = (title or "").strip()
+    text = (text or "").strip()
+    errors: dict[str, str] = {}
+    if not title:
+        errors["title"] = "Give your suggestion a title."
+    elif len(title) > MAX_TITLE:
+        errors["title"] = f"Keep the title under {MAX_TITLE} characters."
+    if not text:
+        errors["text"] = "Describe your suggestion."
+    elif len(text) > MAX_COMMENT:
+        errors["text"] = f"Keep the text under {MAX_COMMENT} characters."
+    if errors:
+        raise FeedbackError(errors)
+    feedback = Feedback(
+        customer=customer,
+        kind=FeedbackKind.SUGGESTION,
+        channel=channel,
+        title=title,
+        comment=text,
+        category=category,
+        created_at=now or utcnow(),
+    )
+    db.session.add(feedback)
+    db.session.flush()
+    return feedback

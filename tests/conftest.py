@@ -1,0 +1,115 @@
+"""Shared fixtures: a migrated database (SQLite by default, PostgreSQL with DATABASE_URL),
+the app, clients, an ``auth`` helper and factories.
+"""
+
+import os
+from datetime import UTC, datetime
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+from config import TestingConfig
+from feedback import create_app
+from feedback.extensions import db, limiter
+from feedback.followups.defaults import install_defaults
+
+from .factories import Factory
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday morning, used as "now" in SLA tests
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url.replace("postgresql://", "postgresql+psycopg://", 1) if "+psycopg" not in url else url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+def _fresh_schema(url: str) -> None:
+    """Start PostgreSQL from an empty public schema so migrations run from scratch."""
+    if not url.startswith("postgresql"):
+        return
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def make_config(url: str, **extra):
+    """A TestingConfig subclass pointing at ``url``."""
+    return type("TestConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": url, **extra})
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    url = _database_url(tmp_path_factory)
+    _fresh_schema(url)
+    app = create_app(make_config(url))
+    with app.app_context():
+        upgrade()  # the committed migrations build the schema, as in production
+        db.engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def _session_app(database_url):
+    app = create_app(make_config(database_url))
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def clear_database() -> None:
+    """Empty every table (children first) and put the default settings back."""
+    db.session.rollback()
+    for table in reversed(db.metadata.sorted_tables):
+        db.session.execute(table.delete())
+    db.session.commit()
+    install_defaults()
+    db.session.commit()
+
+
+@pytest.fixture
+def app(_session_app):
+    with _session_app.app_context():
+        clear_database()
+        limiter.reset()
+        yield _session_app
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make(app):
+    """Factories for users, feedback and follow-ups."""
+    return Factory()
+
+
+class AuthActions:
+    """Sign in and out through the real login form."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, user_or_email, password: str = "password123"):
+        email = getattr(user_or_email, "email", user_or_email)
+        return self._client.post("/login", data={"email": email, "password": password})
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
