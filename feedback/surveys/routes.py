@@ -78,7 +78,10 @@ def leave_rating():
         else:
             db.session.commit()
             if feedback.followup is not None:
-                flash(_("We are sorry this was not good enough. We opened a case and will answer soon."), "warning")
+                flash(
+                    _("We are sorry this was not good enough. We opened a case and will answer soon."),
+                    "warning",
+                )
                 return redirect(url_for("surveys.show", feedback_id=feedback.id))
             flash(_("Thank you for your feedback."), "success")
             return redirect(url_for("surveys.dashboard"))

@@ -14,7 +14,8 @@ M = timedelta(minutes=1)
 
 def escalations(fu):
     return sorted(
-        (e.target.value, e.level) for e in db.session.scalars(db.select(SlaEscalation).filter_by(followup_id=fu.id))
+        (e.target.value, e.level)
+        for e in db.session.scalars(db.select(SlaEscalation).filter_by(followup_id=fu.id))
     )
 
 
@@ -22,6 +23,7 @@ def test_nothing_before_80_percent(app, make):
     fu = make.rating(make.customer(), csat=1, category="uptime", now=T0).followup  # first response 1 h
     result = sweep(T0 + 47 * M)
     assert (result.warnings, result.breaches) == (0, 0)
+    assert fu.next_check_at == T0 + 48 * M
 
 
 def test_warning_at_80_percent_then_breach(app, make):
