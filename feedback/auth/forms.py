@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from ..core.time import is_valid_timezone
@@ -24,7 +24,11 @@ class SignupForm(FlaskForm):
     )
     plan = SelectField(
         _l("Hosting plan"),
-        choices=[("shared", _l("Shared")), ("vps", _l("VPS")), ("dedicated", _l("Dedicated"))],
+        choices=[
+            SelectChoice("shared", _l("Shared")),
+            SelectChoice("vps", _l("VPS")),
+            SelectChoice("dedicated", _l("Dedicated")),
+        ],
         default="shared",
     )
     timezone = StringField(_l("Time zone"), default="UTC", validators=[Length(max=64)])

@@ -2,17 +2,17 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from .services import MAX_COMMENT, MAX_TITLE
 
 CSAT_CHOICES = [
-    (5, _l("5 — Very satisfied")),
-    (4, _l("4 — Satisfied")),
-    (3, _l("3 — Neutral")),
-    (2, _l("2 — Unsatisfied")),
-    (1, _l("1 — Very unsatisfied")),
+    SelectChoice(5, _l("5 — Very satisfied")),
+    SelectChoice(4, _l("4 — Satisfied")),
+    SelectChoice(3, _l("3 — Neutral")),
+    SelectChoice(2, _l("2 — Unsatisfied")),
+    SelectChoice(1, _l("1 — Very unsatisfied")),
 ]
 
 
@@ -28,12 +28,16 @@ class RatingForm(FlaskForm):
         choices=CSAT_CHOICES,
         coerce=_optional_int,
         validators=[InputRequired(message=_l("Choose a rating from 1 to 5."))],
+        invalid_value_message=_l("Choose a rating from 1 to 5."),
+        invalid_choice_message=_l("Choose a rating from 1 to 5."),
     )
     nps = RadioField(
         _l("How likely are you to recommend us to a friend or colleague? (optional)"),
-        choices=[(n, str(n)) for n in range(11)],
+        choices=[SelectChoice(n, str(n)) for n in range(11)],
         coerce=_optional_int,
         validators=[Optional()],
+        invalid_value_message=_l("Choose a score from 0 to 10, or leave it empty."),
+        invalid_choice_message=_l("Choose a score from 0 to 10, or leave it empty."),
     )
     category = SelectField(_l("What is it about?"), validators=[DataRequired()])
     comment = TextAreaField(_l("Comment"), validators=[Length(max=MAX_COMMENT)])

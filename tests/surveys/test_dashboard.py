@@ -1,0 +1,180 @@
+"""The customer dashboard: leaving feedback, following a case, replying."""
+
+from datetime import timedelta
+
+import pytest
+
+from feedback.extensions import db
+from feedback.followups import services as fu_services
+from feedback.followups.models import EventKind, Priority
+from feedback.surveys.models import Channel, Feedback, FeedbackKind
+from tests.conftest import T0
+
+
+def _rating(**overrides):
+    data = {"r-csat": "4", "r-nps": "", "r-category": "support", "r-comment": "", **overrides}
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_dashboard_offers_both_forms_and_an_empty_history(client, auth, make):
+    auth.login(make.customer())
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "How satisfied are you with our service?" in page
+    assert "Your suggestion" in page
+    assert "Urgent — my site is affected" in page
+    assert "Nothing yet. Your ratings, suggestions and any cases" in page
+
+
+def test_positive_rating_is_stored_without_a_case(client, auth, make):
+    customer = make.customer()
+    auth.login(customer)
+    response = client.post("/feedback", data=_rating(**{"r-csat": "5", "r-nps": "10", "r-comment": "Fast!"}))
+    assert response.status_code == 302
+    fb = db.session.scalar(db.select(Feedback))
+    assert (fb.customer_id, fb.csat, fb.nps, fb.comment) == (customer.id, 5, 10, "Fast!")
+    assert fb.channel == Channel.DASHBOARD
+    assert fb.followup is None
+    assert "Thank you for your feedback." in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_low_rating_opens_a_case_and_promises_an_answer_in_the_customers_time_zone(client, auth, make):
+    customer = make.customer(timezone="Asia/Tokyo")
+    auth.login(customer)
+    response = client.post("/feedback", data=_rating(**{"r-csat": "1", "r-comment": "Site is down"}))
+    fb = db.session.scalar(db.select(Feedback))
+    assert response.headers["Location"] == f"/feedback/{fb.id}"
+    assert fb.followup.priority == Priority.HIGH
+    page = client.get(f"/feedback/{fb.id}").get_data(as_text=True)
+    assert "We'll answer by" in page
+    # Tokyo is UTC+9 all year: the deadline is shown in the customer's zone.
+    local = (fb.followup.first_response_due + timedelta(hours=9)).strftime("%-I:%M")
+    assert local in page
+    assert "We opened a case for your feedback" in page
+
+
+def test_urgent_flag_opens_a_critical_case(client, auth, make):
+    auth.login(make.customer())
+    client.post("/feedback", data=_rating(**{"r-csat": "3", "r-urgent": "y", "r-category": "uptime"}))
+    fb = db.session.scalar(db.select(Feedback))
+    assert fb.urgent is True
+    assert fb.followup.priority == Priority.CRITICAL
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"r-csat": None}, "Choose a rating from 1 to 5."),
+        ({"r-csat": "6"}, "Choose a rating from 1 to 5."),
+        ({"r-csat": "abc"}, "Choose a rating from 1 to 5."),
+        ({"r-nps": "11"}, "Choose a score from 0 to 10, or leave it empty."),
+        ({"r-category": "no-such-category"}, "Not a valid choice."),
+        ({"r-comment": "x" * 5001}, "Field cannot be longer than 5000 characters."),
+    ],
+)
+def test_bad_rating_input_returns_the_form_with_what_was_typed(client, auth, make, overrides, message):
+    auth.login(make.customer())
+    typed = "Ĉu vi aŭdas? مرحبا my words must survive"
+    data = _rating(**{"r-comment": typed, **overrides})
+    response = client.post("/feedback", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert message in page
+    if "r-comment" not in overrides:
+        assert typed in page
+    assert db.session.scalar(db.select(db.func.count(Feedback.id))) == 0
+
+
+def test_suggestion_is_stored_and_listed(client, auth, make):
+    customer = make.customer()
+    auth.login(customer)
+    response = client.post(
+        "/suggestions", data={"s-title": "Offer IPv6", "s-text": "Please add IPv6.", "s-category": "other"}
+    )
+    assert response.status_code == 302
+    fb = db.session.scalar(db.select(Feedback))
+    assert (fb.kind, fb.title, fb.comment) == (FeedbackKind.SUGGESTION, "Offer IPv6", "Please add IPv6.")
+    assert "Offer IPv6" in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_bad_suggestion_keeps_the_text(client, auth, make):
+    auth.login(make.customer())
+    response = client.post("/suggestions", data={"s-title": "", "s-text": "Keep me", "s-category": "other"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "This field is required." in page
+    assert "Keep me" in page
+
+
+def test_history_shows_only_own_feedback_and_paginates(client, auth, make):
+    me, other = make.customer(), make.customer()
+    for n in range(12):
+        make.rating(me, csat=5, comment=f"mine-{n:02d}", now=T0 + timedelta(minutes=n))
+    make.rating(other, csat=5, comment="someone-elses", now=T0)
+    auth.login(me)
+    first = client.get("/dashboard").get_data(as_text=True)
+    assert "mine-11" in first and "mine-02" in first and "mine-01" not in first
+    assert "someone-elses" not in first
+    second = client.get("/dashboard?page=2").get_data(as_text=True)
+    assert "mine-01" in second and "mine-00" in second
+
+
+def test_another_customers_feedback_is_404(client, auth, make):
+    me, other = make.customer(), make.customer()
+    theirs = make.rating(other, csat=1, now=T0)
+    auth.login(me)
+    assert client.get(f"/feedback/{theirs.id}").status_code == 404
+    assert client.post(f"/feedback/{theirs.id}/reply", data={"body": "hi"}).status_code == 404
+    assert client.get("/feedback/999999").status_code == 404
+
+
+def test_customer_sees_public_replies_but_not_internal_notes(client, auth, make):
+    customer, agent = make.customer(), make.staff(name="Ana Agent")
+    fb = make.rating(customer, csat=1, now=T0)
+    fu_services.internal_note(
+        fb.followup, agent, "Customer is on the old cluster", now=T0 + timedelta(minutes=5)
+    )
+    fu_services.staff_reply(
+        fb.followup, agent, "We moved your site to a faster node.", now=T0 + timedelta(minutes=9)
+    )
+    db.session.commit()
+    auth.login(customer)
+    page = client.get(f"/feedback/{fb.id}").get_data(as_text=True)
+    assert "We moved your site to a faster node." in page
+    assert "Ana Agent from our team replied" in page
+    assert "old cluster" not in page
+
+
+def test_customer_reply_restarts_the_next_reply_clock(client, auth, make):
+    customer, agent = make.customer(), make.staff()
+    fb = make.rating(customer, csat=2, now=T0)
+    fu_services.staff_reply(fb.followup, agent, "Can you send the URL?", now=T0 + timedelta(hours=1))
+    db.session.commit()
+    assert fb.followup.next_reply_due is None
+    auth.login(customer)
+    response = client.post(f"/feedback/{fb.id}/reply", data={"body": "It is example.org/shop"})
+    assert response.status_code == 302
+    db.session.refresh(fb.followup)
+    event = fb.followup.events[-1]
+    assert event.kind == EventKind.CUSTOMER_REPLY and event.body == "It is example.org/shop"
+    # High priority: next reply within 8 h of the customer's message.
+    assert fb.followup.next_reply_due == fb.followup.awaiting_reply_since + timedelta(hours=8)
+
+
+def test_empty_customer_reply_is_refused(client, auth, make):
+    customer = make.customer()
+    fb = make.rating(customer, csat=1, now=T0)
+    auth.login(customer)
+    response = client.post(f"/feedback/{fb.id}/reply", data={"body": "   "})
+    assert response.status_code == 400
+    assert len(fb.followup.events) == 1
+
+
+def test_reply_on_a_resolved_case_is_refused(client, auth, make):
+    customer, agent = make.customer(), make.staff()
+    fb = make.rating(customer, csat=1, now=T0)
+    fu_services.resolve(fb.followup, agent, now=T0 + timedelta(hours=1))
+    db.session.commit()
+    auth.login(customer)
+    response = client.post(f"/feedback/{fb.id}/reply", data={"body": "One more thing"})
+    assert response.status_code == 400
+    assert "reopen" in response.get_data(as_text=True)
