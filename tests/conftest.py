@@ -6,6 +6,7 @@ import os
 from datetime import UTC, datetime
 
 import pytest
+from flask import g
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
@@ -56,6 +57,15 @@ def database_url(tmp_path_factory):
 @pytest.fixture(scope="session")
 def _session_app(database_url):
     app = create_app(make_config(database_url))
+
+    @app.teardown_request
+    def _fresh_globals_per_request(exc):
+        # Tests hold an app context open, and Flask reuses it for test-client requests, so
+        # ``g`` (where Flask-Login and Flask-Babel cache the user and locale) would leak from
+        # one request into the next. In production every request gets a fresh context.
+        for key in list(vars(g)):
+            delattr(g, key)
+
     yield app
     with app.app_context():
         db.engine.dispose()

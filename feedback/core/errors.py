@@ -36,7 +36,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
-        return render_template("errors/error.html", code=400, message=exc.description), 400
+        if _wants_json():
+            return json_error(400, exc.description)
+        return render_template("errors/error.html", code=400, csrf_failed=True), 400
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

@@ -1,0 +1,88 @@
+"""Access control for every HTML route, as each role, anonymously and as another customer.
+
+The route list is read from the app's URL map, so a new page cannot ship without a rule here.
+"""
+
+import pytest
+from werkzeug.routing.converters import AnyConverter, IntegerConverter
+
+from config import TestingConfig
+from feedback import create_app
+from feedback.auth.models import Role
+from tests.conftest import T0
+
+# Who may use each blueprint's pages. The API has its own suite (tests/api).
+ALLOWED = {
+    "surveys": {Role.CUSTOMER},
+    "followups": {Role.STAFF, Role.MANAGER},
+    "reports": {Role.MANAGER},
+    "settings": {Role.MANAGER},
+}
+PUBLIC = {"auth", "api", None}  # None: /static and /healthz
+
+
+def _routes():
+    app = create_app(TestingConfig)
+    routes = []
+    for rule in app.url_map.iter_rules():
+        blueprint = rule.endpoint.rsplit(".", 1)[0] if "." in rule.endpoint else None
+        if blueprint in PUBLIC:
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            routes.append(pytest.param(rule, method, blueprint, id=f"{method} {rule.rule}"))
+    return routes
+
+
+def test_every_blueprint_has_an_access_rule():
+    app = create_app(TestingConfig)
+    blueprints = set(app.blueprints)
+    assert blueprints <= set(ALLOWED) | PUBLIC, "add the new blueprint to ALLOWED"
+
+
+def _url(rule, ids: dict) -> str:
+    """Fill the rule's arguments by hand: ``url_for`` would need a request context here."""
+    path = rule.rule
+    for name, converter in rule._converters.items():
+        if isinstance(converter, AnyConverter):
+            value = sorted(converter.items)[0]
+        elif isinstance(converter, IntegerConverter):
+            value = ids.get(name, 1)
+        else:
+            value = "x"
+        start = path.index("<")
+        path = path[:start] + str(value) + path[path.index(">", start) + 1 :]
+    return path
+
+
+@pytest.mark.parametrize("rule, method, blueprint", _routes())
+def test_route_access(app, make, rule, method, blueprint):
+    owner, other = make.customer(), make.customer()
+    fb = make.rating(owner, csat=1, now=T0)
+    ids = {"feedback_id": fb.id, "followup_id": fb.followup.id}
+    url = _url(rule, ids)
+    users = {
+        Role.CUSTOMER: owner,
+        Role.STAFF: make.staff(),
+        Role.MANAGER: make.manager(),
+    }
+
+    anonymous = app.test_client().open(url, method=method)
+    assert anonymous.status_code == 302, url
+    assert anonymous.headers["Location"].startswith("/login?next="), url
+
+    for role, user in users.items():
+        client = app.test_client()
+        client.post("/login", data={"email": user.email, "password": "password123"})
+        response = client.open(url, method=method)
+        if role in ALLOWED[blueprint]:
+            assert response.status_code not in (401, 403, 500), (role, url, response.status_code)
+            if method == "GET" and not rule.arguments:
+                assert response.status_code == 200, (role, url)
+        else:
+            assert response.status_code == 403, (role, url, response.status_code)
+
+    if blueprint == "surveys" and rule.arguments:
+        # Another customer gets 404, not 403: we do not confirm the case exists.
+        client = app.test_client()
+        client.post("/login", data={"email": other.email, "password": "password123"})
+        assert client.open(url, method=method).status_code == 404, url
