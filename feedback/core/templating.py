@@ -21,6 +21,11 @@ def dt(value: datetime | None, fmt: str = "medium") -> str:
     return format_datetime(value, fmt)
 
 
+def money(value) -> str:
+    """A price with two decimals in the viewer's locale (the host's currency is implied)."""
+    return format_decimal(value, format="#,##0.00")
+
+
 def url_with(**changes) -> str:
     """The current URL with some query arguments replaced (None removes one)."""
     args = request.args.to_dict()
@@ -39,6 +44,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["dt"] = dt
     app.jinja_env.filters["num"] = format_decimal
     app.jinja_env.filters["pct"] = format_percent
+    app.jinja_env.filters["money"] = money
     app.jinja_env.globals.update(
         STATUS_LABELS=STATUS_LABELS,
         STAFF_STATUS_LABELS=STAFF_STATUS_LABELS,

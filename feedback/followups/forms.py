@@ -12,6 +12,18 @@ class MessageForm(FlaskForm):
     body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=10_000)])
 
 
+class ReplyForm(MessageForm):
+    """A public reply: the customer sees it."""
+
+    body = TextAreaField(_l("Reply to the customer"), validators=[DataRequired(), Length(max=10_000)])
+
+
+class NoteForm(MessageForm):
+    """An internal note: staff only."""
+
+    body = TextAreaField(_l("Internal note"), validators=[DataRequired(), Length(max=10_000)])
+
+
 class AssignForm(FlaskForm):
     """Pick an assignee (empty: unassigned)."""
 

@@ -10,7 +10,7 @@ from ..core.pagination import paginate
 from ..core.time import utcnow
 from ..extensions import db
 from . import services
-from .forms import ActionForm, AssignForm, MessageForm
+from .forms import ActionForm, AssignForm, NoteForm, ReplyForm
 from .models import FollowupStatus, Priority
 from .queries import QueueFilter, get_followup, queue, staff_members
 from .sla import risk_level
@@ -55,8 +55,8 @@ def _detail(fu, reply_form=None, note_form=None, status=200):
             fu=fu,
             now=utcnow(),
             risk=risk_level(fu, utcnow()),
-            reply_form=reply_form or MessageForm(prefix="reply"),
-            note_form=note_form or MessageForm(prefix="note"),
+            reply_form=reply_form or ReplyForm(prefix="reply"),
+            note_form=note_form or NoteForm(prefix="note"),
             assign_form=_assign_form(fu),
             action_form=ActionForm(),
         ),
@@ -80,7 +80,7 @@ def _done(fu, message: str):
 @staff_required
 def reply(followup_id: int):
     fu = _followup_or_404(followup_id)
-    form = MessageForm(prefix="reply")
+    form = ReplyForm(prefix="reply")
     if form.validate_on_submit():
         try:
             services.staff_reply(fu, current_user, form.body.data)
@@ -95,7 +95,7 @@ def reply(followup_id: int):
 @staff_required
 def note(followup_id: int):
     fu = _followup_or_404(followup_id)
-    form = MessageForm(prefix="note")
+    form = NoteForm(prefix="note")
     if form.validate_on_submit():
         try:
             services.internal_note(fu, current_user, form.body.data)
