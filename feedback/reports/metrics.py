@@ -1,0 +1,236 @@
+"""Report figures as pure functions: SQL aggregates (queries.py) → pandas → JSON-safe dicts.
+
+The HTML pages, the CSV export and the JSON API all read these, so one definition holds everywhere.
+"""
+
+import math
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+
+from ..core.time import utcnow
+from ..followups.models import Priority, SlaTarget
+from . import queries
+
+LOW_SAMPLE = 5  # a figure on fewer responses is flagged (PRODUCT.md)
+GRANULARITIES = ("week", "month")
+PRIORITIES = [p.value for p in Priority]
+
+DEFINITIONS = {
+    "csat": "CSAT % = responses rated 4 or 5 ÷ all CSAT responses × 100.",
+    "nps": "NPS = % promoters (9–10) − % detractors (0–6) of NPS responses, rounded to a whole number "
+    "(halves away from zero); skipped NPS questions are not counted.",
+    "average": "Average rating = mean of the CSAT scores (1–5).",
+    "responses": "Responses = ratings received in the period (suggestions are not ratings).",
+    "first_response": "First response time = from the follow-up's creation to the first public staff reply, "
+    "over follow-ups created in the period.",
+    "resolution": "Resolution time = from creation to resolution, minus time spent waiting on the customer, "
+    "over follow-ups created in the period and resolved.",
+    "sla": "SLA compliance = deadlines met ÷ deadlines that fell in the period and are decided "
+    "(met, or passed unmet). First response: answered by its deadline. Resolution: resolved without breach.",
+    "backlog": "Backlog = follow-ups open or waiting on the customer now; overdue = past their nearest "
+    "deadline; at risk = past 80 % of it.",
+    "breaches": "Breaches = deadlines missed (first response, next reply, resolution, 24 h update), "
+    "counted on the date the deadline fell.",
+}
+
+
+def round_half_away(value: float) -> int:
+    """Round to an integer with halves away from zero (12.5 → 13, −12.5 → −13), unlike round()."""
+    return int(math.copysign(math.floor(abs(value) + 0.5), value))
+
+
+def _figure(value, n: int) -> dict:
+    return {"value": value, "n": int(n), "low_sample": int(n) < LOW_SAMPLE}
+
+
+def _csat_pct(satisfied: int, n: int) -> float | None:
+    return round(satisfied / n * 100, 1) if n else None
+
+
+def _nps(promoters: int, detractors: int, n: int) -> int | None:
+    return round_half_away((promoters - detractors) / n * 100) if n else None
+
+
+def _average(total: int, n: int) -> float | None:
+    return round(total / n, 2) if n else None
+
+
+def _summary(frame: pd.DataFrame) -> dict:
+    s = frame[["csat_n", "csat_satisfied", "csat_sum", "nps_n", "promoters", "detractors"]].sum()
+    n, nps_n = int(s.csat_n), int(s.nps_n)
+    return {
+        "csat": _figure(_csat_pct(s.csat_satisfied, n), n),
+        "nps": _figure(_nps(s.promoters, s.detractors, nps_n), nps_n),
+        "average": _figure(_average(s.csat_sum, n), n),
+        "responses": _figure(n, n),
+    }
+
+
+COUNT_COLUMNS = ["csat_n", "csat_satisfied", "csat_sum", "nps_n", "promoters", "detractors"]
+
+
+def ratings_frame(start: date, end: date) -> pd.DataFrame:
+    """Daily rating aggregates per category and plan in the inclusive date range."""
+    rows = queries.daily_ratings(*queries.utc_range(start, end))
+    frame = pd.DataFrame(rows, columns=["day", "category", "plan", *COUNT_COLUMNS])
+    frame["day"] = pd.to_datetime(frame["day"])
+    frame[COUNT_COLUMNS] = frame[COUNT_COLUMNS].astype("int64")
+    frame["plan"] = frame["plan"].map(lambda p: getattr(p, "value", p))
+    return frame
+
+
+def bucket_starts(start: date, end: date, granularity: str) -> list[date]:
+    """Every week (Monday) or month start touching the range, so empty periods still show."""
+    if granularity == "month":
+        first = start.replace(day=1)
+        out = []
+        while first <= end:
+            out.append(first)
+            first = (first + timedelta(days=32)).replace(day=1)
+        return out
+    first = start - timedelta(days=start.weekday())
+    return [first + timedelta(weeks=i) for i in range((end - first).days // 7 + 1)]
+
+
+def _bucket_of(days: pd.Series, granularity: str) -> pd.Series:
+    if granularity == "month":
+        return days.dt.to_period("M").dt.start_time.dt.date
+    return (days - pd.to_timedelta(days.dt.day_of_week, unit="D")).dt.date
+
+
+def _breakdown(frame: pd.DataFrame, column: str) -> list[dict]:
+    out = []
+    for key, group in frame.groupby(column, sort=True):
+        out.append({column: key, **_summary(group)})
+    return out
+
+
+def satisfaction_report(start: date, end: date, granularity: str = "week") -> dict:
+    """CSAT %, NPS, average and counts for the range, with a trend and breakdowns by category and plan."""
+    if granularity not in GRANULARITIES:
+        raise ValueError(f"granularity must be one of {', '.join(GRANULARITIES)}")
+    frame = ratings_frame(start, end)
+    trend = []
+    if not frame.empty:
+        frame["bucket"] = _bucket_of(frame["day"], granularity)
+    for bucket in bucket_starts(start, end, granularity):
+        part = frame[frame["bucket"] == bucket] if not frame.empty else frame
+        trend.append({"period_start": bucket.isoformat(), **_summary(part)})
+    return {
+        "period": {"start": start.isoformat(), "end": end.isoformat(), "granularity": granularity},
+        **_summary(frame),
+        "trend": trend,
+        "by_category": _breakdown(frame, "category"),
+        "by_plan": _breakdown(frame, "plan"),
+        "definitions": {k: DEFINITIONS[k] for k in ("csat", "nps", "average", "responses")},
+    }
+
+
+def _hours(seconds: pd.Series) -> dict:
+    clean = seconds.dropna()
+    n = len(clean)
+    if not n:
+        return {"median_hours": None, "p90_hours": None, "n": 0, "low_sample": True}
+    return {
+        "median_hours": round(float(clean.median()) / 3600, 2),
+        "p90_hours": round(float(clean.quantile(0.9)) / 3600, 2),
+        "n": n,
+        "low_sample": n < LOW_SAMPLE,
+    }
+
+
+def _ratio(met: int, due: int) -> dict:
+    return _figure(round(met / due * 100, 1) if due else None, due) | {"met": int(met)}
+
+
+def support_report(start: date, end: date, now: datetime | None = None) -> dict:
+    """Response and resolution times, SLA compliance, backlog and breaches for the range."""
+    now = now or utcnow()
+    since, until = queries.utc_range(start, end)
+    durations = pd.DataFrame(
+        queries.followup_durations(since, until),
+        columns=["priority", "created_at", "first_response_at", "resolved_at", "paused_seconds"],
+    )
+    for column in ("created_at", "first_response_at", "resolved_at"):
+        durations[column] = pd.to_datetime(durations[column], utc=True)
+    durations["priority"] = durations["priority"].map(lambda p: getattr(p, "value", p))
+    durations["first"] = (durations["first_response_at"] - durations["created_at"]).dt.total_seconds()
+    durations["resolution"] = (
+        durations["resolved_at"] - durations["created_at"]
+    ).dt.total_seconds() - durations["paused_seconds"].astype("float64")
+
+    times = {"first_response": _hours(durations["first"]), "resolution": _hours(durations["resolution"])}
+    by_priority = []
+    for priority in PRIORITIES:
+        part = durations[durations["priority"] == priority]
+        by_priority.append(
+            {
+                "priority": priority,
+                "followups": len(part),
+                "first_response": _hours(part["first"]),
+                "resolution": _hours(part["resolution"]),
+            }
+        )
+
+    compliance_rows = {
+        getattr(r.priority, "value", r.priority): r for r in queries.sla_compliance(since, until, now)
+    }
+    totals = {"first_met": 0, "first_due": 0, "resolution_met": 0, "resolution_due": 0}
+    compliance_by_priority = []
+    for priority in PRIORITIES:
+        row = compliance_rows.get(priority)
+        counts = {k: int(getattr(row, k) or 0) if row else 0 for k in totals}
+        for k in totals:
+            totals[k] += counts[k]
+        compliance_by_priority.append(
+            {
+                "priority": priority,
+                "first_response": _ratio(counts["first_met"], counts["first_due"]),
+                "resolution": _ratio(counts["resolution_met"], counts["resolution_due"]),
+            }
+        )
+
+    backlog_rows = {getattr(r.priority, "value", r.priority): r for r in queries.backlog(now)}
+    backlog = []
+    for priority in PRIORITIES:
+        row = backlog_rows.get(priority)
+        backlog.append(
+            {
+                "priority": priority,
+                **{
+                    k: int(getattr(row, k) or 0) if row else 0
+                    for k in ("total", "overdue", "at_risk", "waiting")
+                },
+            }
+        )
+
+    breach_counts = {p: {t.value: 0 for t in SlaTarget} for p in PRIORITIES}
+    for priority, target, n in queries.breaches(since, until):
+        breach_counts[getattr(priority, "value", priority)][getattr(target, "value", target)] += int(n)
+
+    return {
+        "period": {"start": start.isoformat(), "end": end.isoformat()},
+        "as_of": now.isoformat(),
+        "followups_created": len(durations),
+        **times,
+        "by_priority": by_priority,
+        "sla_compliance": {
+            "first_response": _ratio(totals["first_met"], totals["first_due"]),
+            "resolution": _ratio(totals["resolution_met"], totals["resolution_due"]),
+            "by_priority": compliance_by_priority,
+        },
+        "backlog": {
+            "total": sum(b["total"] for b in backlog),
+            "overdue": sum(b["overdue"] for b in backlog),
+            "at_risk": sum(b["at_risk"] for b in backlog),
+            "by_priority": backlog,
+        },
+        "breaches": {
+            "total": sum(sum(v.values()) for v in breach_counts.values()),
+            "by_priority": [{"priority": p, **breach_counts[p]} for p in PRIORITIES],
+        },
+        "definitions": {
+            k: DEFINITIONS[k] for k in ("first_response", "resolution", "sla", "backlog", "breaches")
+        },
+    }
