@@ -211,7 +211,7 @@ def support_report(start: date, end: date, now: datetime | None = None) -> dict:
 
     return {
         "period": {"start": start.isoformat(), "end": end.isoformat()},
-        "as_of": now.isoformat(),
+        "as_of": now.isoformat().replace("+00:00", "Z"),
         "followups_created": len(durations),
         **times,
         "by_priority": by_priority,

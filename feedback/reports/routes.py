@@ -1,8 +1,14 @@
-"""Report pages (placeholder until the reports land)."""
+"""Manager report pages and the CSV export (thin: form → metrics → charts → template)."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask_babel import gettext as _
 
 from ..core.access import manager_required
+from ..core.time import utcnow
+from . import charts
+from .export import csv_lines
+from .forms import range_form
+from .metrics import satisfaction_report, support_report
 
 bp = Blueprint("reports", __name__)
 
@@ -10,10 +16,51 @@ bp = Blueprint("reports", __name__)
 @bp.route("/satisfaction")
 @manager_required
 def satisfaction():
-    return render_template("reports/satisfaction.html")
+    form = range_form(request.args)
+    if not form.validate():
+        return render_template("reports/satisfaction.html", form=form, report=None, figures=None), 400
+    report = satisfaction_report(form.start.data, form.end.data, form.granularity.data)
+    figures = None
+    if report["responses"]["n"]:
+        figures = {
+            "trend": charts.to_html(charts.satisfaction_trend(report), "chart-trend"),
+            "volume": charts.to_html(charts.volume(report), "chart-volume"),
+            "category": charts.to_html(
+                charts.csat_breakdown(report["by_category"], "category", _("CSAT % by category")),
+                "chart-category",
+            ),
+            "plan": charts.to_html(
+                charts.csat_breakdown(report["by_plan"], "plan", _("CSAT % by plan")), "chart-plan"
+            ),
+        }
+    return render_template("reports/satisfaction.html", form=form, report=report, figures=figures)
 
 
 @bp.route("/support")
 @manager_required
 def support():
-    return render_template("reports/satisfaction.html")
+    form = range_form(request.args)
+    if not form.validate():
+        return render_template("reports/support.html", form=form, report=None, figures=None), 400
+    report = support_report(form.start.data, form.end.data, now=utcnow())
+    figures = {
+        "times": charts.to_html(charts.response_times(report), "chart-times"),
+        "sla": charts.to_html(charts.sla_compliance(report), "chart-sla"),
+        "backlog": charts.to_html(charts.backlog(report), "chart-backlog"),
+    }
+    return render_template("reports/support.html", form=form, report=report, figures=figures)
+
+
+@bp.route("/export.csv")
+@manager_required
+def export_csv():
+    form = range_form(request.args)
+    if not form.validate():
+        return render_template("reports/satisfaction.html", form=form, report=None, figures=None), 400
+    start, end = form.start.data, form.end.data
+    filename = f"kontento-responses-{start.isoformat()}-{end.isoformat()}.csv"
+    return Response(
+        stream_with_context(csv_lines(start, end)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

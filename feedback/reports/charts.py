@@ -1,0 +1,180 @@
+"""Plotly figures from the report dicts. Every chart has a title, axis units and its sample sizes."""
+
+import plotly.graph_objects as go
+from flask_babel import gettext as _
+
+from ..core.templating import PLAN_LABELS
+
+PRIORITY_COLOURS = {"critical": "#dc3545", "high": "#fd7e14", "normal": "#6c757d"}
+BLUE, GREEN, RED, AMBER = "#0d6efd", "#198754", "#dc3545", "#ffc107"
+
+
+def _layout(fig: go.Figure, title: str, y_title: str, x_title: str = "", y_range=None) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0, "font": {"size": 15}},
+        margin={"l": 60, "r": 20, "t": 50, "b": 50},
+        height=320,
+        template="plotly_white",
+        legend={"orientation": "h", "y": -0.2},
+        hovermode="x unified",
+    )
+    fig.update_yaxes(title_text=y_title, range=y_range)
+    fig.update_xaxes(title_text=x_title)
+    return fig
+
+
+def to_html(fig: go.Figure, div_id: str) -> str:
+    """The figure as a div; plotly.js itself is loaded once per page from our static files."""
+    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config={"displaylogo": False})
+
+
+def _period_label(granularity: str) -> str:
+    return _("Week starting") if granularity == "week" else _("Month")
+
+
+def satisfaction_trend(report: dict) -> go.Figure:
+    """CSAT % and NPS over time; hover shows each period's sample size."""
+    trend = report["trend"]
+    x = [t["period_start"] for t in trend]
+    fig = go.Figure()
+    fig.add_scatter(
+        x=x,
+        y=[t["csat"]["value"] for t in trend],
+        name=_("CSAT %"),
+        mode="lines+markers",
+        line={"color": BLUE},
+        customdata=[t["csat"]["n"] for t in trend],
+        hovertemplate="%{y:.1f} % (n=%{customdata})<extra>CSAT</extra>",
+    )
+    fig.add_scatter(
+        x=x,
+        y=[t["nps"]["value"] for t in trend],
+        name=_("NPS"),
+        mode="lines+markers",
+        line={"color": GREEN, "dash": "dot"},
+        customdata=[t["nps"]["n"] for t in trend],
+        hovertemplate="%{y} (n=%{customdata})<extra>NPS</extra>",
+    )
+    n = report["csat"]["n"]
+    if report["period"]["granularity"] == "week":
+        title = _("CSAT %% and NPS per week (n = %(n)s ratings)", n=n)
+    else:
+        title = _("CSAT %% and NPS per month (n = %(n)s ratings)", n=n)
+    return _layout(
+        fig,
+        title,
+        _("CSAT % (0–100) · NPS (−100…100)"),
+        _period_label(report["period"]["granularity"]),
+        [-100, 100],
+    )
+
+
+def volume(report: dict) -> go.Figure:
+    """Ratings received per period."""
+    trend = report["trend"]
+    fig = go.Figure(
+        go.Bar(
+            x=[t["period_start"] for t in trend],
+            y=[t["responses"]["n"] for t in trend],
+            marker_color=BLUE,
+            hovertemplate="%{y} ratings<extra></extra>",
+        )
+    )
+    title = _("Ratings received (n = %(n)s)", n=report["responses"]["n"])
+    return _layout(fig, title, _("Ratings (count)"), _period_label(report["period"]["granularity"]))
+
+
+def csat_breakdown(rows: list[dict], key: str, title: str) -> go.Figure:
+    """Horizontal bars of CSAT % per category or plan, each labelled with its n."""
+    labels = [str(PLAN_LABELS.get(r[key], r[key])) if key == "plan" else str(r[key]) for r in rows]
+    values = [r["csat"]["value"] for r in rows]
+    counts = [r["csat"]["n"] for r in rows]
+    text = [
+        f"{v:.1f} % (n={n}{', ' + _('low sample') if n < 5 else ''})" if v is not None else f"n={n}"
+        for v, n in zip(values, counts, strict=True)
+    ]
+    fig = go.Figure(
+        go.Bar(
+            y=labels,
+            x=values,
+            orientation="h",
+            marker_color=[AMBER if n < 5 else BLUE for n in counts],
+            text=text,
+            textposition="auto",
+            hovertemplate="%{y}: %{text}<extra></extra>",
+        )
+    )
+    fig = _layout(fig, title, "", _("CSAT % (0–100)"))
+    fig.update_xaxes(range=[0, 100])
+    fig.update_layout(height=max(220, 60 + 40 * len(rows)), hovermode="closest")
+    return fig
+
+
+def response_times(report: dict) -> go.Figure:
+    """Median and p90 first-response and resolution hours per priority."""
+    rows = report["by_priority"]
+    x = [_(r["priority"].title()) for r in rows]
+    fig = go.Figure()
+    for metric, label, colour in (
+        ("first_response", _("First response"), BLUE),
+        ("resolution", _("Resolution"), GREEN),
+    ):
+        for stat, opacity in (("median_hours", 1.0), ("p90_hours", 0.45)):
+            fig.add_bar(
+                x=x,
+                y=[r[metric][stat] for r in rows],
+                name=f"{label} · {'median' if stat == 'median_hours' else 'p90'}",
+                marker={"color": colour, "opacity": opacity},
+                customdata=[r[metric]["n"] for r in rows],
+                hovertemplate="%{y:.1f} h (n=%{customdata})<extra>%{fullData.name}</extra>",
+            )
+    title = _(
+        "Response and resolution time by priority (n = %(n)s follow-ups)", n=report["followups_created"]
+    )
+    fig = _layout(fig, title, _("Hours"), _("Priority"))
+    fig.update_layout(barmode="group", hovermode="closest")
+    return fig
+
+
+def sla_compliance(report: dict) -> go.Figure:
+    """Share of deadlines met, per priority, for first response and resolution."""
+    rows = report["sla_compliance"]["by_priority"]
+    x = [_(r["priority"].title()) for r in rows]
+    fig = go.Figure()
+    for metric, label, colour in (
+        ("first_response", _("First response"), BLUE),
+        ("resolution", _("Resolution"), GREEN),
+    ):
+        fig.add_bar(
+            x=x,
+            y=[r[metric]["value"] for r in rows],
+            name=label,
+            marker_color=colour,
+            text=[f"{r[metric]['met']}/{r[metric]['n']}" for r in rows],
+            textposition="outside",
+            hovertemplate="%{y:.1f} % met (%{text})<extra>%{fullData.name}</extra>",
+        )
+    total = report["sla_compliance"]["first_response"]["n"]
+    title = _("SLA compliance by priority (n = %(n)s first-response deadlines)", n=total)
+    fig = _layout(fig, title, _("Deadlines met (%)"), _("Priority"), [0, 110])
+    fig.update_layout(barmode="group", hovermode="closest")
+    return fig
+
+
+def backlog(report: dict) -> go.Figure:
+    """Open follow-ups per priority, split into overdue, at risk and on track."""
+    rows = report["backlog"]["by_priority"]
+    x = [_(r["priority"].title()) for r in rows]
+    fig = go.Figure()
+    for key, label, colour in (("overdue", _("Overdue"), RED), ("at_risk", _("At risk"), AMBER)):
+        fig.add_bar(x=x, y=[r[key] for r in rows], name=label, marker_color=colour)
+    fig.add_bar(
+        x=x,
+        y=[r["total"] - r["overdue"] - r["at_risk"] for r in rows],
+        name=_("On track"),
+        marker_color=GREEN,
+    )
+    title = _("Open backlog now (n = %(n)s follow-ups)", n=report["backlog"]["total"])
+    fig = _layout(fig, title, _("Follow-ups (count)"), _("Priority"))
+    fig.update_layout(barmode="stack", hovermode="closest")
+    return fig
