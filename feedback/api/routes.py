@@ -1,14 +1,16 @@
-"""API routes."""
+"""API v1 routes: the blueprint mounted at ``/api/v1`` and the modules that add endpoints to it."""
 
-from flask import Blueprint, jsonify
+from flask import jsonify, url_for
 
-from ..extensions import csrf
+from . import feedback_views, followup_views, report_views  # noqa: F401  (they register on bp)
+from .blueprint import bp
+from .openapi import document
 
-bp = Blueprint("api", __name__)
-
-csrf.exempt(bp)
+__all__ = ["bp"]
 
 
-@bp.route("/ping")
-def ping():
-    return jsonify(ok=True)
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3.1 document (readable without a token)."""
+    # Relative server URL: right behind any proxy, and under any mount point (SCRIPT_NAME).
+    return jsonify(document(url_for("api.openapi").rsplit("/", 1)[0]))

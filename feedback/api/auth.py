@@ -1,0 +1,101 @@
+"""Bearer-token authentication, role checks and the per-token rate-limit key for the API.
+
+The API never looks at the session cookie: a request is authenticated by its
+``Authorization: Bearer <token>`` header alone, so a browser session cannot be used to
+call it (and CSRF does not apply).
+"""
+
+from functools import wraps
+
+from flask import current_app, g, request
+from flask_limiter.util import get_remote_address
+
+from ..auth.models import Role, User
+from ..auth.services import user_for_api_token
+from ..core.errors import json_error
+from ..core.security import hash_token
+from ..extensions import login_manager
+from .validation import ApiError
+
+DEFAULT_RATE_LIMIT = "120 per minute"
+
+
+def bearer_token() -> str | None:
+    """The token from ``Authorization: Bearer <token>``, or None when absent or another scheme."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        return None
+    return token
+
+
+def unauthorized(message: str, *, token_given: bool):
+    """401 in the error shape with the ``WWW-Authenticate`` challenge RFC 6750 asks for."""
+    response, status = json_error(401, message)
+    challenge = 'Bearer realm="kontento-api"'
+    if token_given:
+        challenge += ', error="invalid_token"'
+    response.headers["WWW-Authenticate"] = challenge
+    return response, status
+
+
+def authenticate(public_endpoints: frozenset[str]):
+    """``before_request`` hook: resolve the bearer token into ``g.api_user`` or answer 401."""
+    g.api_user = None
+    # Pin Flask-Login's current_user for this request so nothing downstream (locale, time zone,
+    # any shared helper) falls back to the cookie's user.
+    g._login_user = login_manager.anonymous_user()
+    if request.endpoint in public_endpoints:
+        return None
+    token = bearer_token()
+    if token is None:
+        return unauthorized("Send an API token: Authorization: Bearer <token>.", token_given=False)
+    user = user_for_api_token(token)
+    if user is None:
+        return unauthorized(
+            "This API token is not valid (unknown, revoked, or its user is disabled).", token_given=True
+        )
+    g.api_user = user
+    g._login_user = user
+    return None
+
+
+def api_user() -> User:
+    """The user the current request's token belongs to."""
+    return g.api_user
+
+
+def roles(*allowed: Role, message: str):
+    """Let only users with one of ``allowed`` roles through; others get 403 with ``message``."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if api_user().role not in allowed:
+                raise ApiError(403, message)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+customers_only = roles(Role.CUSTOMER, message="Only customers can leave feedback.")
+staff_only = roles(Role.STAFF, Role.MANAGER, message="Only staff and managers can use this endpoint.")
+managers_only = roles(Role.MANAGER, message="Reports are for managers only.")
+
+
+def rate_limit() -> str:
+    """The per-token limit (``API_RATE_LIMIT``, default 120 per minute)."""
+    return current_app.config.get("API_RATE_LIMIT", DEFAULT_RATE_LIMIT)
+
+
+def rate_limit_key() -> str:
+    """Count requests per token (by its hash, never the token itself); without one, per address.
+
+    The limiter runs before authentication, so the key comes from the header as sent.
+    """
+    token = bearer_token()
+    if token:
+        return "api-token:" + hash_token(token)
+    return "api-addr:" + (get_remote_address() or "unknown")

@@ -1,0 +1,76 @@
+"""The API blueprint and what every endpoint shares: token auth, rate limit, errors, paging, time."""
+
+from datetime import datetime
+
+from flask import Blueprint, current_app, g, request, url_for
+from flask_limiter.errors import RateLimitExceeded
+
+from ..core.errors import json_error
+from ..core.time import utcnow
+from ..extensions import csrf, db, limiter
+from . import auth
+from .validation import ApiError, QueryErrors, page_args
+
+bp = Blueprint("api", __name__)
+
+# Tokens, not cookies, authenticate the API, so there is no CSRF to protect against.
+csrf.exempt(bp)
+
+# One budget per token across the whole API (shared scope), not one per endpoint.
+limiter.shared_limit(auth.rate_limit, scope="api-v1", key_func=auth.rate_limit_key)(bp)
+
+# Readable without a token: API clients fetch the description before they hold one.
+PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
+
+
+@bp.before_request
+def _authenticate():
+    return auth.authenticate(PUBLIC_ENDPOINTS)
+
+
+@bp.after_request
+def _no_store(response):
+    # Answers carry one user's data and depend on their token: no shared cache may keep them.
+    if request.endpoint not in PUBLIC_ENDPOINTS:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.errorhandler(ApiError)
+def _api_error(exc: ApiError):
+    db.session.rollback()  # a refused request leaves nothing half-written behind
+    return json_error(exc.status, exc.message, exc.fields)
+
+
+@bp.errorhandler(RateLimitExceeded)
+def _rate_limited(exc: RateLimitExceeded):
+    return json_error(
+        429, f"Too many requests: the limit is {exc.description} per token. Retry after Retry-After seconds."
+    )
+
+
+def request_now() -> datetime:
+    """The moment this request acts at, fixed for the whole request."""
+    if "api_now" not in g:
+        g.api_now = utcnow()
+    return g.api_now
+
+
+def paginate(stmt, errors: QueryErrors):
+    """Run ``stmt`` for ``?page=&per_page=``; raise 400 naming every bad query parameter first.
+
+    Returns the Flask-SQLAlchemy pagination and the URL of the next page (None on the last).
+    """
+    page, per_page = page_args(errors, current_app.config["PAGE_SIZE"])
+    errors.raise_if_any()
+    result = db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
+    next_url = None
+    if result.has_next:
+        args = {**request.args.to_dict(), "page": page + 1, "per_page": per_page}
+        next_url = url_for(request.endpoint, **(request.view_args or {}), **args)
+    return result, next_url
+
+
+def not_found(thing: str) -> ApiError:
+    """404 that does not say whether the row exists for someone else."""
+    return ApiError(404, f"No such {thing}.")

@@ -1,0 +1,242 @@
+"""The OpenAPI 3.1 description of API v1, written by hand; request bodies come from ``schemas``.
+
+A test checks that every API route appears here, so the document cannot drift from the code.
+"""
+
+from . import schemas
+from .openapi_components import COMPONENT_SCHEMAS, ERROR_RESPONSES, INT_ID, error, json_content, ref
+from .validation import MAX_PER_PAGE
+
+
+def _query(name: str, schema: dict, description: str, required: bool = False) -> dict:
+    return {"name": name, "in": "query", "required": required, "schema": schema, "description": description}
+
+
+def _path_id(name: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": INT_ID}
+
+
+PAGING = [
+    _query("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number, from 1."),
+    _query(
+        "per_page",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 25},
+        "Items per page.",
+    ),
+]
+
+REPORT_RANGE = [
+    _query("start", {"type": "string", "format": "date"}, "First day, YYYY-MM-DD.", required=True),
+    _query(
+        "end",
+        {"type": "string", "format": "date"},
+        "Last day, YYYY-MM-DD; at most 3 years after start.",
+        required=True,
+    ),
+]
+
+
+def _op(
+    summary: str,
+    ok: dict,
+    *,
+    tag: str,
+    who: str,
+    params=(),
+    body: dict | None = None,
+    body_required: bool = True,
+    errors=(),
+):
+    """One operation; every authenticated one can answer 401 and 429, and bodies 400/413/415/422."""
+    responses = dict(ok)
+    codes = ["401", "403", *errors, "429"]
+    if body is not None:
+        codes += ["400", "413", "415", "422"]
+    for code in sorted(set(codes)):
+        responses[code] = {"$ref": f"#/components/responses/E{code}"}
+    op = {
+        "summary": summary,
+        "description": f"Who may call it: {who}.",
+        "tags": [tag],
+        "responses": responses,
+    }
+    if params:
+        op["parameters"] = list(params)
+    if body is not None:
+        op["requestBody"] = {"required": body_required, "content": {"application/json": {"schema": body}}}
+    return op
+
+
+def _paths() -> dict:
+    staff, customer = "staff and managers", "customers"
+    feedback_filters = [
+        _query(
+            "customer_id", INT_ID, "Only this customer's feedback (staff; customers only ever see their own)."
+        ),
+        _query(
+            "since", {"type": "string"}, "Created at or after: YYYY-MM-DD (UTC) or a date-time with zone."
+        ),
+        *PAGING,
+    ]
+    queue_filters = [
+        _query(
+            "status",
+            {"type": "string", "enum": list(schemas.FOLLOWUP_STATUSES), "default": "active"},
+            "active = open or waiting.",
+        ),
+        _query("priority", {"type": "string", "enum": list(schemas.PRIORITIES)}, "Only this priority."),
+        _query("assignee", {"type": "string", "enum": list(schemas.ASSIGNEES)}, "Mine, or nobody's."),
+        *PAGING,
+    ]
+    fid, uid = _path_id("feedback_id"), _path_id("followup_id")
+    return {
+        "/feedback": {
+            "post": _op(
+                "Leave a rating or a suggestion (channel api)",
+                {
+                    "201": {
+                        **json_content(
+                            ref("Feedback"), "Stored; followup is set when the rating opened a case."
+                        ),
+                        "headers": {"Location": {"schema": {"type": "string"}, "description": "Its URL."}},
+                    }
+                },
+                tag="feedback",
+                who=customer,
+                body={"oneOf": [ref("RatingCreate"), ref("SuggestionCreate")]},
+            ),
+            "get": _op(
+                "List feedback, newest first",
+                {"200": json_content(ref("FeedbackPage"), "One page.")},
+                tag="feedback",
+                who="customers (their own) and staff (everyone's)",
+                params=feedback_filters,
+                errors=["400"],
+            ),
+        },
+        "/feedback/{feedback_id}": {
+            "get": _op(
+                "One feedback item with its case timeline",
+                {"200": json_content(ref("Feedback"), "The item.")},
+                tag="feedback",
+                who="its customer and staff",
+                params=[fid],
+                errors=["404"],
+            )
+        },
+        "/followups": {
+            "get": _op(
+                "The follow-up queue, nearest deadline first (resolved: latest first)",
+                {"200": json_content(ref("FollowupPage"), "One page.")},
+                tag="followups",
+                who=staff,
+                params=queue_filters,
+                errors=["400"],
+            )
+        },
+        "/followups/{followup_id}": {
+            "get": _op(
+                "One follow-up with its full timeline",
+                {"200": json_content(ref("Followup"), "The case.")},
+                tag="followups",
+                who=staff,
+                params=[uid],
+                errors=["404"],
+            )
+        },
+        "/followups/{followup_id}/reply": {
+            "post": _op(
+                "Reply to the customer, or add an internal note",
+                {"201": json_content(ref("ReplyResult"), "Added.")},
+                tag="followups",
+                who=staff,
+                params=[uid],
+                body=ref("Reply"),
+                errors=["404", "409"],
+            )
+        },
+        "/followups/{followup_id}/status": {
+            "post": _op(
+                "Wait on the customer, or (re)open",
+                {"200": json_content(ref("Followup"), "The case after the change.")},
+                tag="followups",
+                who=staff,
+                params=[uid],
+                body=ref("StatusChange"),
+                errors=["404", "409"],
+            )
+        },
+        "/followups/{followup_id}/resolve": {
+            "post": _op(
+                "Resolve, with an optional note (an empty body is fine)",
+                {"200": json_content(ref("Followup"), "The resolved case.")},
+                tag="followups",
+                who=staff,
+                params=[uid],
+                body=ref("Resolve"),
+                body_required=False,
+                errors=["404", "409"],
+            )
+        },
+        "/reports/satisfaction": {
+            "get": _op(
+                "CSAT, NPS and volumes per week or month",
+                {"200": json_content(ref("SatisfactionReport"), "The report.")},
+                tag="reports",
+                who="managers",
+                params=[
+                    *REPORT_RANGE,
+                    _query(
+                        "granularity",
+                        {"type": "string", "enum": list(schemas.GRANULARITIES)},
+                        "Default week.",
+                    ),
+                ],
+                errors=["400", "422"],
+            )
+        },
+        "/reports/support": {
+            "get": _op(
+                "First response and resolution times, SLA compliance",
+                {"200": json_content(ref("SupportReport"), "The report.")},
+                tag="reports",
+                who="managers",
+                params=REPORT_RANGE,
+                errors=["400", "422"],
+            )
+        },
+        "/openapi.json": {
+            "get": {
+                "summary": "This document",
+                "tags": ["meta"],
+                "security": [],
+                "responses": {"200": {"description": "OpenAPI 3.1 JSON."}},
+            }
+        },
+    }
+
+
+def document(server_url: str) -> dict:
+    """The whole OpenAPI document, with ``server_url`` (the API's base URL) as its server."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Kontento API",
+            "version": "1.0.0",
+            "description": "Customer feedback and SLA follow-ups. Authenticate with "
+            "`Authorization: Bearer <token>` (create one with `flask tokens create EMAIL`). "
+            'Errors are {"error": {"code", "message", "fields"}}. Datetimes are UTC with Z. '
+            "Requests are limited per token (default 120 per minute).",
+        },
+        "servers": [{"url": server_url}],
+        "security": [{"bearer": []}],
+        "tags": [{"name": t} for t in ("feedback", "followups", "reports", "meta")],
+        "paths": _paths(),
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "An API token."}
+            },
+            "schemas": COMPONENT_SCHEMAS,
+            "responses": {name: error(text) for name, text in ERROR_RESPONSES.items()},
+        },
+    }

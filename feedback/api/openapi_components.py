@@ -1,0 +1,235 @@
+"""Schemas of the OpenAPI document: resources, pages, errors, and the request bodies from ``schemas``."""
+
+from . import schemas
+from .validation import MAX_PER_PAGE, object_schema
+
+DATETIME = {"type": "string", "format": "date-time", "description": "UTC, ISO 8601 with Z."}
+NULLABLE_DATETIME = {
+    "type": ["string", "null"],
+    "format": "date-time",
+    "description": DATETIME["description"],
+}
+INT_ID = {"type": "integer", "minimum": 1}
+
+
+def ref(name: str) -> dict:
+    """A reference to a component schema."""
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def json_content(schema: dict, description: str) -> dict:
+    """A response (or body) carrying JSON of ``schema``."""
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def error(description: str) -> dict:
+    """An error response in the documented shape."""
+    return json_content(ref("Error"), description)
+
+
+def _obj(properties: dict, required: list[str] | None = None, **extra) -> dict:
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties) if required is None else required,
+        **extra,
+    }
+
+
+def _page_of(item: str) -> dict:
+    return _obj(
+        {
+            "items": {"type": "array", "items": ref(item)},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+            "total": {"type": "integer", "minimum": 0},
+            "next": {"type": ["string", "null"], "description": "URL of the next page; null on the last."},
+        }
+    )
+
+
+ERROR_RESPONSES = {
+    "E400": "Malformed JSON, a body that is not an object, or bad query parameters.",
+    "E401": "No token, or the token is unknown, revoked or belongs to a disabled user. "
+    "Carries a WWW-Authenticate: Bearer header.",
+    "E403": "The token's user does not have the role this endpoint needs.",
+    "E404": "No such resource (or it belongs to another customer).",
+    "E409": "The follow-up's state does not allow this action (e.g. resolving a resolved case).",
+    "E413": "The body is larger than 64 KB.",
+    "E415": "The body is not sent as application/json.",
+    "E422": "Fields with wrong types, out-of-range values, unknown fields or over-long text; "
+    "see error.fields.",
+    "E429": "This token made too many requests; see Retry-After.",
+}
+
+COMPONENT_SCHEMAS = {
+    "Error": _obj(
+        {
+            "error": _obj(
+                {
+                    "code": {"type": "string", "examples": ["validation_error"]},
+                    "message": {"type": "string"},
+                    "fields": {
+                        "type": "object",
+                        "additionalProperties": {"type": "string"},
+                        "description": "Field or parameter name → what is wrong with it.",
+                    },
+                }
+            )
+        }
+    ),
+    "Person": _obj({"id": INT_ID, "name": {"type": "string"}}),
+    "Customer": _obj(
+        {
+            "id": INT_ID,
+            "name": {"type": "string"},
+            "email": {"type": "string"},
+            "plan": {"type": ["string", "null"], "enum": ["shared", "vps", "dedicated", None]},
+        }
+    ),
+    "Event": _obj(
+        {
+            "id": INT_ID,
+            "kind": {
+                "type": "string",
+                "description": "created, public_reply, customer_reply, internal_note, …",
+            },
+            "author": {"type": "string", "enum": ["customer", "staff", "system"]},
+            "author_name": {"type": ["string", "null"]},
+            "body": {"type": "string"},
+            "public": {"type": "boolean"},
+            "created_at": DATETIME,
+            "actor_id": {"type": ["integer", "null"], "description": "Staff only."},
+            "detail": {"type": "string", "description": "Staff only."},
+        },
+        required=["id", "kind", "author", "author_name", "body", "public", "created_at"],
+    ),
+    "FollowupSummary": _obj(
+        {
+            "id": INT_ID,
+            "status": {"type": "string", "enum": ["open", "waiting", "resolved"]},
+            "priority": {"type": "string", "enum": list(schemas.PRIORITIES)},
+            "answer_by": {
+                **NULLABLE_DATETIME,
+                "description": "When we answer (next) by; null once resolved.",
+            },
+            "created_at": DATETIME,
+            "first_response_at": NULLABLE_DATETIME,
+            "resolved_at": NULLABLE_DATETIME,
+            "url": {"type": "string", "description": "Staff only."},
+            "assignee": {"oneOf": [ref("Person"), {"type": "null"}], "description": "Staff only."},
+            "due_at": {**NULLABLE_DATETIME, "description": "Staff only: the nearest running deadline."},
+            "breached": {"type": "boolean", "description": "Staff only."},
+        },
+        required=["id", "status", "priority", "answer_by", "created_at", "first_response_at", "resolved_at"],
+    ),
+    "Feedback": _obj(
+        {
+            "id": INT_ID,
+            "url": {"type": "string"},
+            "kind": {"type": "string", "enum": list(schemas.KINDS)},
+            "channel": {"type": "string", "enum": ["dashboard", "email", "api"]},
+            "customer_id": INT_ID,
+            "category": {"type": ["string", "null"]},
+            "csat": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
+            "nps": {"type": ["integer", "null"], "minimum": 0, "maximum": 10},
+            "urgent": {"type": "boolean"},
+            "title": {"type": ["string", "null"]},
+            "comment": {"type": "string"},
+            "created_at": DATETIME,
+            "followup": {"oneOf": [ref("FollowupSummary"), {"type": "null"}]},
+            "customer": {**ref("Customer"), "description": "Staff only."},
+            "timeline": {
+                "type": "array",
+                "items": ref("Event"),
+                "description": "On GET /feedback/{id} only: public entries for customers, all for staff.",
+            },
+        },
+        required=["id", "url", "kind", "channel", "customer_id", "category", "csat", "nps", "urgent"]
+        + ["title", "comment", "created_at", "followup"],
+    ),
+    "Followup": _obj(
+        {
+            "id": INT_ID,
+            "url": {"type": "string"},
+            "feedback": {"type": "object"},
+            "customer": ref("Customer"),
+            "assignee": {"oneOf": [ref("Person"), {"type": "null"}]},
+            "priority": {"type": "string", "enum": list(schemas.PRIORITIES)},
+            "status": {"type": "string", "enum": ["open", "waiting", "resolved"]},
+            "risk": {"type": "string", "enum": ["ok", "at_risk", "overdue"]},
+            "created_at": DATETIME,
+            "first_response_at": NULLABLE_DATETIME,
+            "resolved_at": NULLABLE_DATETIME,
+            "paused_seconds": {"type": "integer", "minimum": 0},
+            "due_at": NULLABLE_DATETIME,
+            "at_risk_at": NULLABLE_DATETIME,
+            "answer_by": NULLABLE_DATETIME,
+            "deadlines": _obj(
+                {
+                    "first_response": DATETIME,
+                    "next_reply": NULLABLE_DATETIME,
+                    "resolution": NULLABLE_DATETIME,
+                    "attention": NULLABLE_DATETIME,
+                }
+            ),
+            "breached": {"type": "boolean"},
+            "first_response_breached": {"type": "boolean"},
+            "resolution_breached": {"type": "boolean"},
+            "timeline": {"type": "array", "items": ref("Event"), "description": "On single follow-ups."},
+        },
+        required=["id", "url", "feedback", "customer", "assignee", "priority", "status", "risk", "deadlines"],
+    ),
+    "FeedbackPage": _page_of("Feedback"),
+    "FollowupPage": _page_of("Followup"),
+    "RatingCreate": object_schema(schemas.RATING, title="A rating"),
+    "SuggestionCreate": object_schema(schemas.SUGGESTION, title="A suggestion"),
+    "Reply": object_schema(schemas.REPLY),
+    "StatusChange": object_schema(schemas.STATUS),
+    "Resolve": object_schema(schemas.RESOLVE),
+    "ReplyResult": _obj({"event": ref("Event"), "followup": ref("Followup")}),
+    "Figure": _obj(
+        {
+            "value": {"type": ["number", "null"], "description": "null when there is nothing to measure."},
+            "n": {"type": "integer", "minimum": 0, "description": "Sample size."},
+            "low_sample": {"type": "boolean", "description": "Fewer than 5 responses."},
+        }
+    ),
+    "Durations": _obj(
+        {
+            "median_hours": {"type": ["number", "null"]},
+            "p90_hours": {"type": ["number", "null"]},
+            "n": {"type": "integer", "minimum": 0},
+            "low_sample": {"type": "boolean"},
+        }
+    ),
+    "SatisfactionReport": _obj(
+        {
+            "period": {"type": "object", "description": "start, end, granularity."},
+            "csat": ref("Figure"),
+            "nps": ref("Figure"),
+            "average": ref("Figure"),
+            "responses": ref("Figure"),
+            "trend": {"type": "array", "items": {"type": "object"}, "description": "Per week or month."},
+            "by_category": {"type": "array", "items": {"type": "object"}},
+            "by_plan": {"type": "array", "items": {"type": "object"}},
+            "definitions": {"type": "object", "additionalProperties": {"type": "string"}},
+        },
+        description="CSAT %, NPS, average rating and volumes, with a trend and breakdowns.",
+    ),
+    "SupportReport": _obj(
+        {
+            "period": {"type": "object"},
+            "as_of": {"type": "string", "format": "date-time"},
+            "followups_created": {"type": "integer", "minimum": 0},
+            "first_response": ref("Durations"),
+            "resolution": ref("Durations"),
+            "by_priority": {"type": "array", "items": {"type": "object"}},
+            "sla_compliance": {"type": "object"},
+            "backlog": {"type": "object"},
+            "breaches": {"type": "object"},
+            "definitions": {"type": "object", "additionalProperties": {"type": "string"}},
+        },
+        description="First response and resolution times, SLA compliance, backlog and breaches.",
+    ),
+}

@@ -1,0 +1,162 @@
+"""Rows to JSON-safe dicts. Datetimes are ISO 8601 in UTC with a ``Z`` suffix, always."""
+
+from datetime import datetime
+
+from flask import url_for
+
+from ..auth.models import User
+from ..core.time import as_utc
+from ..followups.models import EventKind, Followup, FollowupEvent
+from ..followups.sla import customer_promise, risk_level
+from ..surveys.models import Feedback
+
+
+def iso(value: datetime | None) -> str | None:
+    """``2026-03-02T09:00:00Z`` (microseconds kept when present), or None."""
+    if value is None:
+        return None
+    return as_utc(value).isoformat().replace("+00:00", "Z")
+
+
+def person(user: User | None) -> dict | None:
+    """A user as ``{"id", "name"}``."""
+    return {"id": user.id, "name": user.name} if user else None
+
+
+def customer(user: User) -> dict:
+    """A customer as staff see them: contact and plan."""
+    account = user.account
+    return {
+        "id": user.id,
+        "name": user.name,
+        "email": user.email,
+        "plan": account.plan.value if account else None,
+    }
+
+
+def _author(event: FollowupEvent) -> str:
+    if event.kind == EventKind.CUSTOMER_REPLY:
+        return "customer"
+    if event.kind in (EventKind.CREATED, EventKind.SLA_WARNING, EventKind.SLA_BREACH) or event.actor is None:
+        return "system"
+    return "staff"
+
+
+def event(item: FollowupEvent, *, staff: bool) -> dict:
+    """One timeline entry; staff also see who acted and the internal detail."""
+    data = {
+        "id": item.id,
+        "kind": item.kind.value,
+        "author": _author(item),
+        "author_name": item.actor.name if item.actor else None,
+        "body": item.body,
+        "public": item.is_public,
+        "created_at": iso(item.created_at),
+    }
+    if staff:
+        data["actor_id"] = item.actor_id
+        data["detail"] = item.detail
+    return data
+
+
+def timeline(fu: Followup, *, staff: bool) -> list[dict]:
+    """The full timeline for staff; only public entries for the customer."""
+    return [event(e, staff=staff) for e in fu.events if staff or e.is_public]
+
+
+def followup_summary(fu: Followup, *, staff: bool) -> dict:
+    """What a feedback item says about its case: status, priority and when we answer by."""
+    data = {
+        "id": fu.id,
+        "status": fu.status.value,
+        "priority": fu.priority.value,
+        "answer_by": iso(customer_promise(fu)),
+        "created_at": iso(fu.created_at),
+        "first_response_at": iso(fu.first_response_at),
+        "resolved_at": iso(fu.resolved_at),
+    }
+    if staff:
+        data["url"] = url_for("api.followup_show", followup_id=fu.id)
+        data["assignee"] = person(fu.assignee)
+        data["due_at"] = iso(fu.due_at)
+        data["breached"] = fu.breached
+    return data
+
+
+def feedback(item: Feedback, *, staff: bool, with_timeline: bool = False) -> dict:
+    """A feedback item with its follow-up summary (and timeline when asked)."""
+    data = {
+        "id": item.id,
+        "url": url_for("api.feedback_show", feedback_id=item.id),
+        "kind": item.kind.value,
+        "channel": item.channel.value,
+        "customer_id": item.customer_id,
+        "category": item.category.slug if item.category else None,
+        "csat": item.csat,
+        "nps": item.nps,
+        "urgent": item.urgent,
+        "title": item.title,
+        "comment": item.comment,
+        "created_at": iso(item.created_at),
+        "followup": followup_summary(item.followup, staff=staff) if item.followup else None,
+    }
+    if staff:
+        data["customer"] = customer(item.customer)
+    if with_timeline:
+        data["timeline"] = timeline(item.followup, staff=staff) if item.followup else []
+    return data
+
+
+def followup(fu: Followup, now: datetime, *, with_timeline: bool = False) -> dict:
+    """A follow-up as staff see it: people, state, every deadline and breach flag."""
+    fb = fu.feedback
+    data = {
+        "id": fu.id,
+        "url": url_for("api.followup_show", followup_id=fu.id),
+        "feedback": {
+            "id": fb.id,
+            "url": url_for("api.feedback_show", feedback_id=fb.id),
+            "kind": fb.kind.value,
+            "category": fb.category.slug if fb.category else None,
+            "csat": fb.csat,
+            "nps": fb.nps,
+            "urgent": fb.urgent,
+            "comment": fb.comment,
+            "created_at": iso(fb.created_at),
+        },
+        "customer": customer(fu.customer),
+        "assignee": person(fu.assignee),
+        "priority": fu.priority.value,
+        "status": fu.status.value,
+        "risk": risk_level(fu, now),
+        "created_at": iso(fu.created_at),
+        "first_response_at": iso(fu.first_response_at),
+        "resolved_at": iso(fu.resolved_at),
+        "paused_seconds": fu.paused_seconds,
+        "due_at": iso(fu.due_at),
+        "at_risk_at": iso(fu.at_risk_at),
+        "answer_by": iso(customer_promise(fu)),
+        "deadlines": {
+            "first_response": iso(fu.first_response_due),
+            "next_reply": iso(fu.next_reply_due),
+            "resolution": iso(fu.resolution_due),
+            "attention": iso(fu.attention_due),
+        },
+        "breached": fu.breached,
+        "first_response_breached": fu.first_response_breached,
+        "resolution_breached": fu.resolution_breached,
+    }
+    if with_timeline:
+        data["timeline"] = timeline(fu, staff=True)
+    return data
+
+
+def page(pagination, items: list[dict], next_url: str | None) -> dict:
+    """The list envelope every paginated endpoint returns."""
+    return {
+        "items": items,
+        "page": pagination.page,
+        "per_page": pagination.per_page,
+        "total": pagination.total,
+        "next": next_url,
+    }

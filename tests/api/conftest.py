@@ -1,0 +1,123 @@
+"""API fixtures: token-carrying clients per role and a pinned request clock."""
+
+from dataclasses import dataclass
+
+import pytest
+
+from feedback.auth.services import create_api_token
+from feedback.extensions import db
+
+from ..conftest import T0
+
+PREFIX = "/api/v1"
+
+# (method, path, roles allowed) for every endpoint that needs a token; ids are filled in per test.
+ENDPOINTS = [
+    ("POST", "/feedback", {"customer"}),
+    ("GET", "/feedback", {"customer", "staff", "manager"}),
+    ("GET", "/feedback/{feedback_id}", {"customer", "staff", "manager"}),
+    ("GET", "/followups", {"staff", "manager"}),
+    ("GET", "/followups/{followup_id}", {"staff", "manager"}),
+    ("POST", "/followups/{followup_id}/reply", {"staff", "manager"}),
+    ("POST", "/followups/{followup_id}/status", {"staff", "manager"}),
+    ("POST", "/followups/{followup_id}/resolve", {"staff", "manager"}),
+    ("GET", "/reports/satisfaction?start=2026-01-01&end=2026-03-31", {"manager"}),
+    ("GET", "/reports/support?start=2026-01-01&end=2026-03-31", {"manager"}),
+]
+
+# A body each POST endpoint accepts, so role tests reach the role check with valid input.
+GOOD_BODIES = {
+    "/feedback": {"csat": 4, "category": "support"},
+    "/followups/{followup_id}/reply": {"body": "We are on it."},
+    "/followups/{followup_id}/status": {"status": "waiting"},
+    "/followups/{followup_id}/resolve": {"note": "Fixed."},
+}
+
+
+class ApiClient:
+    """The test client with a bearer token and the /api/v1 prefix."""
+
+    def __init__(self, client, token: str | None = None):
+        self.client = client
+        self.token = token
+
+    def headers(self, extra: dict | None = None) -> dict:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        return {**headers, **(extra or {})}
+
+    def get(self, path: str, **kwargs):
+        return self.client.get(PREFIX + path, headers=self.headers(kwargs.pop("headers", None)), **kwargs)
+
+    def post(self, path: str, json=None, **kwargs):
+        headers = self.headers(kwargs.pop("headers", None))
+        if json is not None:
+            kwargs["json"] = json
+        return self.client.post(PREFIX + path, headers=headers, **kwargs)
+
+    def call(self, method: str, path: str, **kwargs):
+        return self.get(path, **kwargs) if method == "GET" else self.post(path, **kwargs)
+
+
+def token_for(user) -> str:
+    """A fresh committed API token for ``user``."""
+    token = create_api_token(user)
+    db.session.commit()
+    return token
+
+
+@dataclass
+class People:
+    """One user of each role, plus a second customer, each with a token-carrying client."""
+
+    customer: object
+    other: object
+    staff: object
+    manager: object
+    as_customer: ApiClient
+    as_other: ApiClient
+    as_staff: ApiClient
+    as_manager: ApiClient
+    anonymous: ApiClient
+
+    def client_for(self, role: str) -> ApiClient:
+        return {"customer": self.as_customer, "staff": self.as_staff, "manager": self.as_manager}[role]
+
+
+@pytest.fixture
+def people(client, make) -> People:
+    customer, other = make.customer(name="Ada Customer"), make.customer(name="Bob Other")
+    staff, manager = make.staff(name="Sam Staff"), make.manager(name="Mia Manager")
+    return People(
+        customer=customer,
+        other=other,
+        staff=staff,
+        manager=manager,
+        as_customer=ApiClient(client, token_for(customer)),
+        as_other=ApiClient(client, token_for(other)),
+        as_staff=ApiClient(client, token_for(staff)),
+        as_manager=ApiClient(client, token_for(manager)),
+        anonymous=ApiClient(client),
+    )
+
+
+class Clock:
+    """The time API requests act at; tests move it explicitly."""
+
+    def __init__(self) -> None:
+        self.now = T0
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    clock = Clock()
+    monkeypatch.setattr("feedback.api.blueprint.utcnow", lambda: clock.now)
+    return clock
+
+
+def error_of(response) -> dict:
+    """The ``error`` object of an error response, after checking the documented shape."""
+    body = response.get_json()
+    assert set(body) == {"error"}, body
+    assert set(body["error"]) == {"code", "message", "fields"}, body
+    assert body["error"]["message"]
+    return body["error"]
