@@ -1,13 +1,211 @@
-"""Manager settings pages."""
+"""Manager settings pages: SLA policies, routing rules, categories and staff accounts."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
 
+from ..auth.models import Role, User
+from ..auth.services import AccountError
 from ..core.access import manager_required
+from ..core.pagination import paginate
+from ..extensions import db
+from ..followups.models import Priority, RoutingRule
+from ..followups.sla import ATTENTION_CEILING
+from ..surveys.models import Category
+from . import queries, services
+from .forms import CategoryForm, ConfirmForm, PolicyForm, RuleForm, StaffForm
 
 bp = Blueprint("settings", __name__)
+
+
+def _saved(message: str, endpoint: str):
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for(endpoint))
 
 
 @bp.route("/")
 @manager_required
 def index():
-    return render_template("settings/index.html")
+    return render_template(
+        "settings/index.html",
+        policies=queries.policies(),
+        rules=queries.rules(),
+        categories=queries.categories(),
+    )
+
+
+# SLA policies
+
+
+def _policy_forms(posted: Priority | None = None, form: PolicyForm | None = None) -> dict:
+    forms = {}
+    for policy in queries.policies():
+        if policy.priority == posted:
+            forms[policy.priority] = form
+            continue
+        forms[policy.priority] = PolicyForm(
+            formdata=None,
+            prefix=policy.priority.value,
+            first_response=policy.first_response_minutes / 60,
+            next_reply=policy.next_reply_minutes / 60,
+            resolution=policy.resolution_minutes / 60,
+            progress=policy.progress_interval_minutes / 60,
+        )
+    return forms
+
+
+def _sla_page(forms: dict, status: int = 200):
+    ceiling = int(ATTENTION_CEILING.total_seconds() // 3600)
+    return render_template("settings/sla.html", forms=forms, ceiling=ceiling), status
+
+
+@bp.route("/sla")
+@manager_required
+def sla():
+    return _sla_page(_policy_forms())
+
+
+@bp.route("/sla/<any(critical, high, normal):priority>", methods=["POST"])
+@manager_required
+def save_policy(priority: str):
+    priority = Priority(priority)
+    form = PolicyForm(prefix=priority.value)
+    if form.validate_on_submit():
+        m = form.minutes()
+        try:
+            services.update_policy(
+                priority, m["first_response"], m["next_reply"], m["resolution"], m["progress"]
+            )
+        except services.SettingsError as exc:
+            getattr(form, exc.field).errors.append(str(exc))
+        else:
+            return _saved(_("%(priority)s deadlines saved.", priority=priority.value.title()), "settings.sla")
+    return _sla_page(_policy_forms(priority, form), 400)
+
+
+# Routing rules
+
+
+def _rule_form(rule: RoutingRule | None = None) -> RuleForm:
+    form = (
+        RuleForm(obj=None)
+        if rule is None
+        else RuleForm(
+            data={
+                "name": rule.name,
+                "urgent": {True: "1", False: "0"}.get(rule.urgent, ""),
+                "csat_max": "" if rule.csat_max is None else str(rule.csat_max),
+                "nps_max": "" if rule.nps_max is None else str(rule.nps_max),
+                "category_id": "" if rule.category_id is None else str(rule.category_id),
+                "priority": rule.priority.value,
+                "active": rule.active,
+            }
+        )
+    )
+    form.category_id.choices = [("", _("Any"))] + [(str(c.id), _(c.name)) for c in queries.categories()]
+    return form
+
+
+@bp.route("/rules")
+@manager_required
+def rules():
+    return render_template("settings/rules.html", rules=queries.rules(), action_form=ConfirmForm())
+
+
+@bp.route("/rules/new", methods=["GET", "POST"])
+@bp.route("/rules/<int:rule_id>", methods=["GET", "POST"])
+@manager_required
+def edit_rule(rule_id: int | None = None):
+    rule = db.get_or_404(RoutingRule, rule_id) if rule_id is not None else None
+    form = _rule_form(rule) if request.method == "GET" else _rule_form()
+    if form.validate_on_submit():
+        try:
+            services.save_rule(rule, **form.values())
+        except services.SettingsError as exc:
+            getattr(form, exc.field).errors.append(str(exc))
+        else:
+            return _saved(_("Routing rule saved."), "settings.rules")
+    status = 400 if request.method == "POST" else 200
+    return render_template("settings/rule_form.html", form=form, rule=rule), status
+
+
+@bp.route("/rules/<int:rule_id>/<any(up, down, toggle, delete):action>", methods=["POST"])
+@manager_required
+def rule_action(rule_id: int, action: str):
+    rule = db.get_or_404(RoutingRule, rule_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if action == "delete":
+        services.delete_rule(rule)
+        return _saved(_("Routing rule deleted."), "settings.rules")
+    if action == "toggle":
+        rule.active = not rule.active
+        return _saved(_("Rule activated.") if rule.active else _("Rule paused."), "settings.rules")
+    services.move_rule(rule, -1 if action == "up" else 1)
+    return _saved(_("Order saved."), "settings.rules")
+
+
+# Categories
+
+
+@bp.route("/categories", methods=["GET", "POST"])
+@manager_required
+def categories():
+    form = CategoryForm()
+    if form.validate_on_submit():
+        try:
+            services.add_category(form.name.data)
+        except services.SettingsError as exc:
+            form.name.errors.append(str(exc))
+        else:
+            return _saved(_("Category added."), "settings.categories")
+    status = 400 if form.errors else 200
+    return render_template(
+        "settings/categories.html", form=form, categories=queries.categories(), action_form=ConfirmForm()
+    ), status
+
+
+@bp.route("/categories/<int:category_id>/toggle", methods=["POST"])
+@manager_required
+def toggle_category(category_id: int):
+    category = db.get_or_404(Category, category_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    services.set_category_active(category, not category.active)
+    return _saved(_("Category updated."), "settings.categories")
+
+
+# Staff accounts
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@manager_required
+def users():
+    form = StaffForm()
+    if form.validate_on_submit():
+        try:
+            services.create_staff(form.email.data, form.name.data, form.password.data, Role(form.role.data))
+        except (AccountError, services.SettingsError) as exc:
+            getattr(form, exc.field or "email").errors.append(str(exc))
+        else:
+            return _saved(_("Account created. Give them their password in person."), "settings.users")
+    status = 400 if form.errors else 200
+    page = paginate(queries.staff_accounts())
+    return render_template("settings/users.html", form=form, page=page, action_form=ConfirmForm()), status
+
+
+@bp.route("/users/<int:user_id>/toggle", methods=["POST"])
+@manager_required
+def toggle_user(user_id: int):
+    user = db.get_or_404(User, user_id)
+    if user.role == Role.CUSTOMER:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.set_user_active(current_user, user, not user.active)
+    except services.SettingsError as exc:
+        flash(str(exc), "danger")
+        return redirect(url_for("settings.users"))
+    return _saved(_("Account updated."), "settings.users")

@@ -1,0 +1,120 @@
+"""Forms for the settings pages. Durations are typed in hours and stored in minutes."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, NumberRange
+
+from ..followups.models import Priority
+
+MAX_HOURS = 30 * 24
+ANY = ""
+
+
+def _hours(label):
+    return DecimalField(
+        label,
+        places=2,
+        validators=[
+            InputRequired(_l("Enter a number of hours.")),
+            NumberRange(min=0.25, max=MAX_HOURS, message=_l("Use between 0.25 and 720 hours (30 days).")),
+        ],
+        render_kw={"step": "0.25", "inputmode": "decimal"},
+    )
+
+
+class PolicyForm(FlaskForm):
+    """One priority's deadlines."""
+
+    first_response = _hours(_l("First response (hours)"))
+    next_reply = _hours(_l("Next reply (hours)"))
+    resolution = _hours(_l("Resolution (hours)"))
+    progress = _hours(_l("Progress report after (hours)"))
+
+    def minutes(self) -> dict[str, int]:
+        """The four durations in whole minutes."""
+        return {
+            name: int(round(getattr(self, name).data * 60))
+            for name in ("first_response", "next_reply", "resolution", "progress")
+        }
+
+
+def _optional_int(value):
+    return None if value in (None, ANY, "None") else int(value)
+
+
+class RuleForm(FlaskForm):
+    """A routing rule: conditions that must all hold, and the priority it gives."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    urgent = SelectField(
+        _l("Marked urgent by the customer"),
+        choices=[SelectChoice(ANY, _l("Any")), SelectChoice("1", _l("Yes")), SelectChoice("0", _l("No"))],
+        default=ANY,
+    )
+    csat_max = SelectField(
+        _l("CSAT at most"),
+        choices=[SelectChoice(ANY, _l("Any"))] + [SelectChoice(str(n), str(n)) for n in range(1, 6)],
+        default=ANY,
+    )
+    nps_max = SelectField(
+        _l("NPS at most"),
+        choices=[SelectChoice(ANY, _l("Any"))] + [SelectChoice(str(n), str(n)) for n in range(11)],
+        default=ANY,
+    )
+    category_id = SelectField(_l("Category"), default=ANY)
+    priority = SelectField(
+        _l("Then open a follow-up with priority"),
+        choices=[SelectChoice(p.value, p.value.title()) for p in Priority],
+        default=Priority.NORMAL.value,
+    )
+    active = BooleanField(_l("Active"), default=True)
+
+    def values(self) -> dict:
+        """Field values as model attributes (``None`` for "any")."""
+        urgent = {"1": True, "0": False}.get(self.urgent.data)
+        return {
+            "name": self.name.data.strip(),
+            "urgent": urgent,
+            "csat_max": _optional_int(self.csat_max.data),
+            "nps_max": _optional_int(self.nps_max.data),
+            "category_id": _optional_int(self.category_id.data),
+            "priority": Priority(self.priority.data),
+            "active": self.active.data,
+        }
+
+
+class CategoryForm(FlaskForm):
+    """A new feedback category."""
+
+    name = StringField(_l("New category"), validators=[DataRequired(), Length(max=80)])
+
+
+class StaffForm(FlaskForm):
+    """A new staff member or manager."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    email = EmailField(
+        _l("E-mail"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)]
+    )
+    role = SelectField(
+        _l("Role"),
+        choices=[SelectChoice("staff", _l("Staff")), SelectChoice("manager", _l("Manager"))],
+        default="staff",
+    )
+    password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(min=10, max=200)])
+    confirm = PasswordField(
+        _l("Repeat password"), validators=[DataRequired(), EqualTo("password", _l("The passwords differ."))]
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A bare button (move, delete, activate): only the CSRF token."""

@@ -1,0 +1,122 @@
+"""Writes behind the manager settings: SLA policies, routing rules, categories, staff accounts.
+
+Each function adds and flushes; the view commits once.
+"""
+
+import re
+
+from sqlalchemy import func, select
+
+from ..auth.models import Role, User
+from ..auth.services import create_user, rotate_session_token
+from ..extensions import db
+from ..followups.models import Priority, RoutingRule, SlaPolicy
+from ..surveys.models import Category
+
+
+class SettingsError(ValueError):
+    """A change the settings cannot take; ``field`` names the form field to show it on."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+def update_policy(
+    priority: Priority, first: int, next_reply: int, resolution: int, progress: int
+) -> SlaPolicy:
+    """Store new minutes for one priority; open follow-ups pick them up at their next event."""
+    if first > resolution:
+        raise SettingsError("The first response cannot be due after the resolution.", "first_response")
+    if next_reply > resolution:
+        raise SettingsError("The next reply cannot be due after the resolution.", "next_reply")
+    policy = db.session.get(SlaPolicy, priority)
+    policy.first_response_minutes = first
+    policy.next_reply_minutes = next_reply
+    policy.resolution_minutes = resolution
+    policy.progress_interval_minutes = progress
+    db.session.flush()
+    return policy
+
+
+def save_rule(rule: RoutingRule | None, **fields) -> RoutingRule:
+    """Create (``rule`` None, appended last) or update a routing rule; refuse one with no condition."""
+    conditions = ("urgent", "csat_max", "nps_max", "category_id")
+    if all(fields.get(c) is None for c in conditions):
+        raise SettingsError(
+            "Set at least one condition: a rule without one would open a follow-up "
+            "for every piece of feedback.",
+            "csat_max",
+        )
+    if rule is None:
+        last = db.session.scalar(select(func.max(RoutingRule.position)))
+        rule = RoutingRule(position=(last or 0) + 1)
+        db.session.add(rule)
+    for name, value in fields.items():
+        setattr(rule, name, value)
+    db.session.flush()
+    return rule
+
+
+def move_rule(rule: RoutingRule, step: int) -> None:
+    """Swap a rule with its neighbour above (-1) or below (+1); positions are renumbered 0…n."""
+    rules = list(db.session.scalars(select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id)))
+    index = rules.index(rule)
+    other = index + step
+    if 0 <= other < len(rules):
+        rules[index], rules[other] = rules[other], rules[index]
+    for position, r in enumerate(rules):
+        r.position = position
+    db.session.flush()
+
+
+def delete_rule(rule: RoutingRule) -> None:
+    """Remove a routing rule."""
+    db.session.delete(rule)
+    db.session.flush()
+
+
+def slugify(name: str) -> str:
+    """A URL-safe slug from a category name (ASCII letters, digits and dashes)."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40]
+
+
+def add_category(name: str) -> Category:
+    """Add an active category at the end of the list; names and slugs are unique."""
+    name = name.strip()
+    slug = slugify(name)
+    if not slug:
+        raise SettingsError("Use at least one letter or digit from A–Z or 0–9 in the name.", "name")
+    clash = db.session.scalar(
+        select(Category).where((func.lower(Category.name) == name.lower()) | (Category.slug == slug))
+    )
+    if clash is not None:
+        raise SettingsError(f"A category called “{clash.name}” already exists.", "name")
+    last = db.session.scalar(select(func.max(Category.position)))
+    category = Category(slug=slug, name=name, position=(last or 0) + 1, active=True)
+    db.session.add(category)
+    db.session.flush()
+    return category
+
+
+def set_category_active(category: Category, active: bool) -> None:
+    """Offer a category to customers again, or stop offering it (past feedback keeps it)."""
+    category.active = active
+    db.session.flush()
+
+
+def create_staff(email: str, name: str, password: str, role: Role) -> User:
+    """Create a staff member or manager."""
+    if role not in (Role.STAFF, Role.MANAGER):
+        raise SettingsError("Staff accounts are staff or managers.", "role")
+    return create_user(email, name, password, role)
+
+
+def set_user_active(actor: User, user: User, active: bool) -> None:
+    """Deactivate (signing them out everywhere) or reactivate a staff account."""
+    if user.id == actor.id and not active:
+        raise SettingsError("You cannot deactivate your own account.")
+    user.active = active
+    if not active:
+        rotate_session_token(user)
+    db.session.flush()
