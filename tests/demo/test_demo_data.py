@@ -1,0 +1,155 @@
+"""``flask demo``: logins that work, every plan and follow-up state, valid rows, same seed → same data."""
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from feedback.auth.models import CustomerAccount, Plan, Role, User
+from feedback.demo.generator import DEMO_LOGINS, DEMO_PASSWORD, add_months, generate_demo, renewal_date
+from feedback.extensions import db
+from feedback.followups.models import Followup, FollowupEvent, FollowupStatus, SlaEscalation
+from feedback.followups.sla import risk_level
+from feedback.surveys.models import Feedback, FeedbackKind
+from tests.conftest import T0, clear_database
+
+CUSTOMERS = 30
+
+
+def count(model, *where) -> int:
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+@pytest.fixture
+def demo(runner):
+    result = runner.invoke(
+        args=["demo", "--customers", str(CUSTOMERS), "--seed", "3", "--now", T0.isoformat()]
+    )
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_the_three_demo_logins_work_with_the_printed_password(demo, auth):
+    assert "DEMO ONLY" in demo
+    landing = {Role.CUSTOMER: "/dashboard", Role.STAFF: "/queue/", Role.MANAGER: "/reports/satisfaction"}
+    for role, (email, _name) in DEMO_LOGINS.items():
+        assert f"{email}" in demo and DEMO_PASSWORD in demo
+        response = auth.login(email, DEMO_PASSWORD)
+        assert response.status_code == 302
+        assert response.headers["Location"] == landing[role]
+        auth.logout()
+    assert auth.login(DEMO_LOGINS[Role.STAFF][0], "wrong-password").status_code == 401
+
+
+def test_customers_on_every_plan_at_list_price(demo):
+    plans = dict(
+        db.session.execute(select(CustomerAccount.plan, func.count()).group_by(CustomerAccount.plan)).all()
+    )
+    # 29 generated at 70/22/8 % → 20.3, 6.38, 2.32 → 20, 7 (largest remainder), 2;
+    # plus the demo customer, on VPS.
+    assert plans == {Plan.SHARED: 20, Plan.VPS: 8, Plan.DEDICATED: 2}
+    prices = {Plan.SHARED: Decimal("9.90"), Plan.VPS: Decimal("39.00"), Plan.DEDICATED: Decimal("149.00")}
+    for account in db.session.scalars(select(CustomerAccount)):
+        assert account.monthly_price == prices[account.plan]
+
+
+def test_signup_and_renewal_dates_are_consistent(demo):
+    today = T0.date()
+    accounts = list(db.session.scalars(select(CustomerAccount)))
+    assert len(accounts) == CUSTOMERS
+    for account in accounts:
+        signup, renewal = account.signup_date, account.renewal_date
+        assert today - timedelta(days=730) <= signup < today
+        months = (renewal.year - signup.year) * 12 + renewal.month - signup.month
+        assert months >= 1 and add_months(signup, months) == renewal  # a whole number of billing periods
+        first = datetime.combine(signup, datetime.min.time(), UTC)
+        # No feedback before signing up, nor after letting the hosting lapse.
+        last = datetime.combine(renewal, datetime.min.time(), UTC) if renewal <= today else T0
+        times = list(db.session.scalars(select(Feedback.created_at).filter_by(customer_id=account.user_id)))
+        assert all(first <= t <= last for t in times)
+    assert any(a.renewal_date > today for a in accounts)
+
+
+def test_every_feedback_row_is_valid(demo):
+    rows = list(db.session.scalars(select(Feedback)))
+    ratings = [f for f in rows if f.kind == FeedbackKind.RATING]
+    assert len(ratings) >= 2 * CUSTOMERS  # several per customer
+    assert any(f.kind == FeedbackKind.SUGGESTION for f in rows)
+    assert {f.csat for f in ratings} == {1, 2, 3, 4, 5}
+    assert any(f.nps is None for f in ratings) and any(f.nps is not None for f in ratings)
+    for f in rows:
+        assert f.customer.role == Role.CUSTOMER
+        assert f.created_at <= T0
+        assert f.category is not None
+        if f.kind == FeedbackKind.RATING:
+            assert 1 <= f.csat <= 5 and (f.nps is None or 0 <= f.nps <= 10) and f.title is None
+        else:
+            assert f.csat is None and f.nps is None and f.title and f.comment
+
+
+def test_followups_in_every_state_and_consistent_with_the_rules(demo):
+    followups = list(db.session.scalars(select(Followup)))
+    assert {fu.status for fu in followups} == set(FollowupStatus)
+    active = [fu for fu in followups if fu.is_open]
+    assert any(fu.assignee_id is None for fu in active) and any(fu.assignee_id for fu in active)
+    assert any(fu.breached for fu in active) and any(fu.breached for fu in followups if not fu.is_open)
+    assert any(risk_level(fu, T0) == "at_risk" for fu in active)
+    for fu in followups:
+        fb = fu.feedback
+        assert fb.csat <= 2 or (fb.nps is not None and fb.nps <= 6) or fb.urgent  # the default routing
+        assert (fu.resolved_at is not None) == (fu.status == FollowupStatus.RESOLVED)
+        if fu.resolved_at is not None:
+            assert fu.created_at < fu.resolved_at <= T0
+    # The final sweep at "now" recorded breaches of the cases still open.
+    assert count(SlaEscalation, SlaEscalation.level == "breach") >= 1
+    assert db.session.scalar(select(func.max(FollowupEvent.created_at))) <= T0
+
+
+def test_if_empty_leaves_a_database_with_users_alone(runner, make):
+    make.staff()
+    result = runner.invoke(args=["demo", "--if-empty"])
+    assert result.exit_code == 0
+    assert "already has users" in result.output
+    assert count(User) == 1 and count(Feedback) == 0
+
+
+def test_demo_refuses_to_load_twice(demo, runner):
+    users = count(User)
+    result = runner.invoke(args=["demo", "--customers", "5"])
+    assert result.exit_code == 1
+    assert "already exist" in result.output
+    assert count(User) == users
+
+
+def _snapshot():
+    emails = sorted(db.session.scalars(select(User.email)))
+    feedback = db.session.execute(
+        select(Feedback.csat, Feedback.nps, Feedback.comment, Feedback.created_at).order_by(
+            Feedback.created_at
+        )
+    ).all()
+    states = sorted(db.session.execute(select(Followup.status, Followup.breached)).all())
+    return emails, feedback, states
+
+
+def test_same_seed_same_data(app):
+    first = generate_demo(12, seed=9, now=T0)
+    snapshot = _snapshot()
+    clear_database()
+    assert generate_demo(12, seed=9, now=T0) == first
+    assert _snapshot() == snapshot
+    clear_database()
+    generate_demo(12, seed=10, now=T0)
+    assert _snapshot()[0] != snapshot[0]
+
+
+def test_months_and_renewals_clamp_to_the_end_of_the_month():
+    assert add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)
+    assert add_months(date(2024, 11, 30), 3) == date(2025, 2, 28)
+    # Monthly since 31 Jan: renewed 28 Feb; next due 31 Mar, or lapsed at 28 Feb.
+    assert renewal_date(date(2025, 1, 31), date(2025, 3, 15), yearly=False, lapsed=False) == date(2025, 3, 31)
+    assert renewal_date(date(2025, 1, 31), date(2025, 3, 15), yearly=False, lapsed=True) == date(2025, 2, 28)
+    assert renewal_date(date(2024, 2, 29), date(2025, 6, 1), yearly=True, lapsed=False) == date(2026, 2, 28)
+    # Nothing has come up for renewal yet, so a "lapsed" customer still has their first renewal ahead.
+    assert renewal_date(date(2025, 6, 1), date(2025, 6, 20), yearly=True, lapsed=True) == date(2026, 6, 1)
