@@ -14,6 +14,7 @@ from . import queries
 
 LOW_SAMPLE = 5  # a figure on fewer responses is flagged (PRODUCT.md)
 GRANULARITIES = ("week", "month")
+COUNT_COLUMNS = ["csat_n", "csat_satisfied", "csat_sum", "nps_n", "promoters", "detractors"]
 PRIORITIES = [p.value for p in Priority]
 
 DEFINITIONS = {
@@ -57,7 +58,10 @@ def _average(total: int, n: int) -> float | None:
 
 
 def _summary(frame: pd.DataFrame) -> dict:
-    s = frame[["csat_n", "csat_satisfied", "csat_sum", "nps_n", "promoters", "detractors"]].sum()
+    return _summary_of_sums(frame[COUNT_COLUMNS].sum())
+
+
+def _summary_of_sums(s: pd.Series) -> dict:
     n, nps_n = int(s.csat_n), int(s.nps_n)
     return {
         "csat": _figure(_csat_pct(s.csat_satisfied, n), n),
@@ -65,9 +69,6 @@ def _summary(frame: pd.DataFrame) -> dict:
         "average": _figure(_average(s.csat_sum, n), n),
         "responses": _figure(n, n),
     }
-
-
-COUNT_COLUMNS = ["csat_n", "csat_satisfied", "csat_sum", "nps_n", "promoters", "detractors"]
 
 
 def ratings_frame(start: date, end: date) -> pd.DataFrame:
@@ -111,12 +112,14 @@ def satisfaction_report(start: date, end: date, granularity: str = "week") -> di
     if granularity not in GRANULARITIES:
         raise ValueError(f"granularity must be one of {', '.join(GRANULARITIES)}")
     frame = ratings_frame(start, end)
-    trend = []
-    if not frame.empty:
-        frame["bucket"] = _bucket_of(frame["day"], granularity)
-    for bucket in bucket_starts(start, end, granularity):
-        part = frame[frame["bucket"] == bucket] if not frame.empty else frame
-        trend.append({"period_start": bucket.isoformat(), **_summary(part)})
+    # One groupby, then a lookup per period: empty periods get zero sums.
+    frame["bucket"] = _bucket_of(frame["day"], granularity) if not frame.empty else []
+    sums = frame.groupby("bucket")[COUNT_COLUMNS].sum()
+    zeros = pd.Series(0, index=COUNT_COLUMNS)
+    trend = [
+        {"period_start": b.isoformat(), **_summary_of_sums(sums.loc[b] if b in sums.index else zeros)}
+        for b in bucket_starts(start, end, granularity)
+    ]
     return {
         "period": {"start": start.isoformat(), "end": end.isoformat(), "granularity": granularity},
         **_summary(frame),
