@@ -11,12 +11,26 @@ from wtforms import (
     SelectField,
     StringField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, NumberRange
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    StopValidation,
+)
 
 from ..followups.models import Priority
 
 MAX_HOURS = 30 * 24
 ANY = ""
+
+
+def _finite(form, field):
+    # Decimal accepts "NaN", "sNaN" and "Infinity"; a signalling NaN even breaks NumberRange.
+    if field.data is not None and not field.data.is_finite():
+        raise StopValidation(_l("Enter a number of hours."))
 
 
 def _hours(label):
@@ -25,6 +39,7 @@ def _hours(label):
         places=2,
         validators=[
             InputRequired(_l("Enter a number of hours.")),
+            _finite,
             NumberRange(min=0.25, max=MAX_HOURS, message=_l("Use between 0.25 and 720 hours (30 days).")),
         ],
         render_kw={"step": "0.25", "inputmode": "decimal"},

@@ -44,6 +44,9 @@ def test_policy_change_applies_to_new_followups(client, make, manager):
     [
         ({"first_response": ""}, "Enter a number of hours."),
         ({"first_response": "abc"}, "Not a valid decimal value."),
+        ({"first_response": "sNaN"}, "Enter a number of hours."),
+        ({"first_response": "NaN"}, "Enter a number of hours."),
+        ({"resolution": "Infinity"}, "Enter a number of hours."),
         ({"resolution": "0"}, "Use between 0.25 and 720 hours (30 days)."),
         ({"resolution": "-3"}, "Use between 0.25 and 720 hours (30 days)."),
         ({"resolution": "721"}, "Use between 0.25 and 720 hours (30 days)."),
