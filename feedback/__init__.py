@@ -84,10 +84,12 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    """Filters and globals the templates share."""
+    """Filters and globals the templates share, and the input guard every page shares."""
     from .core import templating
+    from .core.security import reject_nul_bytes
 
     templating.init_app(app)
+    app.before_request(reject_nul_bytes)
 
 
 def register_errors(app: Flask) -> None:

@@ -4,7 +4,7 @@ import hashlib
 import secrets
 from urllib.parse import urljoin, urlsplit
 
-from flask import request
+from flask import abort, request
 
 
 def is_safe_redirect(target: str | None) -> bool:
@@ -26,3 +26,18 @@ def new_token(nbytes: int = 32) -> str:
 def hash_token(token: str) -> str:
     """Hash an API token for storage; tokens are high-entropy, so SHA-256 suffices."""
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def reject_nul_bytes() -> None:
+    """Refuse form fields and query arguments holding NUL: PostgreSQL text cannot store it.
+
+    Registered as a ``before_request`` hook so every form answers 400, not a database error.
+    The JSON API validates its own bodies (and must not have them read as a form here).
+    """
+    if request.path.startswith("/api/"):
+        return
+    values = [*request.args.values()]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        values += list(request.form.values())
+    if any("\x00" in v for v in values):
+        abort(400, "Text cannot contain NUL characters.")

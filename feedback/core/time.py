@@ -18,9 +18,11 @@ def as_utc(value: datetime) -> datetime:
 
 def is_valid_timezone(name: str) -> bool:
     """Tell whether ``name`` is an IANA time zone this machine knows."""
+    if not name or len(name) > 64:  # the longest IANA name is about 32 characters
+        return False
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name the file system refuses
         return False
     return True
 

@@ -1,0 +1,48 @@
+"""Odd input in every HTML form and query string gets an answer (4xx or a page), never a 500."""
+
+import pytest
+
+ODD = ["sNaN", "../../etc/passwd", "\x00", "9" * 400, "-1", "🙂", "<script>", "1e999999"]
+
+
+@pytest.mark.parametrize("v", ODD)
+def test_no_form_or_query_answers_500(app, client, make, auth, v):
+    c = make.customer()
+    s = make.staff()
+    m = make.manager()
+    fb = make.rating(c, csat=1)
+    codes = []
+    codes.append(
+        client.post(
+            "/signup", data={"name": v, "email": v, "plan": v, "timezone": v, "password": v, "confirm": v}
+        ).status_code
+    )
+    codes.append(client.post("/login", data={"email": v, "password": v}).status_code)
+    auth.login(c)
+    codes.append(
+        client.post("/feedback", data={"r-csat": v, "r-nps": v, "r-category": v, "r-comment": v}).status_code
+    )
+    codes.append(client.post("/suggestions", data={"s-title": v, "s-text": v, "s-category": v}).status_code)
+    codes.append(client.get("/dashboard", query_string={"page": v}).status_code)
+    auth.logout()
+    auth.login(s)
+    codes.append(client.get("/queue/", query_string={"page": v, "status": v, "priority": v}).status_code)
+    codes.append(client.post(f"/queue/{fb.followup.id}/assign", data={"assignee": v}).status_code)
+    auth.logout()
+    auth.login(m)
+    for path in ("/reports/satisfaction", "/reports/support", "/reports/export.csv"):
+        codes.append(client.get(path, query_string={"start": v, "end": v, "granularity": v}).status_code)
+    codes.append(
+        client.post(
+            "/settings/rules/new",
+            data={"name": v, "csat_max": v, "nps_max": v, "urgent": v, "category_id": v, "priority": v},
+        ).status_code
+    )
+    codes.append(client.post("/settings/categories", data={"name": v}).status_code)
+    codes.append(
+        client.post(
+            "/settings/users", data={"name": v, "email": v, "role": v, "password": v, "confirm": v}
+        ).status_code
+    )
+    codes.append(client.get("/settings/users", query_string={"page": v}).status_code)
+    assert 500 not in codes, codes
