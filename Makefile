@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: help run test test-postgres lint fmt bench clean
+.PHONY: help run worker test test-postgres lint fmt bench clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -27,6 +27,10 @@ run: $(VENV)/.runtime  ## Migrate, seed demo data if the database is empty, serv
 	$(FLASK) db upgrade
 	$(FLASK) demo --if-empty
 	$(FLASK) run --host $(HOST) --port $(PORT)
+
+worker: $(VENV)/.runtime  ## Celery worker with beat (needs REDIS_URL; without it `make run` has an embedded one)
+	@test -n "$$REDIS_URL" || { echo "set REDIS_URL, e.g. redis://127.0.0.1:6379/0"; exit 1; }
+	$(BIN)/celery -A make_celery worker -B --loglevel INFO
 
 test: $(VENV)/.dev  ## Run the test suite (SQLite unless DATABASE_URL is set)
 	$(BIN)/python -m pytest

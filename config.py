@@ -35,7 +35,18 @@ class Config:
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "kontento@localhost")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "").lower() in ("1", "true", "yes")
+    MAIL_SUPPRESS_SEND = False  # the outbox decides what goes; tests use a real SMTP server
+    # A claimed outbox row whose dispatcher has not finished within this goes back to the queue.
+    MAIL_CLAIM_LEASE_SECONDS = int(os.environ.get("MAIL_CLAIM_LEASE_SECONDS", "300"))
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    # "celery" (REDIS_URL set: run `celery -A make_celery worker -B`), "embedded" (a scheduler
+    # thread inside the web process), or "off" (jobs only run when called, as in tests).
+    WORKER_MODE = os.environ.get("WORKER_MODE") or ("celery" if os.environ.get("REDIS_URL") else "embedded")
+    # Redis re-delivers a task whose worker died after this many seconds (late acks).
+    CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     LANGUAGES = ["en"]
@@ -62,6 +73,10 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
     PASSWORD_METHOD = "pbkdf2:sha256:1000"
+    WORKER_MODE = "off"
+    MAIL_SERVER = "127.0.0.1"
+    MAIL_PORT = 1  # nothing listens here: a test sends mail only to the `smtp` fixture's server
+    BASE_URL = "http://kontento.test"
 
 
 class ProductionConfig(Config):

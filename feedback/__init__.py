@@ -41,6 +41,7 @@ def register_extensions(app: Flask) -> None:
         db,
         limiter,
         login_manager,
+        mail,
         migrate,
         select_locale,
         select_timezone,
@@ -52,6 +53,11 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     limiter.init_app(app)
+    mail.init_app(app)
+
+    from .worker import backend
+
+    backend.init_app(app)
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -67,8 +73,12 @@ def register_blueprints(app: Flask) -> None:
     from .api.routes import bp as api_bp
     from .auth.routes import bp as auth_bp
     from .followups.routes import bp as followups_bp
+    from .mailer.routes import bp as outbox_bp
+    from .notices.routes import bp as notices_bp
+    from .notices.routes import status_bp
     from .reports.routes import bp as reports_bp
     from .settings.routes import bp as settings_bp
+    from .surveys.links import bp as survey_links_bp
     from .surveys.routes import bp as surveys_bp
 
     app.register_blueprint(auth_bp)
@@ -77,6 +87,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(settings_bp, url_prefix="/settings")
     app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(outbox_bp, url_prefix="/outbox")
+    app.register_blueprint(notices_bp, url_prefix="/notices")
+    app.register_blueprint(status_bp)
+    app.register_blueprint(survey_links_bp)
 
     from .core.health import healthz
 
@@ -100,12 +114,14 @@ def register_errors(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    """CLI groups: users, tokens, sla, demo."""
+    """CLI groups: users, tokens, sla, demo, jobs."""
     from .auth.cli import tokens_cli, users_cli
     from .demo.cli import demo_command
     from .followups.cli import sla_cli
+    from .worker.cli import jobs_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(tokens_cli)
     app.cli.add_command(sla_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(jobs_cli)

@@ -5,6 +5,7 @@ from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
+from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -31,15 +32,18 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
+mail = Mail()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 def select_locale() -> str:
     """Pick the UI language: the user's saved choice, else the browser's, else English."""
-    from flask import current_app
+    from flask import current_app, has_request_context
     from flask_login import current_user
 
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI and worker: e-mails force their recipient's locale
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     saved = getattr(current_user, "locale", None)
     if saved in languages:
         return saved

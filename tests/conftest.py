@@ -16,6 +16,7 @@ from feedback.extensions import db, limiter
 from feedback.followups.defaults import install_defaults
 
 from .factories import Factory
+from .mail_server import SmtpSink
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday morning, used as "now" in SLA tests
 
@@ -123,3 +124,35 @@ class AuthActions:
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+_TEST_SMTP_PORTS: set[int] = set()
+
+
+@pytest.fixture(autouse=True)
+def _no_mail_outside_the_test_server(monkeypatch):
+    """Fail any test that would talk SMTP to anything but a test server it started."""
+    import smtplib
+
+    real_connect = smtplib.SMTP.connect
+
+    def guarded(self, host="localhost", port=0, source_address=None):
+        if host != "127.0.0.1" or int(port) not in _TEST_SMTP_PORTS:
+            raise AssertionError(f"a test tried to send mail to {host}:{port}, not the test SMTP server")
+        return real_connect(self, host, port, source_address)
+
+    monkeypatch.setattr(smtplib.SMTP, "connect", guarded)
+
+
+@pytest.fixture
+def smtp(app):
+    """A real SMTP server on 127.0.0.1 that the app sends to; ``smtp.messages`` is what arrived."""
+    sink = SmtpSink().start()
+    _TEST_SMTP_PORTS.add(sink.port)
+    old = app.config["MAIL_PORT"], app.extensions["mail"].port
+    app.config["MAIL_PORT"] = sink.port
+    app.extensions["mail"].port = sink.port  # Flask-Mail copies its settings at init
+    yield sink
+    sink.stop()
+    _TEST_SMTP_PORTS.discard(sink.port)
+    app.config["MAIL_PORT"], app.extensions["mail"].port = old

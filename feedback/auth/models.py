@@ -45,6 +45,8 @@ class User(UserMixin, db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     locale: Mapped[str | None] = mapped_column(String(10))
     active: Mapped[bool] = mapped_column(default=True)
+    # Off: only essential mail (their cases, service notices); no surveys, receipts or news.
+    optional_mail: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     account: Mapped["CustomerAccount | None"] = relationship(back_populates="user", uselist=False)
@@ -84,6 +86,8 @@ class CustomerAccount(db.Model):
     monthly_price: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("0"))
     signup_date: Mapped[date]
     renewal_date: Mapped[date]
+    # The server the account is hosted on, e.g. "web-12.fra"; maintenance notices target it.
+    server: Mapped[str | None] = mapped_column(String(120), index=True)
 
     user: Mapped[User] = relationship(back_populates="account")
 

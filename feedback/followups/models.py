@@ -47,6 +47,8 @@ class EventKind(enum.StrEnum):
     REOPENED = "reopened"
     SLA_WARNING = "sla_warning"
     SLA_BREACH = "sla_breach"
+    PROGRESS_REPORT = "progress_report"  # the automatic "still working on it" e-mail
+    NOTICE_UPDATE = "notice_update"  # an incident update posted to affected cases
 
 
 PUBLIC_EVENTS = frozenset(
@@ -58,6 +60,8 @@ PUBLIC_EVENTS = frozenset(
         EventKind.RESUMED,
         EventKind.RESOLVED,
         EventKind.REOPENED,
+        EventKind.PROGRESS_REPORT,
+        EventKind.NOTICE_UPDATE,
     }
 )
 
@@ -139,6 +143,7 @@ class Followup(db.Model):
     at_risk_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # earliest 80 % mark
     next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # next warning or breach
     swept_until: Mapped[datetime | None] = mapped_column(UTCDateTime())  # sweep handled all before
+    progress_reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # last automatic report
     breached: Mapped[bool] = mapped_column(default=False, index=True)
     first_response_breached: Mapped[bool] = mapped_column(default=False)
     resolution_breached: Mapped[bool] = mapped_column(default=False)

@@ -70,3 +70,28 @@ class Feedback(db.Model):
 
     def __repr__(self) -> str:
         return f"<Feedback {self.id} {self.kind} csat={self.csat} nps={self.nps}>"
+
+
+class SurveyKind(enum.StrEnum):
+    """One-click surveys sent by e-mail."""
+
+    NPS = "nps"  # the periodic relationship survey
+    CASE_CSAT = "case_csat"  # "were you satisfied with how we handled this?" after resolution
+
+
+class SurveyInvitation(db.Model):
+    """A survey e-mailed to one customer. Its link's token names this row; ``used_at`` makes it single-use."""
+
+    __tablename__ = "survey_invitations"
+    __table_args__ = (Index("ix_survey_invitations_customer_kind", "customer_id", "kind", "sent_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[SurveyKind] = mapped_column(enum_column(SurveyKind, "survey_kind"))
+    followup_id: Mapped[int | None] = mapped_column(ForeignKey("followups.id", ondelete="CASCADE"))
+    nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    feedback_id: Mapped[int | None] = mapped_column(ForeignKey("feedback.id", ondelete="SET NULL"))
+
+    customer: Mapped[User] = relationship()

@@ -1,0 +1,258 @@
+"""The dispatcher: claim due outbox rows, send them, record the outcome.
+
+Unlike request code, the dispatcher commits as it goes: a claim is committed before the
+SMTP conversation and each outcome right after it, so a crash loses at most one message's
+bookkeeping. A claim is a lease: rows left ``sending`` by a killed worker go back to
+``pending`` once the lease runs out (:func:`requeue_stuck`), and are sent again.
+
+A dispatcher renews its claim on each row just before sending it, and skips a row whose
+claim it lost: a run slower than the lease (a tarpitting server, a long queue) hands rows it
+has not reached to another dispatcher instead of sending them alongside it.
+"""
+
+import contextlib
+import json
+import smtplib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_mail import Message
+from sqlalchemy import select, update
+
+from ..core.time import utcnow
+from ..extensions import db, mail
+from .models import OutboxMessage, OutboxStatus
+
+BATCH = 20
+GIVE_UP_AFTER = timedelta(hours=24)  # of failing, counted from the first attempt's message
+MIN_ATTEMPTS = 3  # even an old message gets this many tries before it is marked failed
+
+
+@dataclass
+class DispatchResult:
+    """What one dispatcher run did."""
+
+    sent: int = 0
+    deferred: int = 0
+    failed: int = 0
+    requeued: int = 0
+    next_due: datetime | None = None
+
+
+class PermanentFailure(Exception):
+    """The server refused this message for good (5xx): retrying cannot help."""
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait before the next try: 1, 2, 4 … minutes, at most an hour."""
+    return timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
+
+
+def lease() -> timedelta:
+    """How long a claim holds before another dispatcher may take the row back."""
+    return timedelta(seconds=current_app.config["MAIL_CLAIM_LEASE_SECONDS"])
+
+
+def requeue_stuck(now: datetime) -> int:
+    """Return rows whose claim expired (their dispatcher died) to the queue."""
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_at < now - lease())
+        .values(status=OutboxStatus.PENDING, claimed_at=None, next_attempt_at=now)
+    )
+    db.session.commit()
+    return result.rowcount or 0
+
+
+def _claim(now: datetime, limit: int, stamp: datetime) -> list[OutboxMessage]:
+    candidates = db.session.scalars(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    claimed = []
+    for message_id in candidates:
+        # The conditional UPDATE is the claim on every database (SQLite has no row locks).
+        won = db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING)
+            .values(status=OutboxStatus.SENDING, claimed_at=stamp)
+        ).rowcount
+        if won:
+            claimed.append(message_id)
+    db.session.commit()
+    return [db.session.get(OutboxMessage, i) for i in claimed]
+
+
+def _renew(message_id: int, held: datetime, at: datetime) -> bool:
+    """Extend this run's claim (stamped ``held``) on a row to ``at``; False if it was lost.
+
+    A lost claim outlived its lease and another dispatcher took the row back: that one
+    sends it. The claim's time stamp tells the two claims apart.
+    """
+    won = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.status == OutboxStatus.SENDING,
+            OutboxMessage.claimed_at == held,
+        )
+        .values(claimed_at=at)
+    ).rowcount
+    db.session.commit()
+    return bool(won)
+
+
+def to_mail(row: OutboxMessage) -> Message:
+    """The Flask-Mail message for an outbox row (text and HTML alternatives)."""
+    message = Message(
+        subject=row.subject,
+        recipients=[(row.to_name, row.to_email)] if row.to_name else [row.to_email],
+        body=row.body_text,
+        html=row.body_html,
+        sender=current_app.config["MAIL_DEFAULT_SENDER"],
+        extra_headers={"X-Kontento-Outbox": str(row.id), **json.loads(row.headers or "{}")},
+    )
+    message.msgId = row.message_id
+    return message
+
+
+def _send(connection, row: OutboxMessage) -> None:
+    try:
+        connection.send(to_mail(row))
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise PermanentFailure(f"recipient refused: {exc.recipients}") from exc
+    except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+        if 500 <= exc.smtp_code < 600:
+            raise PermanentFailure(f"{exc.smtp_code} {exc.smtp_error!r}") from exc
+        raise
+
+
+def _record_failure(row: OutboxMessage, error: str, now: datetime, permanent: bool) -> bool:
+    """Count a failed attempt; return True when the message is given up on."""
+    row.attempts += 1
+    row.last_error = error[:2000]
+    row.claimed_at = None
+    gave_up = permanent or (row.attempts >= MIN_ATTEMPTS and now - row.created_at >= GIVE_UP_AFTER)
+    row.status = OutboxStatus.FAILED if gave_up else OutboxStatus.PENDING
+    row.next_attempt_at = now + backoff(row.attempts)
+    return gave_up
+
+
+def dispatch(now: datetime | None = None, limit: int = 500) -> DispatchResult:
+    """Send up to ``limit`` due messages. Safe to run in several workers at once."""
+    now = now or utcnow()
+    started = time.monotonic()
+
+    def clock() -> datetime:
+        # ``now`` moved on by the time this run has taken: claims and renewals are stamped
+        # with it, so a lease counts from when a row was last touched, not from the start.
+        return now + timedelta(seconds=time.monotonic() - started)
+
+    result = DispatchResult(requeued=requeue_stuck(now))
+    handled = 0
+    while handled < limit:
+        stamp = clock()
+        batch = _claim(now, min(BATCH, limit - handled), stamp)
+        if not batch:
+            break
+        handled += len(batch)
+        if not _send_batch(batch, stamp, now, clock, result):
+            break  # the server is unreachable: the rest waits for the backoff
+    result.next_due = next_due()
+    return result
+
+
+def _send_batch(
+    batch: list[OutboxMessage],
+    stamp: datetime,
+    now: datetime,
+    clock: Callable[[], datetime],
+    result: DispatchResult,
+) -> bool:
+    try:
+        connection = mail.connect().__enter__()
+    except (OSError, smtplib.SMTPException) as exc:
+        error = f"cannot reach the mail server: {exc}"
+        first = batch[0] if _renew(batch[0].id, stamp, clock()) else None
+        _defer_all(first, batch[1:], stamp, error, now, result)
+        return False
+    try:
+        for index, row in enumerate(batch):
+            if not _renew(row.id, stamp, clock()):
+                continue  # held past the lease and taken back: another dispatcher sends it
+            try:
+                _send(connection, row)
+            except PermanentFailure as exc:
+                _record_failure(row, str(exc), now, permanent=True)
+                result.failed += 1
+            except (OSError, smtplib.SMTPException) as exc:
+                _defer_all(row, batch[index + 1 :], stamp, f"{type(exc).__name__}: {exc}", now, result)
+                return False
+            else:
+                row.status = OutboxStatus.SENT
+                row.sent_at = utcnow()
+                row.attempts += 1
+                row.claimed_at = None
+                result.sent += 1
+            db.session.commit()
+    finally:
+        with contextlib.suppress(OSError, smtplib.SMTPException):
+            connection.__exit__(None, None, None)
+    return True
+
+
+def _defer_all(
+    first: OutboxMessage | None,
+    rest: list[OutboxMessage],
+    stamp: datetime,
+    error: str,
+    now: datetime,
+    result: DispatchResult,
+) -> None:
+    """``first`` (the row just tried) counts a failed attempt; the rest wait as long without
+    spending one. Of the rest, only rows still under this run's claim (``stamp``) are touched."""
+    wait_until = now + backoff(1)
+    if first is not None:
+        if _record_failure(first, error, now, permanent=False):
+            result.failed += 1
+        else:
+            result.deferred += 1
+        wait_until = first.next_attempt_at
+    if rest:
+        result.deferred += (
+            db.session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id.in_([row.id for row in rest]),
+                    OutboxMessage.status == OutboxStatus.SENDING,
+                    OutboxMessage.claimed_at == stamp,
+                )
+                .values(status=OutboxStatus.PENDING, claimed_at=None, next_attempt_at=wait_until)
+            ).rowcount
+            or 0
+        )
+    db.session.commit()
+
+
+def next_due() -> datetime | None:
+    """When the dispatcher next has something to do (a pending row, or a claim to expire)."""
+    pending = db.session.scalar(
+        select(OutboxMessage.next_attempt_at)
+        .where(OutboxMessage.status == OutboxStatus.PENDING)
+        .order_by(OutboxMessage.next_attempt_at)
+        .limit(1)
+    )
+    claimed = db.session.scalar(
+        select(OutboxMessage.claimed_at)
+        .where(OutboxMessage.status == OutboxStatus.SENDING)
+        .order_by(OutboxMessage.claimed_at)
+        .limit(1)
+    )
+    moments = [m for m in (pending, claimed + lease() if claimed else None) if m is not None]
+    return min(moments, default=None)

@@ -1,0 +1,50 @@
+"""The outbox page for managers: what is waiting, sent or failed, with a retry button."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+
+from ..core.access import manager_required
+from ..core.pagination import paginate
+from ..extensions import db
+from . import queries
+from .models import OutboxStatus
+from .services import retry
+
+bp = Blueprint("outbox", __name__)
+
+
+@bp.route("/")
+@manager_required
+def index():
+    wanted = request.args.get("status", "")
+    status = OutboxStatus(wanted) if wanted in {s.value for s in OutboxStatus} else None
+    page = paginate(queries.outbox(status))
+    return render_template(
+        "mailer/outbox.html", page=page, status=status, counts=queries.counts(), action_form=FlaskForm()
+    )
+
+
+@bp.route("/<int:message_id>")
+@manager_required
+def show(message_id: int):
+    message = queries.message(message_id) or abort(404)
+    return render_template("mailer/message.html", message=message, action_form=FlaskForm())
+
+
+@bp.route("/<int:message_id>/retry", methods=["POST"])
+@manager_required
+def retry_message(message_id: int):
+    message = queries.message(message_id) or abort(404)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    if message.status != OutboxStatus.FAILED:
+        flash(
+            _("Only a failed message can be retried; this one is %(status)s.", status=message.status.value),
+            "warning",
+        )
+    else:
+        retry(message)
+        db.session.commit()
+        flash(_("The message is queued again and goes out within a minute."), "success")
+    return redirect(url_for("outbox.index", status="failed"))

@@ -1,0 +1,122 @@
+"""Queue e-mail: render it for its recipient and add an outbox row to the current transaction.
+
+Nothing is sent here. The row commits with whatever caused it (a reply, a resolution …);
+after the commit the dispatcher is woken and sends it. If the transaction rolls back, so
+does the e-mail.
+"""
+
+import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from flask import current_app, render_template
+from flask_babel import force_locale
+from sqlalchemy import select
+
+from ..auth.models import User
+from ..core.time import as_utc, is_valid_timezone, utcnow
+from ..extensions import db
+from .models import OutboxMessage, OutboxStatus
+
+SESSION_FLAG = "kontento.outbox_queued"
+
+
+class MailHeaderError(ValueError):
+    """A value bound for an e-mail header holds a line break (header injection)."""
+
+
+def check_header(value: str, what: str) -> str:
+    """Return ``value`` if it is safe in a mail header; raise :class:`MailHeaderError` if not."""
+    if any(ch in (value or "") for ch in "\r\n\x00"):
+        raise MailHeaderError(f"{what} cannot contain line breaks.")
+    return value
+
+
+def when(value: datetime | None, tz_name: str | None, locale: str = "en") -> str:
+    """Format a moment for a mail in the recipient's time zone, naming the zone."""
+    if value is None:
+        return ""
+    name = tz_name if tz_name and is_valid_timezone(tz_name) else "UTC"
+    moment = format_datetime(as_utc(value), "d MMM yyyy, HH:mm", tzinfo=ZoneInfo(name), locale=locale)
+    return f"{moment} ({name})"
+
+
+def queue_email(
+    recipient: User,
+    template: str,
+    subject,
+    *,
+    context: dict | None = None,
+    optional: bool = False,
+    dedupe_key: str | None = None,
+    headers: dict[str, str] | None = None,
+    now: datetime | None = None,
+) -> OutboxMessage | None:
+    """Render ``templates/email/<template>.txt`` and ``.html`` for ``recipient`` and queue them.
+
+    Returns None, queueing nothing, when the recipient is inactive, when ``optional`` mail
+    is turned off in their preferences, or when a message with ``dedupe_key`` already exists.
+    Raises :class:`MailHeaderError` if the subject, name or a header holds a line break.
+    ``subject`` may be lazy (``lazy_gettext``) or a callable, so it is translated into the
+    recipient's language rather than the one of whoever caused the mail.
+    """
+    if not recipient.active or (optional and not recipient.optional_mail):
+        return None
+    if dedupe_key and db.session.scalar(
+        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
+    ):
+        return None
+    check_header(recipient.name, "The recipient's name")
+    check_header(recipient.email, "The recipient's address")
+    for name, value in (headers or {}).items():
+        check_header(name, "A header name")
+        check_header(value, f"The {name} header")
+    locale = recipient.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(locale):
+        subject = check_header(str(subject() if callable(subject) else subject), "The subject")
+        values = {
+            "recipient": recipient,
+            "subject": subject,
+            "when": lambda value: when(value, recipient.timezone, locale),
+            "preferences_url": _preferences_url(recipient),
+            **(context or {}),
+        }
+        text = render_template(f"email/{template}.txt", **values)
+        html = render_template(f"email/{template}.html", **values)
+    now = now or utcnow()
+    message = OutboxMessage(
+        kind=template,
+        user_id=recipient.id,
+        to_email=recipient.email,
+        to_name=recipient.name,
+        subject=subject[:200],
+        body_text=text,
+        body_html=html,
+        headers=json.dumps(headers or {}),
+        status=OutboxStatus.PENDING,
+        attempts=0,
+        last_error="",
+        created_at=now,
+        next_attempt_at=now,
+        dedupe_key=dedupe_key,
+    )
+    db.session.add(message)
+    db.session.info[SESSION_FLAG] = True
+    return message
+
+
+def _preferences_url(recipient: User) -> str | None:
+    from ..core.urls import external_url
+
+    return external_url("surveys.preferences") if recipient.is_customer else None
+
+
+def retry(message: OutboxMessage, now: datetime | None = None) -> None:
+    """Put a failed message back in the queue (a manager's retry button)."""
+    if message.status != OutboxStatus.FAILED:
+        raise ValueError("Only a failed message can be retried.")
+    message.status = OutboxStatus.PENDING
+    message.next_attempt_at = now or utcnow()
+    message.last_error = ""
+    db.session.info[SESSION_FLAG] = True

@@ -1,0 +1,1 @@
+"""Announcements, maintenance windows, backup notices and incidents."""

@@ -1,0 +1,1 @@
+"""Background work: the same jobs on Celery (with REDIS_URL) or an embedded scheduler."""

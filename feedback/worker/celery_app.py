@@ -1,0 +1,68 @@
+"""Celery wired as in Flask's own example: every task runs inside an app context.
+
+Start a worker (with the beat scheduler) on a machine with ``REDIS_URL`` set::
+
+    celery -A make_celery worker -B --loglevel INFO
+
+Redis must keep every queued task: run it with ``maxmemory-policy noeviction``.
+"""
+
+from celery import Celery, Task
+from flask import Flask
+
+from .jobs import JOBS
+
+
+def celery_config(app: Flask) -> dict:
+    """Celery settings derived from the app's configuration."""
+    return {
+        "broker_url": app.config.get("REDIS_URL") or "memory://",
+        "task_ignore_result": True,
+        # Acknowledge after the task ran, and give a task back if its worker dies mid-way:
+        # a killed worker's job runs again. Jobs are idempotent, so running twice is harmless.
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "broker_transport_options": _transport_options(app.config["CELERY_VISIBILITY_TIMEOUT"]),
+        "broker_connection_retry_on_startup": True,
+        "task_default_queue": "kontento",
+        "beat_schedule": {
+            name: {"task": "kontento.run_periodic", "schedule": job.every.total_seconds(), "args": (name,)}
+            for name, job in JOBS.items()
+        },
+        **app.config.get("CELERY", {}),
+    }
+
+
+def _transport_options(visibility_timeout: int) -> dict:
+    """Redis options: how long a task may stay unacknowledged, and how often workers look.
+
+    Kombu only looks for abandoned tasks every ``interval * throttle`` seconds (100 s by
+    default) however short the visibility timeout is; look every third of the timeout
+    instead (at most every 100 s), so a killed worker's task comes back about when the
+    timeout says.
+    """
+    period = max(1, min(visibility_timeout // 3, 100))
+    interval = min(10, period)
+    return {
+        "visibility_timeout": visibility_timeout,
+        "unacked_restore_interval": interval,
+        "unacked_restore_throttle": max(1, period // interval),
+    }
+
+
+def celery_init_app(app: Flask) -> Celery:
+    """Create the Celery app for ``app`` and keep it in ``app.extensions["celery"]``."""
+
+    class FlaskTask(Task):
+        def __call__(self, *args, **kwargs):
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery_app = Celery(app.name, task_cls=FlaskTask)
+    celery_app.config_from_object(celery_config(app))
+    celery_app.set_default()
+    app.extensions["celery"] = celery_app
+    from . import tasks  # noqa: F401  (registers the tasks on the default app)
+
+    return celery_app

@@ -1,0 +1,47 @@
+"""The managers' outbox page: counts by state, filters, and the retry button."""
+
+from feedback.extensions import db
+from feedback.mailer.dispatch import dispatch
+from feedback.mailer.models import OutboxMessage, OutboxStatus
+from tests.conftest import T0
+
+
+def test_manager_sees_failed_mail_and_retries_it(app, make, auth, client, smtp):
+    manager = make.manager()
+    customer = make.customer(name="Şebnem <script>")
+    make.rating(customer, csat=5, now=T0)  # queues the receipt
+    smtp.reject_code = 550
+    dispatch(T0)
+    auth.login(manager)
+    page = client.get("/outbox/?status=failed")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Thank you for your feedback" in html
+    assert "550" in html  # the last error is shown
+    assert "Şebnem &lt;script&gt;" in html
+    row = db.session.scalar(db.select(OutboxMessage))
+    smtp.reject_code = None
+    response = client.post(f"/outbox/{row.id}/retry")
+    assert response.status_code == 302
+    db.session.refresh(row)
+    assert row.status == OutboxStatus.PENDING
+    dispatch()
+    assert len(smtp.messages) == 1
+    assert "Sent <span" in client.get("/outbox/").get_data(as_text=True)
+
+
+def test_only_failed_messages_can_be_retried(app, make, auth, client):
+    manager, customer = make.manager(), make.customer()
+    make.rating(customer, csat=5, now=T0)
+    row = db.session.scalar(db.select(OutboxMessage))
+    auth.login(manager)
+    response = client.post(f"/outbox/{row.id}/retry", follow_redirects=True)
+    assert "Only a failed message can be retried" in response.get_data(as_text=True)
+    assert client.post("/outbox/999999/retry").status_code == 404
+    assert client.get("/outbox/999999").status_code == 404
+
+
+def test_empty_outbox_says_so(app, make, auth, client):
+    auth.login(make.manager())
+    assert "Nothing has been sent yet" in client.get("/outbox/").get_data(as_text=True)
+    assert client.get("/outbox/?status=bogus").status_code == 200  # unknown filter: all
