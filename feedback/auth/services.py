@@ -53,16 +53,21 @@ def create_user(
     signup_date: date | None = None,
     renewal_date: date | None = None,
     timezone: str = "UTC",
+    server: str | None = None,
 ) -> User:
-    """Create a user; customers also get a hosting account. Raises AccountError on duplicates."""
+    """Create a user; customers also get a hosting account. Raises AccountError on bad input."""
     email = normalise_email(email)
+    name = (name or "").strip()
+    if not name:
+        raise AccountError("Enter a name.", "name")
+    if any(ch in name for ch in "\r\n"):
+        # The name goes into e-mail headers ("To: name <address>"): a line break would inject one.
+        raise AccountError("Names cannot contain line breaks.", "name")
     if find_user_by_email(email) is not None:
         raise AccountError("An account with this e-mail address already exists.", "email")
     if len(password) < 8:
         raise AccountError("The password must have at least 8 characters.", "password")
-    user = User(
-        email=email, name=name.strip(), password_hash=hash_password(password), role=role, timezone=timezone
-    )
+    user = User(email=email, name=name, password_hash=hash_password(password), role=role, timezone=timezone)
     db.session.add(user)
     if role == Role.CUSTOMER:
         signup = signup_date or utcnow().date()
@@ -71,6 +76,7 @@ def create_user(
             monthly_price=monthly_price if monthly_price is not None else DEFAULT_PRICES[plan],
             signup_date=signup,
             renewal_date=renewal_date or signup + timedelta(days=365),
+            server=server,
         )
     db.session.flush()
     return user

@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from ..extensions import db
+from . import notify
 from .models import (
     EventKind,
     Followup,
@@ -83,6 +84,7 @@ def sweep(now: datetime, batch_size: int = 500) -> SweepResult:
                     if _record(fu, deadline, BREACH, now):
                         result.breaches += 1
                         result.escalated_ids.add(fu.id)
+                        notify.sla_breach(fu, deadline, now)
                     fu.breached = True
                     if deadline.target == SlaTarget.FIRST_RESPONSE:
                         fu.first_response_breached = True
@@ -91,6 +93,7 @@ def sweep(now: datetime, batch_size: int = 500) -> SweepResult:
                 elif now >= deadline.warn_at and _record(fu, deadline, WARNING, now):
                     result.warnings += 1
                     result.escalated_ids.add(fu.id)
+                    notify.sla_warning(fu, deadline, now)
             fu.swept_until = now
             apply_deadlines(fu, policy_for(fu.priority))
         db.session.flush()

@@ -9,6 +9,7 @@ from ..auth.models import User
 from ..core.time import utcnow
 from ..extensions import db
 from ..surveys.models import Feedback
+from . import notify
 from .models import (
     EventKind,
     Followup,
@@ -96,6 +97,7 @@ def assign(fu: Followup, actor: User, assignee: User | None, now: datetime | Non
     else:
         _event(fu, EventKind.ASSIGNED, actor, now, detail=assignee.name if assignee else "")
     db.session.flush()
+    notify.assigned(fu, actor, assignee, now)
 
 
 def staff_reply(fu: Followup, staff: User, body: str, now: datetime | None = None) -> FollowupEvent:
@@ -116,6 +118,7 @@ def staff_reply(fu: Followup, staff: User, body: str, now: datetime | None = Non
     fu.attention_since = now
     event = _event(fu, EventKind.PUBLIC_REPLY, staff, now, body=body)
     _refresh(fu)
+    notify.public_reply(fu, event, now)
     return event
 
 
@@ -184,6 +187,9 @@ def resolve(fu: Followup, staff: User, now: datetime | None = None, body: str = 
         fu.breached = True
     _event(fu, EventKind.RESOLVED, staff, now, body=(body or "").strip()[:MAX_BODY])
     db.session.flush()
+    from ..surveys.invitations import send_case_survey  # surveys build on follow-ups: import late
+
+    send_case_survey(fu, now)
 
 
 def reopen(fu: Followup, actor: User, now: datetime | None = None) -> None:

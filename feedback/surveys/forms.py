@@ -56,3 +56,9 @@ class ReplyForm(FlaskForm):
     """A message on an open case."""
 
     body = TextAreaField(_l("Your message"), validators=[DataRequired(), Length(max=10_000)])
+
+
+class PreferencesForm(FlaskForm):
+    """Which e-mails a customer wants beyond the essential ones."""
+
+    optional_mail = BooleanField(_l("Surveys, feedback receipts, announcements and backup notices"))

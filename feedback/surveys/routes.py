@@ -10,12 +10,13 @@ from ..extensions import db
 from ..followups.models import EventKind
 from ..followups.services import FollowupError, customer_reply
 from ..followups.sla import customer_promise
-from .forms import RatingForm, ReplyForm, SuggestionForm
+from .forms import PreferencesForm, RatingForm, ReplyForm, SuggestionForm
 from .queries import customer_feedback, customer_feedback_item
 from .services import (
     FeedbackError,
     active_categories,
     category_by_slug,
+    set_mail_preferences,
     submit_rating,
     submit_suggestion,
 )
@@ -156,3 +157,15 @@ def reply(feedback_id: int):
             flash(_("Your message was added to the case."), "success")
             return redirect(url_for("surveys.show", feedback_id=feedback.id))
     return _show(feedback, form, status=400)
+
+
+@bp.route("/preferences", methods=["GET", "POST"])
+@customer_required
+def preferences():
+    form = PreferencesForm(obj=current_user)
+    if form.validate_on_submit():
+        set_mail_preferences(current_user, optional_mail=form.optional_mail.data)
+        db.session.commit()
+        flash(_("Your e-mail preferences are saved."), "success")
+        return redirect(url_for("surveys.preferences"))
+    return render_template("surveys/preferences.html", form=form)

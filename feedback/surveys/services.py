@@ -7,6 +7,7 @@ from sqlalchemy import select
 from ..auth.models import User
 from ..core.time import utcnow
 from ..extensions import db
+from ..followups.notify import feedback_received
 from ..followups.routing import Signal, active_rules, route
 from ..followups.services import open_followup
 from .models import Category, Channel, Feedback, FeedbackKind
@@ -87,6 +88,7 @@ def submit_rating(
     priority = route(active_rules(), signal)
     if priority is not None:
         open_followup(feedback, priority, now)
+    feedback_received(feedback, now)
     return feedback
 
 
@@ -124,4 +126,11 @@ def submit_suggestion(
     )
     db.session.add(feedback)
     db.session.flush()
+    feedback_received(feedback, feedback.created_at)
     return feedback
+
+
+def set_mail_preferences(customer: User, *, optional_mail: bool) -> None:
+    """Turn optional mail on or off. Mail about the customer's own cases always goes."""
+    customer.optional_mail = bool(optional_mail)
+    db.session.flush()

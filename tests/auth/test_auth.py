@@ -208,3 +208,20 @@ def test_tokens_create_cli_prints_a_working_token(runner, make, client):
     from feedback.auth.services import user_for_api_token
 
     assert user_for_api_token(token).id == user.id
+
+
+def test_a_name_with_a_line_break_is_refused_because_it_would_inject_a_mail_header(client):
+    response = client.post(
+        "/signup",
+        data={
+            "name": "Eve\r\nBcc: victim@example.com",
+            "email": "eve@example.com",
+            "plan": "shared",
+            "timezone": "UTC",
+            "password": "long-enough-1",
+            "confirm": "long-enough-1",
+        },
+    )
+    assert response.status_code == 400
+    assert b"Names cannot contain line breaks." in response.data
+    assert db.session.scalar(db.select(db.func.count(User.id))) == 0

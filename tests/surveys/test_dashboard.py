@@ -178,3 +178,13 @@ def test_reply_on_a_resolved_case_is_refused(client, auth, make):
     response = client.post(f"/feedback/{fb.id}/reply", data={"body": "One more thing"})
     assert response.status_code == 400
     assert "reopen" in response.get_data(as_text=True)
+
+
+def test_a_late_case_says_so_instead_of_promising_a_time_in_the_past(client, auth, make):
+    customer = make.customer()
+    fb = make.rating(customer, csat=1, category="uptime", now=T0)  # answer due T0 + 1 h, long past
+    auth.login(customer)
+    for page in (client.get("/dashboard"), client.get(f"/feedback/{fb.id}")):
+        text = page.get_data(as_text=True)
+        assert "later than we promised" in text.lower()
+        assert "We'll answer by" not in text

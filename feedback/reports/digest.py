@@ -1,0 +1,49 @@
+"""The managers' daily digest: yesterday's satisfaction and support figures, once a day."""
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from flask_babel import lazy_gettext as _l
+
+from ..core.urls import external_url
+from ..followups.notify import managers
+from ..mailer.services import queue_email
+from .metrics import satisfaction_report, support_report
+
+SEND_AFTER = time(6, 0)  # UTC: the day is over everywhere in Europe and Africa by then
+
+
+@dataclass
+class DigestResult:
+    """Which day was summarised and for how many managers."""
+
+    day: str
+    queued: int = 0
+
+
+def daily_digest(now: datetime) -> DigestResult | None:
+    """Queue yesterday's digest to every manager (once per manager and day; None before 06:00 UTC)."""
+    if now.time() < SEND_AFTER:
+        return None
+    day = now.date() - timedelta(days=1)
+    satisfaction = satisfaction_report(day, day)
+    support = support_report(day, day, now)
+    context = {
+        "day": day,
+        "satisfaction": satisfaction,
+        "support": support,
+        "reports_url": external_url("reports.satisfaction"),
+        "queue_url": external_url("followups.queue"),
+    }
+    result = DigestResult(day=day.isoformat())
+    for manager in managers():
+        queued = queue_email(
+            manager,
+            "reports/digest",
+            _l("Kontento daily digest for %(day)s", day=day.isoformat()),
+            context=context,
+            dedupe_key=f"digest:{day.isoformat()}:{manager.id}",
+            now=now,
+        )
+        result.queued += queued is not None
+    return result
