@@ -205,6 +205,15 @@ def _paths() -> dict:
                 errors=["400", "422"],
             )
         },
+        "/announcements": {
+            "get": _op(
+                "Current, upcoming and recently ended notices (customers: those affecting them)",
+                {"200": json_content(ref("Announcements"), "The notices.")},
+                tag="notices",
+                who="everyone",
+                errors=[],
+            )
+        },
         "/openapi.json": {
             "get": {
                 "summary": "This document",
@@ -230,7 +239,7 @@ def document(server_url: str) -> dict:
         },
         "servers": [{"url": server_url}],
         "security": [{"bearer": []}],
-        "tags": [{"name": t} for t in ("feedback", "followups", "reports", "meta")],
+        "tags": [{"name": t} for t in ("feedback", "followups", "reports", "notices", "meta")],
         "paths": _paths(),
         "components": {
             "securitySchemes": {

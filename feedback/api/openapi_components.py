@@ -203,6 +203,28 @@ COMPONENT_SCHEMAS = {
             "low_sample": {"type": "boolean"},
         }
     ),
+    "ResponseRate": _obj(
+        {
+            "value": {
+                "type": ["number", "null"],
+                "description": "Responses ÷ surveys sent, in %; null when none sent.",
+            },
+            "n": {"type": "integer", "minimum": 0, "description": "Sample size: surveys sent."},
+            "low_sample": {"type": "boolean", "description": "Fewer than 5 surveys sent."},
+            "sent": {"type": "integer", "minimum": 0},
+            "responses": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Of those sent, how many were answered.",
+            },
+            "by_kind": {
+                "type": "array",
+                "items": {"type": "object"},
+                "description": "The same figures per survey: nps, case_csat (after resolution).",
+            },
+        },
+        description="Response rate of the e-mailed surveys sent in the period.",
+    ),
     "SatisfactionReport": _obj(
         {
             "period": {"type": "object", "description": "start, end, granularity."},
@@ -213,9 +235,10 @@ COMPONENT_SCHEMAS = {
             "trend": {"type": "array", "items": {"type": "object"}, "description": "Per week or month."},
             "by_category": {"type": "array", "items": {"type": "object"}},
             "by_plan": {"type": "array", "items": {"type": "object"}},
+            "response_rate": ref("ResponseRate"),
             "definitions": {"type": "object", "additionalProperties": {"type": "string"}},
         },
-        description="CSAT %, NPS, average rating and volumes, with a trend and breakdowns.",
+        description="CSAT %, NPS, average rating, volumes and survey response rate; trend and breakdowns.",
     ),
     "SupportReport": _obj(
         {
@@ -231,5 +254,33 @@ COMPONENT_SCHEMAS = {
             "definitions": {"type": "object", "additionalProperties": {"type": "string"}},
         },
         description="First response and resolution times, SLA compliance, backlog and breaches.",
+    ),
+    "Announcement": _obj(
+        {
+            "id": INT_ID,
+            "kind": {"type": "string", "enum": ["announcement", "maintenance", "backup", "incident"]},
+            "title": {"type": "string"},
+            "body": {"type": "string"},
+            "state": {"type": "string", "enum": ["upcoming", "current", "resolved", "ended"]},
+            "starts_at": DATETIME,
+            "ends_at": NULLABLE_DATETIME,
+            "expected_downtime_minutes": {"type": ["integer", "null"], "minimum": 0},
+            "resolved_at": NULLABLE_DATETIME,
+            "affects_you": {
+                "type": ["boolean", "null"],
+                "description": "True for a customer (they only get notices affecting them); null for staff.",
+            },
+            "updates": {
+                "type": "array",
+                "items": _obj({"body": {"type": "string"}, "created_at": DATETIME}, ["body", "created_at"]),
+            },
+        },
+        ["id", "kind", "title", "state", "starts_at"],
+        description="A notice: announcement, maintenance window, backup routine or incident.",
+    ),
+    "Announcements": _obj(
+        {"items": {"type": "array", "items": ref("Announcement")}},
+        ["items"],
+        description="Current, upcoming and (for a week) ended notices, soonest first.",
     ),
 }

@@ -2,7 +2,7 @@
 
 from flask import jsonify, url_for
 
-from . import feedback_views, followup_views, report_views  # noqa: F401  (they register on bp)
+from . import feedback_views, followup_views, notice_views, report_views  # noqa: F401  (they register on bp)
 from .blueprint import bp
 from .openapi import document
 

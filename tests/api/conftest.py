@@ -23,6 +23,7 @@ ENDPOINTS = [
     ("POST", "/followups/{followup_id}/resolve", {"staff", "manager"}),
     ("GET", "/reports/satisfaction?start=2026-01-01&end=2026-03-31", {"manager"}),
     ("GET", "/reports/support?start=2026-01-01&end=2026-03-31", {"manager"}),
+    ("GET", "/announcements", {"customer", "staff", "manager"}),
 ]
 
 # A body each POST endpoint accepts, so role tests reach the role check with valid input.

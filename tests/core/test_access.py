@@ -9,6 +9,8 @@ from werkzeug.routing.converters import AnyConverter, IntegerConverter
 from config import TestingConfig
 from feedback import create_app
 from feedback.auth.models import Role
+from feedback.extensions import db
+from feedback.notices.services import NoticeDraft, save_notice
 from tests.conftest import T0
 
 # Who may use each blueprint's pages. The API has its own suite (tests/api).
@@ -17,8 +19,11 @@ ALLOWED = {
     "followups": {Role.STAFF, Role.MANAGER},
     "reports": {Role.MANAGER},
     "settings": {Role.MANAGER},
+    "outbox": {Role.MANAGER},
+    "notices": {Role.MANAGER},
 }
-PUBLIC = {"auth", "api", None}  # None: /static and /healthz
+# None: /static and /healthz; survey_links: e-mailed survey links; status: the public status page.
+PUBLIC = {"auth", "api", "survey_links", "status", None}
 
 
 def _routes():
@@ -58,7 +63,9 @@ def _url(rule, ids: dict) -> str:
 def test_route_access(app, make, rule, method, blueprint):
     owner, other = make.customer(), make.customer()
     fb = make.rating(owner, csat=1, now=T0)
-    ids = {"feedback_id": fb.id, "followup_id": fb.followup.id}
+    notice = save_notice(None, None, NoticeDraft(kind="announcement", title="News", starts_at=T0), T0)
+    db.session.commit()
+    ids = {"feedback_id": fb.id, "followup_id": fb.followup.id, "notice_id": notice.id}
     url = _url(rule, ids)
     users = {
         Role.CUSTOMER: owner,
