@@ -10,6 +10,7 @@ import pandas as pd
 
 from ..core.time import utcnow
 from ..followups.models import Priority, SlaTarget
+from ..surveys.models import SurveyKind
 from . import queries
 
 LOW_SAMPLE = 5  # a figure on fewer responses is flagged (PRODUCT.md)
@@ -23,6 +24,8 @@ DEFINITIONS = {
     "(halves away from zero); skipped NPS questions are not counted.",
     "average": "Average rating = mean of the CSAT scores (1–5).",
     "responses": "Responses = ratings received in the period (suggestions are not ratings).",
+    "response_rate": "Response rate = responses ÷ surveys sent, for the surveys e-mailed in the period "
+    "(answers that came later count).",
     "first_response": "First response time = from the follow-up's creation to the first public staff reply, "
     "over follow-ups created in the period.",
     "resolution": "Resolution time = from creation to resolution, minus time spent waiting on the customer, "
@@ -107,6 +110,26 @@ def _breakdown(frame: pd.DataFrame, column: str) -> list[dict]:
     return out
 
 
+def _rate(sent: int, responses: int) -> dict:
+    return _figure(round(responses / sent * 100, 1) if sent else None, sent) | {
+        "sent": int(sent),
+        "responses": int(responses),
+    }
+
+
+def response_rate(start: date, end: date) -> dict:
+    """Responses ÷ surveys sent for surveys e-mailed in the range, overall and per survey kind.
+
+    ``value`` is the rate in % (None when nothing was sent); ``n`` = ``sent`` is the sample size.
+    """
+    rows = {
+        getattr(kind, "value", kind): (sent, answered)
+        for kind, sent, answered in queries.survey_responses(*queries.utc_range(start, end))
+    }
+    by_kind = [{"kind": k.value, **_rate(*rows.get(k.value, (0, 0)))} for k in SurveyKind]
+    return _rate(sum(k["sent"] for k in by_kind), sum(k["responses"] for k in by_kind)) | {"by_kind": by_kind}
+
+
 def satisfaction_report(start: date, end: date, granularity: str = "week") -> dict:
     """CSAT %, NPS, average and counts for the range, with a trend and breakdowns by category and plan."""
     if granularity not in GRANULARITIES:
@@ -126,7 +149,8 @@ def satisfaction_report(start: date, end: date, granularity: str = "week") -> di
         "trend": trend,
         "by_category": _breakdown(frame, "category"),
         "by_plan": _breakdown(frame, "plan"),
-        "definitions": {k: DEFINITIONS[k] for k in ("csat", "nps", "average", "responses")},
+        "response_rate": response_rate(start, end),
+        "definitions": {k: DEFINITIONS[k] for k in ("csat", "nps", "average", "responses", "response_rate")},
     }
 
 

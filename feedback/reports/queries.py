@@ -10,7 +10,7 @@ from sqlalchemy import Date, case, cast, func, select
 from ..auth.models import CustomerAccount, User
 from ..extensions import db
 from ..followups.models import Followup, FollowupStatus, SlaEscalation, SlaTarget
-from ..surveys.models import Category, Feedback, FeedbackKind
+from ..surveys.models import Category, Feedback, FeedbackKind, SurveyInvitation
 
 
 def utc_range(start: date, end: date) -> tuple[datetime, datetime]:
@@ -56,6 +56,20 @@ def daily_ratings(since: datetime, until: datetime):
             Feedback.created_at < until,
         )
         .group_by(day, Category.name, CustomerAccount.plan)
+    )
+    return db.session.execute(stmt).all()
+
+
+def survey_responses(since: datetime, until: datetime):
+    """Per survey kind: surveys e-mailed in the range, and how many of them were answered (at any time)."""
+    stmt = (
+        select(
+            SurveyInvitation.kind,
+            func.count(SurveyInvitation.id).label("sent"),
+            func.count(SurveyInvitation.used_at).label("answered"),
+        )
+        .where(SurveyInvitation.sent_at >= since, SurveyInvitation.sent_at < until)
+        .group_by(SurveyInvitation.kind)
     )
     return db.session.execute(stmt).all()
 

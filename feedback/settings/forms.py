@@ -6,6 +6,7 @@ from wtforms import (
     BooleanField,
     DecimalField,
     EmailField,
+    IntegerField,
     PasswordField,
     SelectChoice,
     SelectField,
@@ -22,6 +23,7 @@ from wtforms.validators import (
 )
 
 from ..followups.models import Priority
+from .queries import MAX_NPS_INTERVAL_DAYS
 
 MAX_HOURS = 30 * 24
 ANY = ""
@@ -133,3 +135,20 @@ class StaffForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A bare button (move, delete, activate): only the CSRF token."""
+
+
+class SurveySettingsForm(FlaskForm):
+    """How often the relationship (NPS) survey goes to each customer."""
+
+    interval_days = IntegerField(
+        _l("Days between relationship surveys to one customer"),
+        validators=[
+            InputRequired(_l("Enter a number of days (0 turns the survey off).")),
+            NumberRange(
+                min=0,
+                max=MAX_NPS_INTERVAL_DAYS,
+                message=_l("Use a whole number of days from 0 to %(max)s.", max=MAX_NPS_INTERVAL_DAYS),
+            ),
+        ],
+        render_kw={"min": 0, "max": MAX_NPS_INTERVAL_DAYS, "inputmode": "numeric"},
+    )

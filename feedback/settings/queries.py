@@ -1,11 +1,15 @@
 """Reads for the settings pages."""
 
-from sqlalchemy import select
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
 
 from ..auth.models import Role, User
 from ..extensions import db
 from ..followups.models import PRIORITY_RANK, RoutingRule, SlaPolicy
-from ..surveys.models import Category
+from ..surveys.models import Category, SurveyInvitation, SurveyKind
+from .models import AppSetting
 
 
 def policies() -> list[SlaPolicy]:
@@ -27,4 +31,55 @@ def staff_accounts():
     """Staff and managers, for pagination."""
     return (
         select(User).where(User.role.in_([Role.STAFF, Role.MANAGER])).order_by(User.active.desc(), User.name)
+    )
+
+
+# Surveys
+
+NPS_INTERVAL_KEY = "nps_survey_interval_days"
+DEFAULT_NPS_INTERVAL_DAYS = 90
+MAX_NPS_INTERVAL_DAYS = 365
+
+
+def nps_interval_days() -> int:
+    """Days between relationship (NPS) surveys to one customer; 0 means they are off.
+
+    An unset or unreadable value falls back to the default rather than stopping the surveys.
+    """
+    row = db.session.get(AppSetting, NPS_INTERVAL_KEY)
+    if row is None:
+        return DEFAULT_NPS_INTERVAL_DAYS
+    try:
+        days = int(row.value)
+    except ValueError:
+        return DEFAULT_NPS_INTERVAL_DAYS
+    return days if 0 <= days <= MAX_NPS_INTERVAL_DAYS else DEFAULT_NPS_INTERVAL_DAYS
+
+
+@dataclass(frozen=True)
+class SurveyActivity:
+    """What the survey settings page reports about recent sending."""
+
+    last_nps_sent_at: datetime | None
+    nps_sent_30d: int
+    case_sent_30d: int
+
+
+def survey_activity(now: datetime) -> SurveyActivity:
+    """When the last relationship survey went out, and how many surveys went in the last 30 days."""
+    since = now - timedelta(days=30)
+    last = db.session.scalar(
+        select(func.max(SurveyInvitation.sent_at)).where(SurveyInvitation.kind == SurveyKind.NPS)
+    )
+    counts = dict(
+        db.session.execute(
+            select(SurveyInvitation.kind, func.count(SurveyInvitation.id))
+            .where(SurveyInvitation.sent_at >= since, SurveyInvitation.sent_at <= now)
+            .group_by(SurveyInvitation.kind)
+        ).all()
+    )
+    return SurveyActivity(
+        last_nps_sent_at=last,
+        nps_sent_30d=int(counts.get(SurveyKind.NPS, 0)),
+        case_sent_30d=int(counts.get(SurveyKind.CASE_CSAT, 0)),
     )

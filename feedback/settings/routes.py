@@ -1,4 +1,4 @@
-"""Manager settings pages: SLA policies, routing rules, categories and staff accounts."""
+"""Manager settings pages: SLA policies, routing rules, categories, staff accounts and surveys."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -8,12 +8,13 @@ from ..auth.models import Role, User
 from ..auth.services import AccountError
 from ..core.access import manager_required
 from ..core.pagination import paginate
+from ..core.time import utcnow
 from ..extensions import db
 from ..followups.models import Priority, RoutingRule
 from ..followups.sla import ATTENTION_CEILING
 from ..surveys.models import Category
 from . import queries, services
-from .forms import CategoryForm, ConfirmForm, PolicyForm, RuleForm, StaffForm
+from .forms import CategoryForm, ConfirmForm, PolicyForm, RuleForm, StaffForm, SurveySettingsForm
 
 bp = Blueprint("settings", __name__)
 
@@ -209,3 +210,26 @@ def toggle_user(user_id: int):
         flash(str(exc), "danger")
         return redirect(url_for("settings.users"))
     return _saved(_("Account updated."), "settings.users")
+
+
+# Surveys
+
+
+@bp.route("/surveys", methods=["GET", "POST"])
+@manager_required
+def surveys():
+    form = SurveySettingsForm(data={"interval_days": queries.nps_interval_days()})
+    if form.validate_on_submit():
+        try:
+            services.set_nps_interval(form.interval_days.data)
+        except services.SettingsError as exc:
+            form.interval_days.errors.append(str(exc))
+        else:
+            return _saved(_("Survey settings saved."), "settings.surveys")
+    status = 400 if form.errors else 200
+    return render_template(
+        "settings/surveys.html",
+        form=form,
+        interval=queries.nps_interval_days(),
+        activity=queries.survey_activity(utcnow()),
+    ), status

@@ -1,10 +1,11 @@
-"""Writes behind the manager settings: SLA policies, routing rules, categories, staff accounts.
+"""Writes behind the manager settings: SLA policies, routing rules, categories, staff accounts, surveys.
 
 Each function adds and flushes; the view commits once.
 """
 
 import re
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..auth.models import Role, User
@@ -12,6 +13,8 @@ from ..auth.services import create_user, rotate_session_token
 from ..extensions import db
 from ..followups.models import Priority, RoutingRule, SlaPolicy
 from ..surveys.models import Category
+from .models import AppSetting
+from .queries import MAX_NPS_INTERVAL_DAYS, NPS_INTERVAL_KEY
 
 
 class SettingsError(ValueError):
@@ -119,4 +122,18 @@ def set_user_active(actor: User, user: User, active: bool) -> None:
     user.active = active
     if not active:
         rotate_session_token(user)
+    db.session.flush()
+
+
+def set_nps_interval(days: int) -> None:
+    """Set the days between relationship surveys to one customer (0 turns them off)."""
+    if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= MAX_NPS_INTERVAL_DAYS:
+        raise SettingsError(
+            _("Use a whole number of days from 0 to %(max)s.", max=MAX_NPS_INTERVAL_DAYS), "interval_days"
+        )
+    row = db.session.get(AppSetting, NPS_INTERVAL_KEY)
+    if row is None:
+        row = AppSetting(key=NPS_INTERVAL_KEY, value="")
+        db.session.add(row)
+    row.value = str(days)
     db.session.flush()
