@@ -228,3 +228,16 @@ INTERNAL_NOTES = [
     "Customer is on an old PHP version; suggested the upgrade.",
     "Same root cause as last week's incident on web-07.",
 ]
+
+
+SERVERS = {
+    "shared": [f"web-{n:02d}.fra" for n in range(1, 7)] + [f"web-{n:02d}.sgp" for n in range(1, 4)],
+    "vps": [f"vps-host-{n}.fra" for n in range(1, 4)] + ["vps-host-1.sgp"],
+    "dedicated": [f"dc-rack-{n}.fra" for n in range(1, 3)],
+}
+
+
+def server_for(plan, index: int) -> str:
+    """The server a demo customer's account lives on (spread evenly, stable per index)."""
+    choices = SERVERS[getattr(plan, "value", plan)]
+    return choices[index % len(choices)]

@@ -10,7 +10,7 @@ import calendar
 import random
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from ..auth.models import CustomerAccount, Plan, Role, User
 from ..auth.services import DEFAULT_PRICES, create_user
@@ -18,10 +18,12 @@ from ..core.time import utcnow
 from ..extensions import db
 from ..followups.jobs import sweep
 from ..followups.models import Followup, FollowupStatus
+from ..mailer.models import OutboxMessage, OutboxStatus
 from ..surveys.models import Feedback, FeedbackKind
 from ..surveys.services import active_categories, submit_rating, submit_suggestion
 from . import content
 from .lifecycle import CURRENT_QUEUE, DEMO_CUSTOMER_SCENARIOS, Crew, play_current, work_history
+from .notices import create_demo_notices
 
 DEMO_DOMAIN = "demo.kontento.test"
 DEMO_PASSWORD = "demo-password"  # printed by the CLI; demo databases only
@@ -98,6 +100,7 @@ class _Builder:
                     "plan": Plan.VPS,
                     "signup_date": signup,
                     "renewal_date": renewal_date(signup, self.today, False, False),
+                    "server": "vps-host-1.fra",
                 }
             users[role] = create_user(email, name, DEMO_PASSWORD, role, timezone="Europe/Berlin", **extra)
             users[role].created_at = self.now - timedelta(days=430 if role == Role.CUSTOMER else 800)
@@ -143,6 +146,7 @@ class _Builder:
             monthly_price=DEFAULT_PRICES[plan],
             signup_date=signup,
             renewal_date=renewal_date(signup, self.today, yearly, lapsed),
+            server=content.server_for(plan, index),
         )
         return user, usual
 
@@ -246,9 +250,22 @@ def generate_demo(customers: int = 200, seed: int = 1, now: datetime | None = No
     db.session.commit()
 
     build.current_queue(max(1, round(customers / 70)), demo_customer)
+    create_demo_notices(logins[Role.MANAGER], now)
     sweep(now)
+    db.session.flush()
+    mark_history_sent()
     db.session.commit()
     return summarise(now)
+
+
+def mark_history_sent() -> None:
+    """The e-mails the demo's history caused count as sent long ago: a fresh demo must not
+    start by mailing thousands of made-up addresses."""
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.SENT, sent_at=OutboxMessage.created_at, attempts=1)
+    )
 
 
 def summarise(now: datetime) -> dict:
