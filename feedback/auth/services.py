@@ -57,6 +57,11 @@ def create_user(
 ) -> User:
     """Create a user; customers also get a hosting account. Raises AccountError on bad input."""
     email = normalise_email(email)
+    if not email.isascii():
+        # Our mail path (Flask-Mail over plain SMTP) cannot carry internationalised addresses.
+        raise AccountError(
+            "Use an e-mail address in plain Latin letters: we could not deliver to this one.", "email"
+        )
     name = (name or "").strip()
     if not name:
         raise AccountError("Enter a name.", "name")

@@ -5,6 +5,7 @@ the same story: CSAT skewed positive, NPS on about 60 % of ratings and following
 """
 
 import random
+import unicodedata
 
 from ..auth.models import Plan
 from ..surveys.models import Channel
@@ -241,3 +242,9 @@ def server_for(plan, index: int) -> str:
     """The server a demo customer's account lives on (spread evenly, stable per index)."""
     choices = SERVERS[getattr(plan, "value", plan)]
     return choices[index % len(choices)]
+
+
+def ascii_address(address: str) -> str:
+    """Lower-case, accents dropped ("José" → "jose"): sign-up only takes plain ASCII addresses."""
+    folded = unicodedata.normalize("NFKD", address).encode("ascii", "ignore").decode()
+    return folded.lower().replace(" ", "")

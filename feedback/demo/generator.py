@@ -123,7 +123,7 @@ class _Builder:
     def staff(self, logins: dict[Role, User]) -> None:
         agents = [logins[Role.STAFF]]
         for name in content.STAFF_NAMES:
-            email = name.lower().replace(" ", ".") + f"@{DEMO_DOMAIN}"
+            email = content.ascii_address(name.replace(" ", ".") + f"@{DEMO_DOMAIN}")
             joined = self.now - timedelta(days=self.rng.randint(60, 900))
             agents.append(self.user(email, name, Role.STAFF, joined))
         db.session.flush()
@@ -139,7 +139,7 @@ class _Builder:
         usual = content.weighted(rng, content.CSAT_WEIGHTS)
         yearly = rng.random() < YEARLY_SHARE
         lapsed = rng.random() < LAPSE_BY_CSAT[usual]
-        email = f"{first}.{last}.{index}@{DEMO_DOMAIN}".lower()
+        email = content.ascii_address(f"{first}.{last}.{index}@{DEMO_DOMAIN}")
         user = self.user(email, f"{first} {last}", Role.CUSTOMER, _at(signup, rng))
         user.account = CustomerAccount(
             plan=plan,

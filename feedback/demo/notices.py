@@ -31,7 +31,7 @@ def create_demo_notices(manager: User, now: datetime) -> int:
         manager,
         now - 10 * 24 * H,
         kind="backup",
-        title="Weekly full backups run on Sunday night",
+        title="Full backups of shared hosting tonight",
         body="Sites on shared hosting may answer a little slower between 01:00 and 03:00 UTC.",
         starts_at=day + 24 * H + H,
         ends_at=day + 24 * H + 3 * H,

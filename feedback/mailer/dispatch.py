@@ -124,7 +124,16 @@ def to_mail(row: OutboxMessage) -> Message:
 
 def _send(connection, row: OutboxMessage) -> None:
     try:
-        connection.send(to_mail(row))
+        message = to_mail(row)
+        message.as_bytes()  # build it first: a message that cannot be encoded never will be
+    except (UnicodeError, ValueError, TypeError) as exc:
+        # e.g. an address with non-ASCII characters our SMTP path cannot carry. Fail this one
+        # message for good instead of stalling the whole queue behind it.
+        raise PermanentFailure(f"cannot build the message: {type(exc).__name__}: {exc}") from exc
+    try:
+        connection.send(message)
+    except (UnicodeError, ValueError) as exc:  # raised while encoding the envelope addresses
+        raise PermanentFailure(f"cannot send to this address: {type(exc).__name__}: {exc}") from exc
     except smtplib.SMTPRecipientsRefused as exc:
         raise PermanentFailure(f"recipient refused: {exc.recipients}") from exc
     except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:

@@ -225,3 +225,19 @@ def test_a_name_with_a_line_break_is_refused_because_it_would_inject_a_mail_head
     assert response.status_code == 400
     assert b"Names cannot contain line breaks." in response.data
     assert db.session.scalar(db.select(db.func.count(User.id))) == 0
+
+
+def test_an_address_we_could_not_deliver_to_is_refused_at_signup(client):
+    response = client.post(
+        "/signup",
+        data={
+            "name": "René",
+            "email": "rené@example.com",
+            "plan": "shared",
+            "timezone": "UTC",
+            "password": "long-enough-1",
+            "confirm": "long-enough-1",
+        },
+    )
+    assert response.status_code == 400
+    assert "Use an e-mail address in plain Latin letters" in response.get_data(as_text=True)

@@ -106,3 +106,16 @@ def test_jobs_cli_runs_a_job_and_reports_its_status(app, make, smtp, runner):
     status = runner.invoke(args=["jobs", "status"]).output
     assert "dispatch_outbox" in status and "never ran" in status  # run by hand: no period claimed
     assert runner.invoke(args=["jobs", "run", "nope"]).exit_code != 0
+
+
+def test_a_message_that_cannot_be_encoded_fails_alone_and_the_queue_goes_on(app, make, smtp):
+    broken, fine = make.customer(), make.customer()
+    broken.email = "rené@example.test"  # say, from an import; sign-up refuses such addresses
+    db.session.commit()
+    bad, good = _queue(broken), _queue(fine)
+    result = dispatch(T0)
+    assert (result.sent, result.failed) == (1, 1)
+    db.session.refresh(bad)
+    db.session.refresh(good)
+    assert bad.status == OutboxStatus.FAILED and "cannot build the message" in bad.last_error
+    assert good.status == OutboxStatus.SENT
