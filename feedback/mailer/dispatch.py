@@ -23,7 +23,8 @@ from flask_mail import Message
 from sqlalchemy import select, update
 
 from ..core.time import utcnow
-from ..extensions import db, mail
+from ..extensions import db
+from . import smtp
 from .models import OutboxMessage, OutboxStatus
 
 BATCH = 20
@@ -185,7 +186,7 @@ def _send_batch(
     result: DispatchResult,
 ) -> bool:
     try:
-        connection = mail.connect().__enter__()
+        connection = smtp.connect().__enter__()
     except (OSError, smtplib.SMTPException) as exc:
         error = f"cannot reach the mail server: {exc}"
         first = batch[0] if _renew(batch[0].id, stamp, clock()) else None

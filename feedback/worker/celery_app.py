@@ -7,10 +7,15 @@ Start a worker (with the beat scheduler) on a machine with ``REDIS_URL`` set::
 Redis must keep every queued task: run it with ``maxmemory-policy noeviction``.
 """
 
+import logging
+
 from celery import Celery, Task
+from celery.signals import worker_process_init, worker_ready
 from flask import Flask
 
 from .jobs import JOBS
+
+log = logging.getLogger(__name__)
 
 
 def celery_config(app: Flask) -> dict:
@@ -65,4 +70,35 @@ def celery_init_app(app: Flask) -> Celery:
     app.extensions["celery"] = celery_app
     from . import tasks  # noqa: F401  (registers the tasks on the default app)
 
+    @worker_process_init.connect(weak=False)
+    def _fresh_connections(**_):
+        # A forked pool process must not share the parent's database sockets.
+        from ..extensions import db
+
+        with app.app_context():
+            db.engine.dispose(close=False)
+
+    @worker_ready.connect(weak=False)
+    def _check_redis(**_):
+        if app.config.get("REDIS_URL"):
+            warn_if_redis_evicts(app.config["REDIS_URL"])
+
     return celery_app
+
+
+def warn_if_redis_evicts(url: str) -> str | None:
+    """Log a warning unless Redis runs with ``maxmemory-policy noeviction``; return the policy."""
+    import redis
+
+    try:
+        policy = redis.Redis.from_url(url).config_get("maxmemory-policy").get("maxmemory-policy")
+    except redis.RedisError as exc:  # CONFIG may be disabled on managed Redis: say so, carry on
+        log.warning("could not read Redis maxmemory-policy (%s); it must be noeviction", exc)
+        return None
+    if policy != "noeviction":
+        log.warning(
+            "Redis maxmemory-policy is %r: under memory pressure Redis may drop queued tasks. "
+            "Set it to noeviction.",
+            policy,
+        )
+    return policy

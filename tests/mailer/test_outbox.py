@@ -119,3 +119,26 @@ def test_a_message_that_cannot_be_encoded_fails_alone_and_the_queue_goes_on(app,
     db.session.refresh(good)
     assert bad.status == OutboxStatus.FAILED and "cannot build the message" in bad.last_error
     assert good.status == OutboxStatus.SENT
+
+
+def test_a_server_that_never_answers_times_out_and_the_mail_waits(app, make, monkeypatch):
+    import socket
+
+    from tests import conftest
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen()  # accepts connections (in the backlog) but never sends a greeting
+    port = silent.getsockname()[1]
+    conftest._TEST_SMTP_PORTS.add(port)
+    monkeypatch.setitem(app.config, "MAIL_TIMEOUT", 0.5)
+    monkeypatch.setattr(app.extensions["mail"], "port", port)
+    try:
+        row = _queue(make.customer())
+        result = dispatch(T0)
+    finally:
+        silent.close()
+        conftest._TEST_SMTP_PORTS.discard(port)
+    assert (result.sent, result.deferred) == (0, 1)
+    db.session.refresh(row)
+    assert row.status == OutboxStatus.PENDING and "timed out" in row.last_error

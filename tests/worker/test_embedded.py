@@ -1,0 +1,77 @@
+"""Without Redis: the scheduler thread inside each web process sends mail when woken, and
+several of them run each periodic job once per period."""
+
+from datetime import timedelta
+
+import pytest
+
+from feedback import create_app
+from feedback.auth.models import User
+from feedback.extensions import db
+from feedback.followups import services
+from feedback.followups.models import Followup
+from feedback.worker import embedded, jobs
+from feedback.worker.models import JobRun
+from tests.conftest import make_config
+
+from .conftest import all_settled, delivery_counts, outbox, report, wait_until
+
+
+@pytest.fixture
+def web_app(database_url):
+    """Build a web process's app in embedded mode; its scheduler is stopped after the test."""
+    built = []
+
+    def build(**config):
+        web = create_app(make_config(database_url, WORKER_MODE="embedded", REDIS_URL=None, **config))
+        built.append(web)
+        return web
+
+    yield build
+    for web in built:
+        web.extensions["kontento.scheduler"].stop()
+        with web.app_context():
+            db.engine.dispose()
+
+
+def test_the_embedded_scheduler_sends_committed_mail_when_woken(app, database_url, make, smtp, web_app):
+    customer, staff = make.customer(), make.staff()
+    followup_id = make.rating(customer, csat=2).followup.id
+    web = web_app(MAIL_PORT=smtp.port)
+    with web.app_context():
+        fu = db.session.get(Followup, followup_id)
+        services.staff_reply(fu, db.session.get(User, staff.id), "We are looking at it.")
+        db.session.commit()  # wakes the scheduler thread, which dispatches
+        db.session.remove()
+    ids = set(outbox())
+    wait_until(lambda: all_settled(ids), "the scheduler thread to send the mail")
+    counts = delivery_counts(smtp, ids)
+    report("embedded-kick", database_url, jobs=web.extensions["kontento.kicks"], kills=0, **counts)
+    assert counts == {"sent": len(ids), "duplicates": 0, "lost": 0}
+
+
+def test_two_web_processes_run_a_periodic_job_once_per_period(app, database_url, web_app, monkeypatch):
+    runs = []
+    probe = jobs.Job("fault_probe", timedelta(hours=1), lambda now: runs.append(now) or len(runs))
+    table = {"dispatch_outbox": jobs.JOBS["dispatch_outbox"], "fault_probe": probe}
+    monkeypatch.setattr(jobs, "JOBS", table)
+    monkeypatch.setattr(embedded, "JOBS", table)
+    schedulers = [web_app().extensions["kontento.scheduler"] for _ in range(2)]
+    for scheduler in schedulers:
+        scheduler.start()
+    for _ in range(3):  # several ticks each, all within the hour
+        targets = [s.ticks + 1 for s in schedulers]
+        for scheduler in schedulers:
+            scheduler.kick()
+        wait_until(lambda t=targets: all(s.ticks >= n for s, n in zip(schedulers, t, strict=True)), "a tick")
+    for scheduler in schedulers:
+        scheduler.stop()
+    ticks = sum(s.ticks for s in schedulers)
+    db.session.rollback()
+    last = db.session.get(JobRun, "fault_probe")
+    report(
+        "embedded-two-schedulers", database_url, jobs=1, ticks=ticks, runs=len(runs), duplicates=len(runs) - 1
+    )
+    assert ticks >= 6
+    assert len(runs) == 1
+    assert last.last_result == "1" and last.last_error == ""
