@@ -130,38 +130,30 @@ def _who_works_it(fu: Followup) -> list[User]:
     return staff_team()
 
 
-def sla_warning(fu: Followup, deadline: Deadline, now: datetime) -> None:
-    """80 % of a deadline has passed: warn the assignee, or the whole team if nobody has it."""
-    for member in _who_works_it(fu):
+def _escalate(fu: Followup, deadline: Deadline, level: str, recipients: list[User], subject, now) -> None:
+    label = TARGET_LABELS[deadline.target]
+    for user in recipients:
         queue_email(
-            member,
-            "followups/sla_warning",
-            _case_subject(fu, _l("Due soon: %(target)s deadline", target=TARGET_LABELS[deadline.target])),
-            context={
-                **_case_context(fu, True),
-                "deadline": deadline,
-                "target": TARGET_LABELS[deadline.target],
-            },
-            dedupe_key=f"sla:warning:{fu.id}:{deadline.target.value}:{deadline.due.isoformat()}:{member.id}",
+            user,
+            f"followups/sla_{level}",
+            _case_subject(fu, subject),
+            context={**_case_context(fu, True), "deadline": deadline, "target": label},
+            # One per deadline, due time and person: a repeated or concurrent sweep adds nothing.
+            dedupe_key=f"sla:{level}:{fu.id}:{deadline.target.value}:{deadline.due.isoformat()}:{user.id}",
             now=now,
         )
+
+
+def sla_warning(fu: Followup, deadline: Deadline, now: datetime) -> None:
+    """80 % of a deadline has passed: warn the assignee, or the whole team if nobody has it."""
+    subject = _l("Due soon: %(target)s deadline", target=TARGET_LABELS[deadline.target])
+    _escalate(fu, deadline, "warning", _who_works_it(fu), subject, now)
 
 
 def sla_breach(fu: Followup, deadline: Deadline, now: datetime) -> None:
     """A deadline passed: alert the managers."""
-    for manager in managers():
-        queue_email(
-            manager,
-            "followups/sla_breach",
-            _case_subject(fu, _l("Breached: %(target)s deadline", target=TARGET_LABELS[deadline.target])),
-            context={
-                **_case_context(fu, True),
-                "deadline": deadline,
-                "target": TARGET_LABELS[deadline.target],
-            },
-            dedupe_key=f"sla:breach:{fu.id}:{deadline.target.value}:{deadline.due.isoformat()}:{manager.id}",
-            now=now,
-        )
+    subject = _l("Breached: %(target)s deadline", target=TARGET_LABELS[deadline.target])
+    _escalate(fu, deadline, "breach", managers(), subject, now)
 
 
 def progress(fu: Followup, now: datetime) -> None:

@@ -24,14 +24,12 @@ from ..auth.models import Role, User
 from ..core.urls import external_url
 from ..extensions import db
 from ..followups.models import EventKind, Followup, FollowupEvent
-from ..followups.notify import feedback_received
-from ..followups.routing import Signal, active_rules, route
-from ..followups.services import customer_reply, open_followup, reopen
+from ..followups.services import customer_reply, reopen
 from ..mailer.models import OutboxMessage
 from ..mailer.services import queue_email
 from ..settings.queries import nps_interval_days
 from .models import Channel, Feedback, FeedbackKind, SurveyInvitation, SurveyKind
-from .services import MAX_COMMENT, FeedbackError
+from .services import MAX_COMMENT, FeedbackError, store_rating
 
 SALT = "kontento.survey-link"
 LIFETIME = timedelta(days=28)
@@ -289,23 +287,9 @@ def record_nps(
     customer: User, nps: int, comment: str, now: datetime, channel: Channel = Channel.EMAIL
 ) -> Feedback:
     """Store an NPS-only rating and route it as ``submit_rating`` does (a detractor opens a follow-up)."""
-    feedback = Feedback(
-        customer=customer,
-        kind=FeedbackKind.RATING,
-        channel=channel,
-        csat=None,
-        nps=nps,
-        comment=comment,
-        urgent=False,
-        created_at=now,
+    return store_rating(
+        customer, csat=None, nps=nps, category=None, comment=comment, urgent=False, channel=channel, now=now
     )
-    db.session.add(feedback)
-    db.session.flush()
-    priority = route(active_rules(), Signal(csat=None, nps=nps, urgent=False, category_id=None))
-    if priority is not None:
-        open_followup(feedback, priority, now)
-    feedback_received(feedback, now)
-    return feedback
 
 
 def _record_case_csat(invitation: SurveyInvitation, csat: int, comment: str, now: datetime) -> Feedback:

@@ -70,7 +70,30 @@ def submit_rating(
         errors["comment"] = f"Keep the comment under {MAX_COMMENT} characters."
     if errors:
         raise FeedbackError(errors)
-    now = now or utcnow()
+    return store_rating(
+        customer,
+        csat=csat,
+        nps=nps,
+        category=category,
+        comment=comment,
+        urgent=urgent,
+        channel=channel,
+        now=now or utcnow(),
+    )
+
+
+def store_rating(
+    customer: User,
+    *,
+    csat: int | None,
+    nps: int | None,
+    category: Category | None,
+    comment: str,
+    urgent: bool,
+    channel: Channel,
+    now: datetime,
+) -> Feedback:
+    """Store an already validated rating, route it (perhaps opening a follow-up) and thank the customer."""
     feedback = Feedback(
         customer=customer,
         kind=FeedbackKind.RATING,

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from importlib import import_module
 
 from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
@@ -35,55 +36,34 @@ def _dispatch(now):
     return dispatch(now)
 
 
-def _sla(now):
-    from ..followups.jobs import sweep
+def _committing(target: str) -> Callable[[datetime], object]:
+    """A job that runs ``module:function`` and commits its writes (the job functions only add
+    and flush, like every service). Imported when first run: those modules import the models
+    and services, which are not loaded yet when the app factory reads this table.
+    """
 
-    result = sweep(now)
-    db.session.commit()
-    return result
+    def run(now: datetime) -> object:
+        module, name = target.split(":")
+        result = getattr(import_module(module, __package__), name)(now)
+        db.session.commit()
+        return result
 
-
-def _progress(now):
-    from ..followups.progress import progress_reports
-
-    result = progress_reports(now)
-    db.session.commit()
-    return result
-
-
-def _surveys(now):
-    from ..surveys.invitations import send_relationship_surveys
-
-    result = send_relationship_surveys(now)
-    db.session.commit()
-    return result
-
-
-def _notices(now):
-    from ..notices.jobs import send_reminders
-
-    result = send_reminders(now)
-    db.session.commit()
-    return result
-
-
-def _digest(now):
-    from ..reports.digest import daily_digest
-
-    result = daily_digest(now)
-    db.session.commit()
-    return result
+    return run
 
 
 JOBS: dict[str, Job] = {
     job.name: job
     for job in (
         Job("dispatch_outbox", timedelta(minutes=1), _dispatch),
-        Job("sla_sweep", timedelta(minutes=1), _sla),
-        Job("progress_reports", timedelta(minutes=5), _progress),
-        Job("relationship_surveys", timedelta(hours=1), _surveys),
-        Job("notice_reminders", timedelta(minutes=15), _notices),
-        Job("daily_digest", timedelta(hours=1), _digest),
+        Job("sla_sweep", timedelta(minutes=1), _committing("..followups.jobs:sweep")),
+        Job("progress_reports", timedelta(minutes=5), _committing("..followups.progress:progress_reports")),
+        Job(
+            "relationship_surveys",
+            timedelta(hours=1),
+            _committing("..surveys.invitations:send_relationship_surveys"),
+        ),
+        Job("notice_reminders", timedelta(minutes=15), _committing("..notices.jobs:send_reminders")),
+        Job("daily_digest", timedelta(hours=1), _committing("..reports.digest:daily_digest")),
     )
 }
 
