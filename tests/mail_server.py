@@ -23,6 +23,12 @@ class _Handler:
     def __init__(self, sink: "SmtpSink"):
         self.sink = sink
 
+    async def handle_RCPT(self, server: SMTP, session, envelope, address, rcpt_options) -> str:
+        if self.sink.rcpt_code:
+            return f"{self.sink.rcpt_code} recipient refused by the test server"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server: SMTP, session, envelope) -> str:
         if self.sink.reject_code:
             return f"{self.sink.reject_code} refused by the test server"
@@ -66,6 +72,7 @@ class SmtpSink:
         self.envelopes: list[tuple[str, list[str]]] = []
         self.lock = threading.Lock()
         self.reject_code: int | None = None  # e.g. 550: refuse every message
+        self.rcpt_code: int | None = None  # e.g. 451 (try later) or 550 (no such mailbox) at RCPT
         self.delay = 0.0  # seconds to wait after a message's data before accepting it
         self.in_flight = 0  # messages received but not yet answered (during ``delay``)
         self.dropped = 0  # messages whose client disconnected before the reply: not accepted

@@ -19,6 +19,7 @@ from ..extensions import db
 from ..followups.jobs import sweep
 from ..followups.models import Followup, FollowupStatus
 from ..mailer.models import OutboxMessage, OutboxStatus
+from ..mailer.services import SESSION_FLAG
 from ..surveys.models import Feedback, FeedbackKind
 from ..surveys.services import active_categories, submit_rating, submit_suggestion
 from . import content
@@ -219,7 +220,7 @@ class _Builder:
                 fb = self.rate(customer, csat, times[0][0], nps=nps, category=slug, urgent=urgent)
                 agent = self.crew.agent if round_no == 0 else rng.choice(self.crew.agents)
                 play_current(rng, fb.followup, times[1:], self.crew, agent, self.now)
-            db.session.commit()
+            _commit()
 
 
 def generate_demo(customers: int = 200, seed: int = 1, now: datetime | None = None) -> dict:
@@ -235,7 +236,7 @@ def generate_demo(customers: int = 200, seed: int = 1, now: datetime | None = No
     build = _Builder(rng, now)
     logins = build.demo_logins()
     build.staff(logins)
-    db.session.commit()
+    _commit()
 
     plans = content.quota(customers - 1, content.PLAN_WEIGHTS)
     rng.shuffle(plans)
@@ -246,26 +247,28 @@ def generate_demo(customers: int = 200, seed: int = 1, now: datetime | None = No
         db.session.flush()
         build.history(customer, usual)
         if index % BATCH == 0:
-            db.session.commit()
-    db.session.commit()
+            _commit()
+    _commit()
 
     build.current_queue(max(1, round(customers / 70)), demo_customer)
     create_demo_notices(logins[Role.MANAGER], now)
     sweep(now)
-    db.session.flush()
-    mark_history_sent()
-    db.session.commit()
+    _commit()
     return summarise(now)
 
 
-def mark_history_sent() -> None:
-    """The e-mails the demo's history caused count as sent long ago: a fresh demo must not
-    start by mailing thousands of made-up addresses."""
+def _commit() -> None:
+    """Commit, with the mail the demo's history caused already marked as sent long ago: a fresh
+    demo must not start by mailing thousands of made-up addresses, nor wake a dispatcher that
+    could pick them up between two of its commits."""
+    db.session.flush()
     db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.status == OutboxStatus.PENDING)
         .values(status=OutboxStatus.SENT, sent_at=OutboxMessage.created_at, attempts=1)
     )
+    db.session.info.pop(SESSION_FLAG, None)
+    db.session.commit()
 
 
 def summarise(now: datetime) -> dict:

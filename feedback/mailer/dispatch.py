@@ -136,7 +136,10 @@ def _send(connection, row: OutboxMessage) -> None:
     except (UnicodeError, ValueError) as exc:  # raised while encoding the envelope addresses
         raise PermanentFailure(f"cannot send to this address: {type(exc).__name__}: {exc}") from exc
     except smtplib.SMTPRecipientsRefused as exc:
-        raise PermanentFailure(f"recipient refused: {exc.recipients}") from exc
+        # 5xx: the mailbox does not exist. 4xx (greylisting, rate limits): try again later.
+        if all(500 <= code < 600 for code, _text in exc.recipients.values()):
+            raise PermanentFailure(f"recipient refused: {exc.recipients}") from exc
+        raise
     except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
         if 500 <= exc.smtp_code < 600:
             raise PermanentFailure(f"{exc.smtp_code} {exc.smtp_error!r}") from exc

@@ -67,7 +67,6 @@ def queue_email(
         select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
     ):
         return None
-    check_header(recipient.name, "The recipient's name")
     check_header(recipient.email, "The recipient's address")
     for name, value in (headers or {}).items():
         check_header(name, "A header name")
@@ -89,7 +88,9 @@ def queue_email(
         kind=template,
         user_id=recipient.id,
         to_email=recipient.email,
-        to_name=recipient.name,
+        # Names are refused with line breaks at sign-up; one stored before that rule must not
+        # fail a whole job (an SLA sweep, a survey run), so its whitespace is folded here.
+        to_name=" ".join(recipient.name.split())[:120],
         subject=subject[:200],
         body_text=text,
         body_html=html,
@@ -118,5 +119,6 @@ def retry(message: OutboxMessage, now: datetime | None = None) -> None:
         raise ValueError("Only a failed message can be retried.")
     message.status = OutboxStatus.PENDING
     message.next_attempt_at = now or utcnow()
+    message.attempts = 0  # a fresh set of tries, or one more failure would give up at once
     message.last_error = ""
     db.session.info[SESSION_FLAG] = True

@@ -18,7 +18,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Optional
+from wtforms.validators import Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..core.templating import PLAN_LABELS
@@ -40,8 +40,19 @@ def _zone(tz_name: str | None) -> ZoneInfo:
     return ZoneInfo(tz_name) if tz_name and is_valid_timezone(tz_name) else ZoneInfo("UTC")
 
 
+YEARS = range(2000, 2101)
+
+
+def _plausible_year(form, field) -> None:
+    # Year 1 or 9999 would overflow when converted to UTC; no real notice is that far off.
+    if field.data is not None and field.data.year not in YEARS:
+        raise ValidationError(_l("Enter a date between 2000 and 2100."))
+
+
 def _aware(value: datetime | None, tz_name: str | None) -> datetime | None:
-    return value.replace(tzinfo=_zone(tz_name)) if value is not None else None
+    if value is None or value.year not in YEARS:
+        return None  # refused by _plausible_year; never converted
+    return value.replace(tzinfo=_zone(tz_name))
 
 
 def _naive_local(value: datetime | None, tz_name: str | None) -> datetime | None:
@@ -58,8 +69,8 @@ class NoticeForm(FlaskForm):
     )
     title = StringField(_l("Title"), render_kw={"maxlength": MAX_TITLE})
     body = TextAreaField(_l("Details"), render_kw={"maxlength": MAX_BODY})
-    starts_at = DateTimeLocalField(_l("Starts"), format=TIME_FORMAT, validators=[Optional()])
-    ends_at = DateTimeLocalField(_l("Ends"), format=TIME_FORMAT, validators=[Optional()])
+    starts_at = DateTimeLocalField(_l("Starts"), format=TIME_FORMAT, validators=[Optional(), _plausible_year])
+    ends_at = DateTimeLocalField(_l("Ends"), format=TIME_FORMAT, validators=[Optional(), _plausible_year])
     expected_downtime_minutes = IntegerField(
         _l("Expected downtime (minutes)"),
         validators=[Optional()],

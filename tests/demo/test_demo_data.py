@@ -153,3 +153,14 @@ def test_months_and_renewals_clamp_to_the_end_of_the_month():
     assert renewal_date(date(2024, 2, 29), date(2025, 6, 1), yearly=True, lapsed=False) == date(2026, 2, 28)
     # Nothing has come up for renewal yet, so a "lapsed" customer still has their first renewal ahead.
     assert renewal_date(date(2025, 6, 1), date(2025, 6, 20), yearly=True, lapsed=True) == date(2026, 6, 1)
+
+
+def test_the_demo_mails_nobody_and_wakes_no_dispatcher(app, runner):
+    from feedback.mailer.models import OutboxMessage, OutboxStatus
+
+    kicks = app.extensions["kontento.kicks"]
+    result = runner.invoke(args=["demo", "--customers", "30", "--now", T0.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert count(OutboxMessage) > 0  # the history did cause mail …
+    assert count(OutboxMessage, OutboxMessage.status != OutboxStatus.SENT) == 0  # … all of it "sent" long ago
+    assert app.extensions["kontento.kicks"] == kicks

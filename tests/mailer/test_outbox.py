@@ -142,3 +142,40 @@ def test_a_server_that_never_answers_times_out_and_the_mail_waits(app, make, mon
     assert (result.sent, result.deferred) == (0, 1)
     db.session.refresh(row)
     assert row.status == OutboxStatus.PENDING and "timed out" in row.last_error
+
+
+def test_a_temporary_recipient_refusal_is_retried_and_a_permanent_one_is_not(app, make, smtp):
+    row = _queue(make.customer())
+    smtp.rcpt_code = 451  # greylisting
+    assert dispatch(T0).deferred == 1
+    db.session.refresh(row)
+    assert row.status == OutboxStatus.PENDING and "451" in row.last_error
+    smtp.rcpt_code = 550
+    assert dispatch(T0 + timedelta(minutes=5)).failed == 1
+    db.session.refresh(row)
+    assert row.status == OutboxStatus.FAILED
+
+
+def test_retrying_a_failed_message_gives_it_a_fresh_set_of_tries(app, make, smtp):
+    from feedback.mailer.services import retry
+
+    row = _queue(make.customer())
+    row.status, row.attempts = OutboxStatus.FAILED, 9
+    retry(row, T0 + timedelta(days=2))
+    db.session.commit()
+    smtp.stop()
+    dispatch(T0 + timedelta(days=2))  # one more failure, two days after it was queued
+    db.session.refresh(row)
+    assert row.status == OutboxStatus.PENDING and row.attempts == 1
+
+
+def test_a_stored_name_with_a_line_break_is_folded_not_a_header(app, make, smtp):
+    customer = make.customer()
+    customer.name = "Eve\r\nBcc: victim@example.test"  # stored before sign-up refused it
+    db.session.commit()
+    _queue(customer)
+    dispatch(T0)
+    [message] = smtp.messages
+    assert message["Bcc"] is None
+    assert smtp.envelopes[0][1] == [customer.email]
+    assert "Eve Bcc: victim@example.test" in message["To"]

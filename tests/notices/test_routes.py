@@ -234,3 +234,18 @@ def test_case_timelines_name_service_notices_and_progress_reports(client, auth, 
     page = client.get(f"/queue/{fb.followup.id}").get_data(as_text=True)
     assert "Service notice" in page and "Storage is back to normal." in page
     assert "Automatic progress update sent to the customer" in page
+
+
+def test_a_date_far_in_the_past_is_refused_not_a_500(client, auth, manager):
+    auth.login(manager)
+    response = client.post(
+        "/notices/new",
+        data={
+            "kind": "maintenance",
+            "title": "Old",
+            "starts_at": "0001-01-01T00:30",
+            "ends_at": "9999-12-31T23:59",
+        },
+    )
+    assert response.status_code == 400
+    assert response.get_data(as_text=True).count("Enter a date between 2000 and 2100.") == 2
