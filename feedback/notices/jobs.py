@@ -1,11 +1,19 @@
-"""The maintenance reminder: a day before a window starts, e-mail the customers it affects."""
+"""Notice e-mail, sent from the background: announcements of newly published notices,
+updates, and the reminder a day before a maintenance window.
+
+Fanning out to every affected customer happens here rather than in the publishing
+request, so a host with a hundred thousand customers can publish in a click.
+"""
 
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
+
 from ..extensions import db
-from .queries import reminders_due
-from .services import remind
+from .models import Notice, NoticeUpdate
+from .queries import is_over, reminders_due
+from .services import mail_published, mail_update, remind
 
 
 @dataclass
@@ -13,6 +21,16 @@ class ReminderResult:
     """What one reminder run did."""
 
     notices: int = 0
+    emails: int = 0
+
+
+@dataclass
+class NoticeMailResult:
+    """What one run of the notice mail job did."""
+
+    published: int = 0
+    updates: int = 0
+    reminders: int = 0
     emails: int = 0
 
 
@@ -28,4 +46,27 @@ def send_reminders(now: datetime) -> ReminderResult:
         result.notices += 1
         result.emails += remind(notice, now)
     db.session.flush()
+    return result
+
+
+def send_notice_mail(now: datetime) -> NoticeMailResult:
+    """Mail what publishing and updates left to mail, then the reminders that are due.
+
+    Idempotent: each notice and update is marked when mailed, and every message has a
+    dedupe key, so a second run (or a run after a crash half-way) mails nobody twice.
+    """
+    result = NoticeMailResult()
+    pending = select(Notice).where(Notice.published_at.is_not(None), Notice.notified_at.is_(None))
+    for notice in db.session.scalars(pending.order_by(Notice.id).with_for_update(skip_locked=True)).all():
+        result.published += 1
+        if is_over(notice, now):  # over before the job came round: nothing to announce
+            notice.notified_at = now
+            continue
+        result.emails += mail_published(notice, now)
+    updates = select(NoticeUpdate).where(NoticeUpdate.mailed_at.is_(None)).order_by(NoticeUpdate.id)
+    for row in db.session.scalars(updates.with_for_update(skip_locked=True)).all():
+        result.updates += 1
+        result.emails += mail_update(row, now)
+    reminders = send_reminders(now)
+    result.reminders, result.emails = reminders.notices, result.emails + reminders.emails
     return result

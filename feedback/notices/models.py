@@ -43,7 +43,8 @@ class Notice(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # When the affected customers were e-mailed (on publishing, and the day-before reminder).
+    # When the affected customers were e-mailed (None once published: the job has yet to) and
+    # reminded the day before a maintenance window.
     notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -63,6 +64,7 @@ class NoticeUpdate(db.Model):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # None: the job has yet to mail it
 
     notice: Mapped[Notice] = relationship(back_populates="updates")
     author: Mapped[User | None] = relationship()

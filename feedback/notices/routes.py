@@ -178,13 +178,20 @@ def publish(notice_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        queued = services.publish(notice, current_user, utcnow())
+        affected = services.publish(notice, current_user, utcnow())
     except services.NoticeError as exc:
         db.session.rollback()
         flash(str(exc), "danger")
         return redirect(url_for("notices.show", notice_id=notice.id))
+    if notice.notified_at is not None:  # over already: nobody is told ahead of time
+        return _done(notice, _("Published on the status page. It is over, so no e-mail goes out."))
     return _done(
-        notice, ngettext("Published. %(num)s e-mail queued.", "Published. %(num)s e-mails queued.", queued)
+        notice,
+        ngettext(
+            "Published. The %(num)s affected customer is being e-mailed now.",
+            "Published. The %(num)s affected customers are being e-mailed now.",
+            affected,
+        ),
     )
 
 

@@ -12,7 +12,8 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy import update as sql_update
 
 from ..auth.models import Plan, User
 from ..core.time import as_utc
@@ -20,6 +21,7 @@ from ..core.urls import external_url
 from ..extensions import db
 from ..followups.models import EventKind, Followup, FollowupEvent, FollowupStatus
 from ..mailer.services import queue_email
+from ..worker.backend import wake_after_commit
 from .models import Notice, NoticeKind, NoticeUpdate
 from .queries import REMINDER_WINDOW, affected_customer_ids, affected_customers, is_over
 
@@ -220,22 +222,49 @@ def _mail_all(
 
 
 def publish(notice: Notice, actor: User, now: datetime) -> int:
-    """Publish a draft and e-mail the affected customers; return how many e-mails were queued.
+    """Publish a draft; return how many customers it affects.
 
-    A notice about something already over is published without e-mail: it only goes on
-    the status page's recent list.
+    The e-mail to them goes out from a background job (:func:`.jobs.send_notice_mail`),
+    woken by this commit: rendering one mail per customer would not fit in a request for a
+    host with many thousands. A notice about something already over is published without
+    e-mail: it only goes on the status page's recent list.
     """
-    if notice.published_at is not None:
-        raise NoticeError({"notice": _("This notice is already published.")})
     validate(_as_draft(notice))  # a draft saved before a rule changed must still hold
-    notice.published_at = now
-    queued = 0
-    if not is_over(notice, now):
-        queued = _mail_all(notice, "notices/published", PUBLISHED_SUBJECTS[notice.kind], "published", now)
-        notice.notified_at = now
-        if notice.kind == NoticeKind.MAINTENANCE and notice.starts_at <= now + REMINDER_WINDOW:
-            # The announcement itself arrives within a day of the start: no reminder on top.
-            notice.reminded_at = now
+    # A conditional UPDATE, so a double-click (two requests at once) publishes once.
+    won = db.session.execute(
+        sql_update(Notice)
+        .where(Notice.id == notice.id, Notice.published_at.is_(None))
+        .values(published_at=now)
+    ).rowcount
+    if not won:
+        raise NoticeError({"notice": _("This notice is already published.")})
+    db.session.refresh(notice)
+    if is_over(notice, now):
+        notice.notified_at = now  # nothing to tell anyone ahead of time
+        return 0
+    if notice.kind == NoticeKind.MAINTENANCE and notice.starts_at <= now + REMINDER_WINDOW:
+        # The announcement itself arrives within a day of the start: no reminder on top.
+        notice.reminded_at = now
+    db.session.flush()
+    wake_after_commit("notice_mail")
+    return db.session.scalar(select(func.count()).select_from(affected_customers(notice).subquery()))
+
+
+def mail_published(notice: Notice, now: datetime) -> int:
+    """Queue the e-mail announcing ``notice`` to every affected customer (the job calls this)."""
+    queued = _mail_all(notice, "notices/published", PUBLISHED_SUBJECTS[notice.kind], "published", now)
+    notice.notified_at = now
+    db.session.flush()
+    return queued
+
+
+def mail_update(update_row: NoticeUpdate, now: datetime) -> int:
+    """Queue the e-mail carrying an update to every affected customer (the job calls this)."""
+    notice = update_row.notice
+    queued = _mail_all(
+        notice, "notices/update", _update_subject, f"update:{update_row.id}", now, update=update_row
+    )
+    update_row.mailed_at = now
     db.session.flush()
     return queued
 
@@ -273,8 +302,8 @@ def _check_open(notice: Notice) -> None:
 
 
 def add_update(notice: Notice, actor: User, body: str, now: datetime) -> NoticeUpdate:
-    """Post a timed update, e-mail it to the affected customers and, for an incident, add
-    it to the timeline of their open cases.
+    """Post a timed update and, for an incident, add it to the timeline of the affected
+    customers' open cases; the background job e-mails it to them.
     """
     _check_open(notice)
     body = (body or "").strip()
@@ -303,8 +332,8 @@ def add_update(notice: Notice, actor: User, body: str, now: datetime) -> NoticeU
                     created_at=now,
                 )
             )
-    _mail_all(notice, "notices/update", _update_subject, f"update:{update.id}", now, update=update)
     db.session.flush()
+    wake_after_commit("notice_mail")  # the e-mail to the affected customers goes from the job
     return update
 
 

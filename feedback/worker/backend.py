@@ -27,15 +27,45 @@ def init_app(app: Flask) -> None:
     app.extensions["kontento.kicks"] = 0
 
 
+WAKE_KEY = "kontento.wake_jobs"
+
+
+def wake_after_commit(job: str) -> None:
+    """Run ``job`` soon after the current transaction commits (nothing if it rolls back)."""
+    from ..extensions import db
+
+    db.session.info.setdefault(WAKE_KEY, set()).add(job)
+
+
 @event.listens_for(Session, "after_commit")
-def _mail_committed(session: Session) -> None:
-    if session.info.pop(SESSION_FLAG, False) and has_app_context():
+def _committed(session: Session) -> None:
+    mail = session.info.pop(SESSION_FLAG, False)
+    jobs = session.info.pop(WAKE_KEY, set())
+    if not has_app_context():
+        return
+    if mail:
         kick()
+    for job in sorted(jobs):
+        run_soon(job)
 
 
 @event.listens_for(Session, "after_rollback")
-def _mail_rolled_back(session: Session) -> None:
+def _rolled_back(session: Session) -> None:
     session.info.pop(SESSION_FLAG, None)
+    session.info.pop(WAKE_KEY, None)
+
+
+def run_soon(job: str) -> None:
+    """Ask the worker to run ``job`` now, outside its schedule. Never fails the caller."""
+    app = current_app._get_current_object()
+    mode = app.config["WORKER_MODE"]
+    try:
+        if mode == "celery":
+            app.extensions["celery"].send_task("kontento.run_now", args=[job], retry=False)
+        elif mode == "embedded":
+            app.extensions["kontento.scheduler"].run_soon(job)
+    except Exception:  # the broker is down: the job's own schedule runs it within its period
+        log.warning("could not wake the worker for %s", job, exc_info=True)
 
 
 def kick() -> None:

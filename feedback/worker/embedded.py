@@ -27,6 +27,7 @@ class EmbeddedScheduler:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._soon: set[str] = set()  # jobs asked for by a commit, run at the next wake-up
 
     def start(self) -> None:
         """Start the thread (once)."""
@@ -40,6 +41,12 @@ class EmbeddedScheduler:
         """Mail was committed: send it now rather than at the next tick."""
         self.start()
         self._wake.set()
+
+    def run_soon(self, job: str) -> None:
+        """A commit left ``job`` work: run it now rather than on its schedule."""
+        with self._lock:
+            self._soon.add(job)
+        self.kick()
 
     def stop(self, timeout: float = 10.0) -> None:
         """Let the thread finish its current tick and end (tests, orderly shutdown)."""
@@ -58,7 +65,11 @@ class EmbeddedScheduler:
             with self.app.app_context():
                 try:
                     if woken:
-                        self._run("dispatch_outbox", claim=False)
+                        with self._lock:
+                            soon, self._soon = self._soon, set()
+                        for name in sorted(soon):
+                            self._run(name, claim=False)
+                        self._run("dispatch_outbox", claim=False)  # last: the jobs may have queued mail
                     for name in list(JOBS):
                         if self._stopping.is_set():
                             break

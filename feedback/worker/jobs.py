@@ -62,7 +62,7 @@ JOBS: dict[str, Job] = {
             timedelta(hours=1),
             _committing("..surveys.invitations:send_relationship_surveys"),
         ),
-        Job("notice_reminders", timedelta(minutes=15), _committing("..notices.jobs:send_reminders")),
+        Job("notice_mail", timedelta(minutes=1), _committing("..notices.jobs:send_notice_mail")),
         Job("daily_digest", timedelta(hours=1), _committing("..reports.digest:daily_digest")),
     )
 }

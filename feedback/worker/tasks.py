@@ -22,3 +22,12 @@ def dispatch_outbox() -> str:
         return repr(run_job("dispatch_outbox", claim=False))
     finally:
         db.session.remove()
+
+
+@shared_task(name="kontento.run_now", acks_late=True, reject_on_worker_lost=True)
+def run_now(name: str) -> str:
+    """Run a job now, outside its schedule (woken by a commit that left it work)."""
+    try:
+        return repr(run_job(name, claim=False))
+    finally:
+        db.session.remove()

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from feedback.extensions import db
 from feedback.notices import services
+from feedback.notices.jobs import send_notice_mail
 from tests.conftest import T0
 
 
@@ -20,7 +21,8 @@ def make_notice(
     publish=False,
     now=T0,
 ):
-    """A notice saved (and optionally published) at ``now``, committed."""
+    """A notice saved (and optionally published, with the worker's notice mail job run) at
+    ``now``, committed."""
     draft = services.NoticeDraft(
         kind=kind,
         title=title,
@@ -34,5 +36,7 @@ def make_notice(
     notice = services.save_notice(None, manager, draft, now)
     if publish:
         services.publish(notice, manager, now)
+        db.session.commit()
+        send_notice_mail(now)  # what the worker does right after the commit
     db.session.commit()
     return notice

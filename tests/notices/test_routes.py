@@ -61,7 +61,9 @@ def test_manager_creates_edits_publishes_updates_and_closes_a_notice(client, aut
 
     response = client.post(f"/notices/{notice.id}/publish")
     assert response.status_code == 302
-    assert "Published. 1 e-mail queued." in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Published. The 1 affected customer is being e-mailed now." in client.get(
+        response.headers["Location"]
+    ).get_data(as_text=True)
     db.session.refresh(notice)
     assert notice.published_at is not None
 
@@ -249,3 +251,34 @@ def test_a_date_far_in_the_past_is_refused_not_a_500(client, auth, manager):
     )
     assert response.status_code == 400
     assert response.get_data(as_text=True).count("Enter a date between 2000 and 2100.") == 2
+
+
+def test_publishing_wakes_the_worker_to_mail_and_renders_nothing_in_the_request(
+    client, auth, manager, make, app
+):
+    from feedback.mailer.models import OutboxMessage
+    from feedback.notices.jobs import send_notice_mail
+    from tests.notices.helpers import make_notice
+
+    for _ in range(3):
+        make.customer()
+    from feedback.core.time import utcnow
+
+    soon = utcnow() + timedelta(days=1)
+    notice = make_notice(manager, starts=soon, ends=soon + timedelta(hours=2))
+    calls = []
+    app.config["WORKER_MODE"] = "embedded"
+    scheduler = app.extensions.setdefault("kontento.scheduler", None)
+    app.extensions["kontento.scheduler"] = type(
+        "Recorder", (), {"run_soon": lambda self, job: calls.append(job)}
+    )()
+    try:
+        auth.login(manager)
+        before = db.session.query(OutboxMessage).count()
+        assert client.post(f"/notices/{notice.id}/publish").status_code == 302
+        assert db.session.query(OutboxMessage).count() == before  # no mail rendered in the request
+        assert calls == ["notice_mail"]  # the worker was asked to send it, after the commit
+    finally:
+        app.config["WORKER_MODE"] = "off"
+        app.extensions["kontento.scheduler"] = scheduler
+    assert send_notice_mail(utcnow()).emails == 3

@@ -11,7 +11,7 @@ from feedback.followups import services as fu_services
 from feedback.followups.models import EventKind, FollowupEvent
 from feedback.mailer.dispatch import dispatch
 from feedback.notices import queries, services
-from feedback.notices.jobs import send_reminders
+from feedback.notices.jobs import send_notice_mail, send_reminders
 from tests.conftest import T0
 from tests.mail_server import html_body, text_body
 
@@ -137,6 +137,8 @@ def test_publishing_mails_the_affected_customers_only(manager, fleet, smtp, make
     assert not smtp.messages and dispatch(T0).sent == 0  # a draft sends nothing
     services.publish(notice, manager, T0)
     db.session.commit()
+    assert dispatch(T0).sent == 0  # nothing is rendered in the publishing request …
+    assert send_notice_mail(T0).emails == 2  # … the worker's job queues the mail
     dispatch(T0)
     mails = _notice_mail(smtp)
     assert sorted(str(m["To"]) for m in mails) == sorted(
@@ -165,9 +167,10 @@ def test_an_event_already_over_is_published_without_mail(manager, fleet, smtp):
     notice = make_notice(manager, starts=T0 - timedelta(hours=3), ends=T0 - timedelta(hours=1))
     assert services.publish(notice, manager, T0) == 0
     db.session.commit()
+    send_notice_mail(T0)
     dispatch(T0)
     assert _notice_mail(smtp) == []
-    assert notice.published_at == T0 and notice.notified_at is None
+    assert notice.published_at == T0
 
 
 @pytest.mark.parametrize(
@@ -213,6 +216,9 @@ def test_an_incident_update_lands_on_open_cases_of_affected_customers_only(manag
         ("Disks replaced, syncing now.", f"notice:{notice.id}", later)
     }
 
+    assert send_notice_mail(later).updates == 1
+    assert send_notice_mail(later).emails == 0  # mailed once
+    db.session.commit()
     dispatch(later)
     updates = [m for m in smtp.messages if m["Subject"] == "Update: Storage outage"]
     # Every affected customer hears of it, with or without an open case; the shared one does not.

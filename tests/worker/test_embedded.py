@@ -75,3 +75,31 @@ def test_two_web_processes_run_a_periodic_job_once_per_period(app, database_url,
     assert ticks >= 6
     assert len(runs) == 1
     assert last.last_result == "1" and last.last_error == ""
+
+
+def test_a_published_notice_is_mailed_by_the_embedded_worker_right_after_the_commit(
+    app, database_url, make, smtp, web_app
+):
+    from feedback.core.time import utcnow
+    from feedback.notices.models import Notice
+    from feedback.notices.services import NoticeDraft, publish, save_notice
+
+    customers = [make.customer() for _ in range(3)]
+    manager_id = make.manager().id
+    web = web_app(MAIL_PORT=smtp.port)
+    with web.app_context():
+        manager = db.session.get(User, manager_id)
+        soon = utcnow() + timedelta(days=2)
+        draft = NoticeDraft(
+            kind="maintenance", title="Router swap", starts_at=soon, ends_at=soon + timedelta(hours=1)
+        )
+        notice_id = save_notice(None, manager, draft, utcnow()).id
+        publish(db.session.get(Notice, notice_id), manager, utcnow())
+        db.session.commit()  # wakes the thread: notice mail job, then the dispatcher
+        db.session.remove()
+
+    def notice_mail():  # the thread also runs its periodic jobs (the NPS survey, …)
+        return [m for m in smtp.messages if "Router swap" in str(m["Subject"])]
+
+    wait_until(lambda: len(notice_mail()) >= len(customers), "the notice mail to go out")
+    assert sorted(m["To"].addresses[0].addr_spec for m in notice_mail()) == sorted(c.email for c in customers)
