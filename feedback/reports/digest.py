@@ -4,9 +4,12 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from ..core.urls import external_url
+from ..extensions import db
 from ..followups.notify import managers
+from ..mailer.models import OutboxMessage
 from ..mailer.services import queue_email
 from .metrics import satisfaction_report, support_report
 
@@ -21,11 +24,26 @@ class DigestResult:
     queued: int = 0
 
 
+def _key(day, manager_id: int) -> str:
+    return f"digest:{day.isoformat()}:{manager_id}"
+
+
+def _already_sent(day, manager_id: int) -> bool:
+    return (
+        db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == _key(day, manager_id)))
+        is not None
+    )
+
+
 def daily_digest(now: datetime) -> DigestResult | None:
     """Queue yesterday's digest to every manager (once per manager and day; None before 06:00 UTC)."""
     if now.time() < SEND_AFTER:
         return None
     day = now.date() - timedelta(days=1)
+    recipients = [m for m in managers() if not _already_sent(day, m.id)]
+    result = DigestResult(day=day.isoformat())
+    if not recipients:  # the hourly runs after the first one of the day cost one query
+        return result
     satisfaction = satisfaction_report(day, day)
     support = support_report(day, day, now)
     context = {
@@ -35,14 +53,13 @@ def daily_digest(now: datetime) -> DigestResult | None:
         "reports_url": external_url("reports.satisfaction"),
         "queue_url": external_url("followups.queue"),
     }
-    result = DigestResult(day=day.isoformat())
-    for manager in managers():
+    for manager in recipients:
         queued = queue_email(
             manager,
             "reports/digest",
             _l("Kontento daily digest for %(day)s", day=day.isoformat()),
             context=context,
-            dedupe_key=f"digest:{day.isoformat()}:{manager.id}",
+            dedupe_key=_key(day, manager.id),
             now=now,
         )
         result.queued += queued is not None
