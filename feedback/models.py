@@ -8,8 +8,10 @@ from .followups.models import (  # noqa: F401
     SlaEscalation,
     SlaPolicy,
 )
+from .lifecycle.models import Subscription, SubscriptionEvent  # noqa: F401
 from .mailer.models import OutboxMessage  # noqa: F401
 from .notices.models import Notice, NoticeUpdate  # noqa: F401
+from .reports.models import RatingRollup  # noqa: F401
 from .settings.models import AppSetting  # noqa: F401
 from .surveys.models import Category, Feedback, SurveyInvitation  # noqa: F401
 from .worker.models import JobRun  # noqa: F401

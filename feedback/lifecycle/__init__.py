@@ -1,0 +1,1 @@
+"""The hosting lifecycle: subscriptions, renewals, cancellations, plan changes, and their reports."""
