@@ -77,7 +77,9 @@ class SubscriptionEvent(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"), index=True)
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("subscriptions.id", ondelete="CASCADE"), index=True
+    )
     customer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     kind: Mapped[EventKind] = mapped_column(enum_column(EventKind, "subscription_event_kind"))
     occurred_on: Mapped[date]
