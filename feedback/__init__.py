@@ -73,9 +73,11 @@ def register_blueprints(app: Flask) -> None:
     from .api.routes import bp as api_bp
     from .auth.routes import bp as auth_bp
     from .followups.routes import bp as followups_bp
+    from .lifecycle.routes import bp as imports_bp
     from .mailer.routes import bp as outbox_bp
     from .notices.routes import bp as notices_bp
     from .notices.routes import status_bp
+    from .renewals.routes import bp as renewals_bp
     from .reports.routes import bp as reports_bp
     from .settings.routes import bp as settings_bp
     from .surveys.links import bp as survey_links_bp
@@ -91,6 +93,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(notices_bp, url_prefix="/notices")
     app.register_blueprint(status_bp)
     app.register_blueprint(survey_links_bp)
+    app.register_blueprint(imports_bp, url_prefix="/imports")
+    app.register_blueprint(renewals_bp, url_prefix="/renewals")
 
     from .core.health import healthz
 
@@ -114,10 +118,11 @@ def register_errors(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    """CLI groups: users, tokens, sla, demo, jobs."""
+    """CLI groups: users, tokens, sla, demo, jobs, import."""
     from .auth.cli import tokens_cli, users_cli
     from .demo.cli import demo_command
     from .followups.cli import sla_cli
+    from .lifecycle.cli import import_cli
     from .worker.cli import jobs_cli
 
     app.cli.add_command(users_cli)
@@ -125,3 +130,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(sla_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(import_cli)

@@ -20,6 +20,8 @@ ALLOWED = {
     "reports": {Role.MANAGER},
     "settings": {Role.MANAGER},
     "outbox": {Role.MANAGER},
+    "imports": {Role.MANAGER},
+    "renewals": {Role.STAFF, Role.MANAGER},
     "notices": {Role.MANAGER},
 }
 # None: /static and /healthz; survey_links: e-mailed survey links; status: the public status page.

@@ -1,0 +1,5 @@
+"""Manager pages for importing subscriptions from the billing system."""
+
+from flask import Blueprint
+
+bp = Blueprint("imports", __name__)

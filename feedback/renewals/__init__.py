@@ -1,0 +1,1 @@
+"""The renewal-at-risk queue: customers to call before they leave."""
