@@ -6,6 +6,7 @@ does the e-mail.
 """
 
 import json
+from contextlib import contextmanager
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -20,6 +21,18 @@ from ..extensions import db
 from .models import OutboxMessage, OutboxStatus
 
 SESSION_FLAG = "kontento.outbox_queued"
+ONLY_TO = "kontento.mail_only_to"  # a set of user ids: mail to anyone else is not queued
+
+
+@contextmanager
+def mail_only_to(user_ids: set[int]):
+    """Within this block, queue mail only for these users (the demo: its logins, not the
+    thousands of made-up customers whose mail would only be rendered to be thrown away)."""
+    db.session.info[ONLY_TO] = set(user_ids)
+    try:
+        yield
+    finally:
+        db.session.info.pop(ONLY_TO, None)
 
 
 class MailHeaderError(ValueError):
@@ -42,6 +55,19 @@ def when(value: datetime | None, tz_name: str | None, locale: str = "en") -> str
     return f"{moment} ({name})"
 
 
+def would_queue(recipient: User, optional: bool = False, dedupe_key: str | None = None) -> bool:
+    """Whether :func:`queue_email` would queue a message for ``recipient`` right now."""
+    if not recipient.active or (optional and not recipient.optional_mail):
+        return False
+    only = db.session.info.get(ONLY_TO)
+    if only is not None and recipient.id not in only:
+        return False
+    return not (
+        dedupe_key
+        and db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key))
+    )
+
+
 def queue_email(
     recipient: User,
     template: str,
@@ -61,11 +87,7 @@ def queue_email(
     ``subject`` may be lazy (``lazy_gettext``) or a callable, so it is translated into the
     recipient's language rather than the one of whoever caused the mail.
     """
-    if not recipient.active or (optional and not recipient.optional_mail):
-        return None
-    if dedupe_key and db.session.scalar(
-        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
-    ):
+    if not would_queue(recipient, optional, dedupe_key):
         return None
     check_header(recipient.email, "The recipient's address")
     for name, value in (headers or {}).items():

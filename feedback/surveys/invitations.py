@@ -25,8 +25,7 @@ from ..core.urls import external_url
 from ..extensions import db
 from ..followups.models import EventKind, Followup, FollowupEvent
 from ..followups.services import customer_reply, reopen
-from ..mailer.models import OutboxMessage
-from ..mailer.services import queue_email
+from ..mailer.services import queue_email, would_queue
 from ..settings.queries import nps_interval_days
 from .models import Channel, Feedback, FeedbackKind, SurveyInvitation, SurveyKind
 from .services import MAX_COMMENT, FeedbackError, store_rating
@@ -144,17 +143,10 @@ def invite(
     return invitation
 
 
-def _would_queue(customer: User, optional: bool, dedupe_key: str) -> bool:
-    """Whether :func:`queue_email` would send: checked first so no invitation exists for an unsent mail."""
-    if not customer.active or (optional and not customer.optional_mail):
-        return False
-    return db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)) is None
-
-
 def _invite_by_mail(
     customer, kind, template, subject, *, optional, dedupe_key, now, followup=None, context=None
 ):
-    if not _would_queue(customer, optional, dedupe_key):
+    if not would_queue(customer, optional, dedupe_key):
         return None
     invitation = invite(customer, kind, now, followup)
     token = make_token(invitation, now)
