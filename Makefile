@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: help run worker test test-postgres lint fmt bench clean
+.PHONY: help run worker test test-postgres lint fmt bench bench-lifecycle clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -48,6 +48,9 @@ fmt: $(VENV)/.dev  ## Format and fix what ruff can
 
 bench: $(VENV)/.dev  ## Report benchmark (10k vs 1M responses)
 	$(BIN)/python bench/report_bench.py
+
+bench-lifecycle: $(VENV)/.dev  ## Scaling benchmark on PostgreSQL kt_bench (wipes it): reports, sweep, memory, submissions
+	$(BIN)/python bench/lifecycle_bench.py
 
 clean:  ## Remove the virtualenv and the local database
 	rm -rf $(VENV) instance/kontento.sqlite

@@ -5,12 +5,13 @@ Every query takes a half-open UTC range ``[since, until)`` and uses the indexed 
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Date, case, cast, func, select
+from sqlalchemy import Date, DateTime, case, cast, func, select
 
 from ..auth.models import CustomerAccount, User
 from ..extensions import db
 from ..followups.models import Followup, FollowupStatus, SlaEscalation, SlaTarget
-from ..surveys.models import Category, Feedback, FeedbackKind, SurveyInvitation
+from ..surveys.models import Category, Feedback, SurveyInvitation
+from .models import RatingRollup
 
 
 def utc_range(start: date, end: date) -> tuple[datetime, datetime]:
@@ -32,32 +33,48 @@ def _count_if(condition):
     return func.sum(case((condition, 1), else_=0))
 
 
-def daily_ratings(since: datetime, until: datetime):
-    """One row per (day, category, plan): CSAT and NPS counts and sums."""
-    day = day_of(Feedback.created_at).label("day")
+def _segment_start(day):
+    """The first day of the part of ``day``'s week that lies in ``day``'s month.
+
+    Such a segment sits inside one week and inside one month, so rows grouped by it still add up to
+    every weekly and monthly figure, with about a sixth of the rows of a per-day grouping.
+    """
+    if db.engine.dialect.name == "postgresql":
+        day = cast(day, DateTime)  # a plain timestamp: date_trunc on timestamptz would consult the zone
+        return cast(func.greatest(func.date_trunc("week", day), func.date_trunc("month", day)), Date)
+    return func.max(func.date(day, "weekday 0", "-6 days"), func.date(day, "start of month"), type_=Date)
+
+
+def daily_ratings(since: datetime, until: datetime) -> list[tuple]:
+    """Rows of (day, category, plan, CSAT and NPS counts and sums), read from the rollups.
+
+    ``rating_rollups`` is kept current by every write of a rating (see rollups.py), so a page view
+    reads a few rows per day instead of every rating. ``day`` is the first day of a week-and-month
+    segment (never before ``since``): enough for weekly and monthly trends. Rollups are per UTC day,
+    so ``since`` and ``until`` are expected on midnight UTC, as ``utc_range`` gives them.
+    """
+    r = RatingRollup
+    segment = _segment_start(r.day).label("day")
     stmt = (
         select(
-            day,
+            segment,
             func.coalesce(Category.name, "Uncategorised").label("category"),
-            func.coalesce(CustomerAccount.plan, "none").label("plan"),
-            func.count(Feedback.csat).label("csat_n"),
-            _count_if(Feedback.csat >= 4).label("csat_satisfied"),
-            func.coalesce(func.sum(Feedback.csat), 0).label("csat_sum"),
-            func.count(Feedback.nps).label("nps_n"),
-            _count_if(Feedback.nps >= 9).label("promoters"),
-            _count_if(Feedback.nps <= 6).label("detractors"),
+            r.plan,
+            func.sum(r.csat_n).label("csat_n"),
+            func.sum(r.csat_satisfied).label("csat_satisfied"),
+            func.sum(r.csat_sum).label("csat_sum"),
+            func.sum(r.nps_n).label("nps_n"),
+            func.sum(r.promoters).label("promoters"),
+            func.sum(r.detractors).label("detractors"),
         )
-        .select_from(Feedback)
-        .outerjoin(Category, Category.id == Feedback.category_id)
-        .outerjoin(CustomerAccount, CustomerAccount.user_id == Feedback.customer_id)
-        .where(
-            Feedback.kind == FeedbackKind.RATING,
-            Feedback.created_at >= since,
-            Feedback.created_at < until,
-        )
-        .group_by(day, Category.name, CustomerAccount.plan)
+        .select_from(r)
+        .outerjoin(Category, Category.id == r.category_key)
+        .where(r.day >= since.date(), r.day < until.date(), r.ratings != 0)
+        .group_by(segment, Category.name, r.plan)
     )
-    return db.session.execute(stmt).all()
+    first = since.date()
+    # Plain tuples: pandas builds its frame from these several times faster than from Row objects.
+    return [(max(row[0], first), *row[1:]) for row in db.session.execute(stmt)]
 
 
 def survey_responses(since: datetime, until: datetime):

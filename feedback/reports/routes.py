@@ -64,3 +64,6 @@ def export_csv():
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+from . import retention_routes  # noqa: E402, F401  (registers the retention pages on bp)

@@ -1,0 +1,217 @@
+"""Scaling benchmark on PostgreSQL: reports, SLA sweep, report memory and submissions per second.
+
+    python bench/lifecycle_bench.py [--database-url URL] [--small 10000] [--large 1000000]
+
+Drops and recreates the public schema of its database (default kt_bench), builds it with the
+migrations, bulk-loads ``--small`` ratings (one follow-up each, ``--overdue`` of them overdue),
+measures, grows to ``--large`` ratings and follow-ups (the same follow-ups overdue), measures
+again, then serves the full app and a bare one-INSERT Flask app with gunicorn (2 workers) on
+127.0.0.1 and drives both with a threaded loopback client. Prints ``name: value`` lines on
+stdout, ratios first. See bench/README.md.
+"""
+
+import argparse
+import random
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere: import the app
+
+from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import create_engine, func, select, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from bench.bulk_followups import generate_followups, overdue_count  # noqa: E402
+from bench.http_load import ROOT, drive, gunicorn  # noqa: E402
+from bench.report_bench import best_of, groupby  # noqa: E402
+from feedback import create_app  # noqa: E402
+from feedback.auth.models import User  # noqa: E402
+from feedback.auth.services import create_api_token  # noqa: E402
+from feedback.core.time import utcnow  # noqa: E402
+from feedback.demo import content  # noqa: E402
+from feedback.demo.bulk import BULK_DOMAIN, generate_bulk  # noqa: E402
+from feedback.demo.generator import HISTORY_DAYS  # noqa: E402
+from feedback.extensions import db  # noqa: E402
+from feedback.followups.jobs import sweep  # noqa: E402
+from feedback.reports.metrics import satisfaction_report  # noqa: E402
+from feedback.surveys.models import Feedback, FeedbackKind  # noqa: E402
+
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/kt_bench"
+
+# A fresh interpreter that computes the report once and prints its own peak RSS (KiB on Linux).
+MEMORY_PROBE = """
+import resource, sys
+from datetime import date
+from feedback import create_app
+from feedback.reports.metrics import satisfaction_report
+app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "WORKER_MODE": "off"})
+with app.app_context():
+    satisfaction_report(date.fromisoformat(sys.argv[2]), date.fromisoformat(sys.argv[3]), sys.argv[4])
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--database-url", default=DEFAULT_URL, help=f"PostgreSQL only (default {DEFAULT_URL})"
+    )
+    parser.add_argument("--small", type=int, default=10_000, help="ratings and follow-ups, small set")
+    parser.add_argument("--large", type=int, default=1_000_000, help="ratings and follow-ups, large set")
+    parser.add_argument("--overdue", type=int, default=1000, help="overdue follow-ups at both sizes")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per figure, best kept (default 5)")
+    parser.add_argument("--sweep-runs", type=int, default=3, help="timed sweeps per size (default 3)")
+    parser.add_argument("--granularity", default="week")
+    parser.add_argument("--load-seconds", type=float, default=15, help="load per server (default 15)")
+    parser.add_argument("--clients", type=int, default=8, help="client threads (default 8)")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    for prefix in ("postgres://", "postgresql://"):
+        if args.database_url.startswith(prefix):
+            args.database_url = "postgresql+psycopg://" + args.database_url[len(prefix) :]
+    url = make_url(args.database_url)
+    if url.get_backend_name() != "postgresql":
+        parser.error("this benchmark runs on PostgreSQL only")
+    if url.database == "test":
+        parser.error("refusing the database `test`: the test suite owns it")
+    if not 0 < args.overdue <= args.small <= args.large:
+        parser.error("need 0 < --overdue <= --small <= --large")
+    return args
+
+
+def fresh_schema(url: str) -> None:
+    """Drop and recreate the public schema: the benchmark owns its database."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def grow(rows: int, seed: int, now, overdue: int) -> float:
+    """Load ratings up to ``rows`` (rollups rebuilt by the loader) and their follow-ups; ANALYZE."""
+    started = time.perf_counter()
+    have = db.session.scalar(
+        select(func.count()).select_from(Feedback).where(Feedback.kind == FeedbackKind.RATING)
+    )
+    generate_bulk(rows - have, seed=seed, now=now)
+    generate_followups(now, overdue)
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()
+    return time.perf_counter() - started
+
+
+def peak_rss_kib(url: str, start, end, granularity: str) -> int:
+    """Peak resident memory of a fresh process that computes the report once."""
+    out = subprocess.run(
+        [sys.executable, "-c", MEMORY_PROBE, url, start.isoformat(), end.isoformat(), granularity],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    return int(out.stdout.strip().splitlines()[-1])
+
+
+def measure(args, now, start, end, label: str) -> dict:
+    """Report, raw GROUP BY and sweep timings, and the report's peak memory, at the current size."""
+    report = best_of(args.runs, lambda: satisfaction_report(start, end, granularity=args.granularity))
+    raw = best_of(args.runs, lambda: groupby(start, end))
+    overdue = overdue_count(now)
+    checked = []
+    # The sweep flushes but never commits; best_of rolls back, so every run sees the same overdue set.
+    swept = best_of(args.sweep_runs, lambda: checked.append(sweep(now).checked))
+    if set(checked) != {overdue}:
+        sys.exit(f"sweep at {label} checked {set(checked)} follow-ups, expected {overdue}")
+    return {
+        f"ratings_{label}": db.session.scalar(select(func.count()).select_from(Feedback)),
+        f"followups_{label}": db.session.scalar(text("SELECT count(*) FROM followups")),
+        f"overdue_{label}": overdue,
+        f"report_{label}_s": report,
+        f"raw_groupby_{label}_s": raw,
+        f"sla_sweep_{label}_s": swept,
+        f"report_peak_rss_{label}_kib": peak_rss_kib(args.database_url, start, end, args.granularity),
+    }
+
+
+def submission_bodies(rng: random.Random, n: int = 500) -> list[dict]:
+    """Ratings as a hosting panel posts them, with the demo's score distribution."""
+    slugs = list(content.CATEGORY_WEIGHTS)
+    scores, weights = list(content.CSAT_WEIGHTS), list(content.CSAT_WEIGHTS.values())
+    out = []
+    for _ in range(n):
+        csat = rng.choices(scores, weights)[0]
+        nps = rng.randint(0, 10) if rng.random() < content.NPS_SHARE else None
+        out.append(
+            {"csat": csat, "nps": nps, "category": rng.choice(slugs), "comment": "Posted by the bench"}
+        )
+    return out
+
+
+def submissions(args, rng: random.Random) -> dict:
+    """Ratings per second through the full app vs the bare one-INSERT app, each under gunicorn -w 2."""
+    customers = list(
+        db.session.scalars(
+            select(User).where(User.email.like(f"%@{BULK_DOMAIN}")).order_by(User.id).limit(50)
+        )
+    )
+    tokens = [create_api_token(c) for c in customers]
+    db.session.commit()
+    bodies = submission_bodies(rng)
+    env = {"DATABASE_URL": args.database_url, "WORKER_MODE": "off", "FLASK_CONFIG": "development"}
+    out = {}
+    with gunicorn(
+        "bare_app:app", env | {"BARE_CUSTOMER_ID": str(customers[0].id)}, chdir=ROOT / "bench"
+    ) as port:
+        drive(port, "/feedback", bodies, [{}], 2, args.clients)  # warm-up: connections, caches
+        ok, failed, elapsed = drive(port, "/feedback", bodies, [{}], args.load_seconds, args.clients)
+    out |= {"bare_insert_per_s": ok / elapsed, "bare_insert_failures": failed}
+    headers = [{"Authorization": f"Bearer {t}"} for t in tokens]
+    with gunicorn("wsgi:app", env) as port:
+        drive(port, "/api/v1/feedback", bodies, headers, 2, args.clients)
+        ok, failed, elapsed = drive(
+            port, "/api/v1/feedback", bodies, headers, args.load_seconds, args.clients
+        )
+    out |= {"full_app_per_s": ok / elapsed, "full_app_failures": failed}
+    return out
+
+
+def run(args) -> dict:
+    fresh_schema(args.database_url)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": args.database_url, "WORKER_MODE": "off"})
+    with app.app_context():
+        upgrade()
+        now = utcnow()
+        start, end = (now - timedelta(days=HISTORY_DAYS)).date(), now.date()
+        figures = {"load_small_s": grow(args.small, args.seed, now, args.overdue)}
+        figures |= measure(args, now, start, end, "10k")
+        figures["load_large_s"] = grow(args.large, args.seed + 1, now, args.overdue)
+        figures |= measure(args, now, start, end, "1m")
+        figures |= submissions(args, random.Random(args.seed))
+        db.session.remove()
+        db.engine.dispose()
+    return figures
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    f = run(args)
+    ratios = {
+        "satisfaction_report_1m_over_10k": f["report_1m_s"] / f["report_10k_s"],
+        "report_1m_over_raw_groupby": f["report_1m_s"] / f["raw_groupby_1m_s"],
+        "sla_sweep_1m_over_10k": f["sla_sweep_1m_s"] / f["sla_sweep_10k_s"],
+        "report_peak_memory_1m_over_10k": f["report_peak_rss_1m_kib"] / f["report_peak_rss_10k_kib"],
+        "submissions_per_second_ratio": f["full_app_per_s"] / f["bare_insert_per_s"],
+    }
+    for name, value in ratios.items():
+        print(f"{name}: {value:.2f}", flush=True)
+    for name, value in f.items():
+        print(f"{name}: {value:.4f}" if isinstance(value, float) else f"{name}: {value}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,32 @@
+"""CLI: ``reports rebuild-rollups [--start DATE] [--end DATE]``."""
+
+from datetime import date
+
+import click
+from flask.cli import AppGroup
+
+from ..extensions import db
+from .rollups import rebuild_rollups
+
+reports_cli = AppGroup("reports", help="Maintain the data the reports read.")
+
+
+def _date(ctx, param, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter("use YYYY-MM-DD") from exc
+
+
+@reports_cli.command("rebuild-rollups")
+@click.option("--start", callback=_date, help="first UTC day to rebuild (YYYY-MM-DD); default: all")
+@click.option("--end", callback=_date, help="last UTC day to rebuild (YYYY-MM-DD); default: all")
+def rebuild_rollups_command(start: date | None, end: date | None) -> None:
+    """Recompute the daily rating rollups from the raw ratings (after a bulk load or a repair)."""
+    if start and end and start > end:
+        raise click.BadParameter("--start is after --end")
+    rows = rebuild_rollups(start, end)
+    db.session.commit()
+    click.echo(f"{rows} rollup rows written")
