@@ -123,6 +123,7 @@ def register_commands(app: Flask) -> None:
     from .demo.cli import demo_command
     from .followups.cli import sla_cli
     from .lifecycle.cli import import_cli
+    from .reports.cli import reports_cli
     from .worker.cli import jobs_cli
 
     app.cli.add_command(users_cli)
@@ -131,3 +132,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(import_cli)
+    app.cli.add_command(reports_cli)

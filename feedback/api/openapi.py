@@ -205,6 +205,29 @@ def _paths() -> dict:
                 errors=["400", "422"],
             )
         },
+        "/reports/retention": {
+            "get": _op(
+                "Renewal, churn, cohorts, upgrades, MRR movement and satisfaction vs retention, per month",
+                {"200": json_content(ref("RetentionReport"), "Whole months touching the range.")},
+                tag="reports",
+                who="managers",
+                params=REPORT_RANGE,
+                errors=["400", "422"],
+            )
+        },
+        "/subscriptions/events": {
+            "post": _op(
+                "Record a subscription event from the billing system (idempotent by event_id)",
+                {
+                    "201": json_content(ref("SubscriptionEvent"), "Recorded; the subscription after it."),
+                    "200": json_content(ref("SubscriptionEvent"), "This event_id was recorded before."),
+                },
+                tag="subscriptions",
+                who="managers",
+                body=ref("SubscriptionEventCreate"),
+                errors=["404", "409"],
+            )
+        },
         "/announcements": {
             "get": _op(
                 "Current, upcoming and recently ended notices (customers: those affecting them)",
@@ -239,7 +262,9 @@ def document(server_url: str) -> dict:
         },
         "servers": [{"url": server_url}],
         "security": [{"bearer": []}],
-        "tags": [{"name": t} for t in ("feedback", "followups", "reports", "notices", "meta")],
+        "tags": [
+            {"name": t} for t in ("feedback", "followups", "reports", "notices", "subscriptions", "meta")
+        ],
         "paths": _paths(),
         "components": {
             "securitySchemes": {

@@ -1,6 +1,8 @@
 """Schemas of the OpenAPI document: resources, pages, errors, and the request bodies from ``schemas``."""
 
+from ..surveys.models import FeedbackKind
 from . import schemas
+from .subscription_views import SUBSCRIPTION_EVENT
 from .validation import MAX_PER_PAGE, object_schema
 
 DATETIME = {"type": "string", "format": "date-time", "description": "UTC, ISO 8601 with Z."}
@@ -127,7 +129,8 @@ COMPONENT_SCHEMAS = {
         {
             "id": INT_ID,
             "url": {"type": "string"},
-            "kind": {"type": "string", "enum": list(schemas.KINDS)},
+            # Every kind a response may carry (proactive ones are opened by staff, not created here).
+            "kind": {"type": "string", "enum": [k.value for k in FeedbackKind]},
             "channel": {"type": "string", "enum": ["dashboard", "email", "api"]},
             "customer_id": INT_ID,
             "category": {"type": ["string", "null"]},
@@ -187,6 +190,32 @@ COMPONENT_SCHEMAS = {
     "Reply": object_schema(schemas.REPLY),
     "StatusChange": object_schema(schemas.STATUS),
     "Resolve": object_schema(schemas.RESOLVE),
+    "SubscriptionEventCreate": object_schema(SUBSCRIPTION_EVENT),
+    "SubscriptionEvent": _obj(
+        {
+            "id": INT_ID,
+            "event_id": {"type": "string"},
+            "service_id": {"type": "string"},
+            "customer_id": INT_ID,
+            "kind": {"type": "string", "enum": list(SUBSCRIPTION_EVENT["kind"].choices)},
+            "occurred_on": {"type": "string", "format": "date"},
+            "plan": {"type": "string", "enum": list(SUBSCRIPTION_EVENT["plan"].choices)},
+            "from_plan": {"type": ["string", "null"], "description": "Before a plan change."},
+            "monthly_price": {"type": "string", "description": 'Decimal, e.g. "39.00".'},
+            "subscription": _obj(
+                {
+                    "status": {"type": "string", "enum": ["active", "cancelled", "lapsed"]},
+                    "plan": {"type": "string"},
+                    "monthly_price": {"type": "string"},
+                    "cycle_months": {"type": "integer", "minimum": 1},
+                    "started_on": {"type": "string", "format": "date"},
+                    "renews_on": {"type": ["string", "null"], "format": "date"},
+                    "ended_on": {"type": ["string", "null"], "format": "date"},
+                },
+                description="The subscription's state after replaying all its events by date.",
+            ),
+        }
+    ),
     "ReplyResult": _obj({"event": ref("Event"), "followup": ref("Followup")}),
     "Figure": _obj(
         {
@@ -254,6 +283,87 @@ COMPONENT_SCHEMAS = {
             "definitions": {"type": "object", "additionalProperties": {"type": "string"}},
         },
         description="First response and resolution times, SLA compliance, backlog and breaches.",
+    ),
+    "RateFigure": _obj(
+        {
+            "value": {"type": ["number", "null"], "description": "In %; null when n is 0."},
+            "n": {"type": "integer", "minimum": 0, "description": "Sample size (the denominator)."},
+            "low_sample": {"type": "boolean", "description": "n is fewer than 5."},
+            "renewed": {"type": "integer", "minimum": 0},
+            "churned": {"type": "integer", "minimum": 0},
+            "moved": {"type": "integer", "minimum": 0},
+        },
+        required=["value", "n", "low_sample"],
+        description="A rate with its sample size; one of renewed / churned / moved is the numerator.",
+    ),
+    "RetentionMonth": _obj(
+        {
+            "month": {"type": "string", "examples": ["2026-03"]},
+            "partial": {"type": "boolean", "description": "The month has not ended yet."},
+            "renewal": ref("RateFigure"),
+            "churn": ref("RateFigure"),
+            "mrr": _obj(
+                {
+                    k: {"type": ["number", "null"] if k == "retained_pct" else "number"}
+                    for k in (
+                        "start",
+                        "subscriptions",
+                        "lost_churn",
+                        "lost_downgrade",
+                        "gained_upgrade",
+                        "gained_new",
+                        "retained",
+                        "retained_pct",
+                    )
+                }
+            ),
+        }
+    ),
+    "RetentionReport": _obj(
+        {
+            "period": {"type": "object", "description": "start, end."},
+            "as_of": {"type": "string", "format": "date"},
+            "renewal": ref("RateFigure"),
+            "churn": ref("RateFigure"),
+            "revenue_at_stake": {
+                "type": "object",
+                "description": "value: monthly revenue of active customers whose latest NPS is a detractor; "
+                "n: those customers; renewing_90d_mrr: the part renewing within 90 days.",
+            },
+            "months": {"type": "array", "items": ref("RetentionMonth")},
+            "cohorts": _obj(
+                {
+                    "offsets": {"type": "array", "items": {"type": "integer"}},
+                    "rows": {
+                        "type": "array",
+                        "items": _obj(
+                            {
+                                "cohort": {"type": "string"},
+                                "customers": {"type": "integer", "minimum": 0},
+                                "low_sample": {"type": "boolean"},
+                                "retention": {
+                                    "type": "array",
+                                    "items": {"type": ["number", "null"]},
+                                    "description": "% active at the end of month + k; null = not reached.",
+                                },
+                            }
+                        ),
+                    },
+                }
+            ),
+            "upgrades": {
+                "type": "object",
+                "description": "shared_to_vps_or_dedicated, shared_to_dedicated, vps_to_dedicated: "
+                "entrants, within_6 and within_12 (RateFigure).",
+            },
+            "satisfaction": {
+                "type": "object",
+                "description": "by_nps (promoter, passive, detractor, none), by_breach: renewal and churn "
+                "RateFigures; at_stake: active MRR per NPS band.",
+            },
+            "definitions": {"type": "object", "additionalProperties": {"type": "string"}},
+        },
+        description="Retention per whole month touching the range, with every metric's definition.",
     ),
     "Announcement": _obj(
         {

@@ -2,7 +2,14 @@
 
 from flask import jsonify, url_for
 
-from . import feedback_views, followup_views, notice_views, report_views  # noqa: F401  (they register on bp)
+from . import (  # noqa: F401  (they register on bp)
+    feedback_views,
+    followup_views,
+    notice_views,
+    report_views,
+    retention_views,
+    subscription_views,
+)
 from .blueprint import bp
 from .openapi import document
 

@@ -12,6 +12,7 @@ from ..auth.services import DEFAULT_PRICES, hash_password
 from ..core.security import new_token
 from ..core.time import utcnow
 from ..extensions import db
+from ..reports.rollups import rebuild_rollups
 from ..surveys.models import Category, Feedback, FeedbackKind
 from . import content
 from .generator import HISTORY_DAYS, renewal_date
@@ -96,6 +97,7 @@ def generate_bulk(responses: int, seed: int = 1, now: datetime | None = None, ch
 
     Unlike ``generate_demo`` this does NOT open follow-ups for negative ratings: routing,
     deadlines and timelines are per-row service work, and volume tests measure the reports.
+    The report rollups of the days written are rebuilt at the end (``rebuild_rollups``).
     """
     if responses <= 0:
         return 0
@@ -139,5 +141,7 @@ def generate_bulk(responses: int, seed: int = 1, now: datetime | None = None, ch
         if pending >= COMMIT_EVERY:
             db.session.commit()
             pending = 0
+    # Core inserts bypass the ORM events that keep the report rollups current: recompute the days written.
+    rebuild_rollups(start.date(), now.date())
     db.session.commit()
     return done

@@ -19,12 +19,13 @@ from ..extensions import db
 from ..followups.jobs import sweep
 from ..followups.models import Followup, FollowupStatus
 from ..mailer.models import OutboxMessage, OutboxStatus
-from ..mailer.services import SESSION_FLAG
+from ..mailer.services import SESSION_FLAG, mail_only_to
 from ..surveys.models import Feedback, FeedbackKind
 from ..surveys.services import active_categories, submit_rating, submit_suggestion
 from . import content
 from .lifecycle import CURRENT_QUEUE, DEMO_CUSTOMER_SCENARIOS, Crew, play_current, work_history
 from .notices import create_demo_notices
+from .subscriptions import create_demo_subscriptions
 
 DEMO_DOMAIN = "demo.kontento.test"
 DEMO_PASSWORD = "demo-password"  # printed by the CLI; demo databases only
@@ -235,25 +236,29 @@ def generate_demo(customers: int = 200, seed: int = 1, now: datetime | None = No
     rng = random.Random(seed)
     build = _Builder(rng, now)
     logins = build.demo_logins()
-    build.staff(logins)
-    _commit()
+    # Mail is rendered for the three demo logins only (their outbox shows real messages);
+    # rendering it for every generated customer would triple the time `make run` takes.
+    with mail_only_to({user.id for user in logins.values()}):
+        build.staff(logins)
+        _commit()
 
-    plans = content.quota(customers - 1, content.PLAN_WEIGHTS)
-    rng.shuffle(plans)
-    demo_customer = logins[Role.CUSTOMER]
-    build.history(demo_customer, 4)
-    for index, plan in enumerate(plans, start=1):
-        customer, usual = build.customer(index, plan)
-        db.session.flush()
-        build.history(customer, usual)
-        if index % BATCH == 0:
-            _commit()
-    _commit()
+        plans = content.quota(customers - 1, content.PLAN_WEIGHTS)
+        rng.shuffle(plans)
+        demo_customer = logins[Role.CUSTOMER]
+        build.history(demo_customer, 4)
+        for index, plan in enumerate(plans, start=1):
+            customer, usual = build.customer(index, plan)
+            db.session.flush()
+            build.history(customer, usual)
+            if index % BATCH == 0:
+                _commit()
+        _commit()
 
-    build.current_queue(max(1, round(customers / 70)), demo_customer)
-    create_demo_notices(logins[Role.MANAGER], now)
-    sweep(now)
-    _commit()
+        build.current_queue(max(1, round(customers / 70)), demo_customer)
+        create_demo_subscriptions(now, seed)
+        create_demo_notices(logins[Role.MANAGER], now)
+        sweep(now)
+        _commit()
     return summarise(now)
 
 

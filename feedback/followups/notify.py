@@ -14,7 +14,7 @@ from ..auth.models import Role, User
 from ..core.urls import external_url
 from ..extensions import db
 from ..mailer.services import queue_email
-from ..surveys.models import Feedback
+from ..surveys.models import Feedback, FeedbackKind
 from .models import Followup, FollowupEvent, SlaTarget
 from .sla import Deadline, customer_promise
 
@@ -63,6 +63,8 @@ def _ahead(moment: datetime | None, now: datetime) -> datetime | None:
 
 def feedback_received(feedback: Feedback, now: datetime) -> None:
     """Thank the customer; when a case opened, tell them by when we will answer (essential then)."""
+    if feedback.kind == FeedbackKind.PROACTIVE:
+        return  # staff reached out first: no "your feedback opened a case", they write themselves
     fu = feedback.followup
     customer = feedback.customer
     if fu is None:

@@ -17,6 +17,7 @@ class FeedbackKind(enum.StrEnum):
 
     RATING = "rating"
     SUGGESTION = "suggestion"
+    PROACTIVE = "proactive"  # staff reached out first (renewal at risk): never a rating
 
 
 class Channel(enum.StrEnum):

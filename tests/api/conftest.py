@@ -23,7 +23,9 @@ ENDPOINTS = [
     ("POST", "/followups/{followup_id}/resolve", {"staff", "manager"}),
     ("GET", "/reports/satisfaction?start=2026-01-01&end=2026-03-31", {"manager"}),
     ("GET", "/reports/support?start=2026-01-01&end=2026-03-31", {"manager"}),
+    ("GET", "/reports/retention?start=2026-01-01&end=2026-03-31", {"manager"}),
     ("GET", "/announcements", {"customer", "staff", "manager"}),
+    ("POST", "/subscriptions/events", {"manager"}),
 ]
 
 # A body each POST endpoint accepts, so role tests reach the role check with valid input.
@@ -32,6 +34,15 @@ GOOD_BODIES = {
     "/followups/{followup_id}/reply": {"body": "We are on it."},
     "/followups/{followup_id}/status": {"status": "waiting"},
     "/followups/{followup_id}/resolve": {"note": "Fixed."},
+    "/subscriptions/events": {
+        "event_id": "access-1",
+        "email": "ada@example.test",
+        "service_id": "1",
+        "kind": "started",
+        "plan": "shared",
+        "monthly_price": "9.90",
+        "occurred_on": "2026-01-01",
+    },
 }
 
 
@@ -86,7 +97,9 @@ class People:
 
 @pytest.fixture
 def people(client, make) -> People:
-    customer, other = make.customer(name="Ada Customer"), make.customer(name="Bob Other")
+    # A fixed address: GOOD_BODIES pushes a subscription event for this customer.
+    customer = make.customer(name="Ada Customer", email="ada@example.test")
+    other = make.customer(name="Bob Other")
     staff, manager = make.staff(name="Sam Staff"), make.manager(name="Mia Manager")
     return People(
         customer=customer,

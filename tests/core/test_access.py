@@ -67,7 +67,12 @@ def test_route_access(app, make, rule, method, blueprint):
     fb = make.rating(owner, csat=1, now=T0)
     notice = save_notice(None, None, NoticeDraft(kind="announcement", title="News", starts_at=T0), T0)
     db.session.commit()
-    ids = {"feedback_id": fb.id, "followup_id": fb.followup.id, "notice_id": notice.id}
+    ids = {
+        "feedback_id": fb.id,
+        "followup_id": fb.followup.id,
+        "notice_id": notice.id,
+        "customer_id": owner.id,
+    }
     url = _url(rule, ids)
     users = {
         Role.CUSTOMER: owner,
