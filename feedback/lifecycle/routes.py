@@ -4,6 +4,7 @@ import time
 
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from ..core.access import manager_required
 from ..core.time import utcnow
@@ -20,7 +21,9 @@ SHOWN_REJECTIONS = 200  # more would make a page nobody reads; the CLI lists the
 def _raise_upload_limit(endpoint, values):
     # URL value preprocessors run before every before_request hook, including the CSRF check that
     # parses the form, so the larger limit is in place before the body is read.
-    request.max_content_length = current_app.config.get("IMPORT_MAX_BYTES", UPLOAD_LIMIT)
+    # Only for a signed-in manager: nobody else gets to make the app read 20 MB.
+    if getattr(current_user, "is_manager", False):
+        request.max_content_length = current_app.config.get("IMPORT_MAX_BYTES", UPLOAD_LIMIT)
 
 
 @bp.route("/", methods=["GET", "POST"])

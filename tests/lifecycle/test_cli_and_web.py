@@ -104,3 +104,10 @@ def test_with_csrf_on_a_large_upload_needs_and_passes_the_token(app, client, aut
     )
     assert response.status_code == 200
     assert events() == 4
+
+
+def test_only_a_manager_may_send_a_large_upload(client, auth, make):
+    auth.login(make.customer())
+    big = "x" * (70 * 1024)  # over the app-wide 64 KiB, under the managers' import limit
+    response = client.post("/imports/", data={"file": (io.BytesIO(big.encode()), "a.csv")})
+    assert response.status_code == 413
