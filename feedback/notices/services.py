@@ -8,9 +8,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
-from flask import current_app
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy import update as sql_update
@@ -183,12 +182,6 @@ def delete_draft(notice: Notice) -> None:
     db.session.flush()
 
 
-def _subject(recipient: User, subject: Callable[[str], str], notice: Notice) -> str:
-    # Subjects are read in the recipient's language, like the body queue_email renders.
-    with force_locale(recipient.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        return subject(notice.title)
-
-
 PUBLISHED_SUBJECTS: dict[NoticeKind, Callable[[str], str]] = {
     NoticeKind.ANNOUNCEMENT: lambda title: title,
     NoticeKind.MAINTENANCE: lambda title: _("Planned maintenance: %(title)s", title=title),
@@ -211,7 +204,7 @@ def _mail_all(
         message = queue_email(
             customer,
             template,
-            _subject(customer, subject, notice),
+            partial(subject, notice.title),  # queue_email renders it in the customer's language
             context={"notice": notice, "status_url": status_url, **context},
             optional=OPTIONAL_MAIL[notice.kind],
             dedupe_key=f"notice:{notice.id}:{key}:{customer.id}",

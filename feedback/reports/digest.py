@@ -4,13 +4,10 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from ..core.urls import external_url
-from ..extensions import db
 from ..followups.notify import managers
-from ..mailer.models import OutboxMessage
-from ..mailer.services import queue_email
+from ..mailer.services import queue_email, would_queue
 from .metrics import satisfaction_report, support_report
 
 SEND_AFTER = time(6, 0)  # UTC: the day is over everywhere in Europe and Africa by then
@@ -28,19 +25,12 @@ def _key(day, manager_id: int) -> str:
     return f"digest:{day.isoformat()}:{manager_id}"
 
 
-def _already_sent(day, manager_id: int) -> bool:
-    return (
-        db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == _key(day, manager_id)))
-        is not None
-    )
-
-
 def daily_digest(now: datetime) -> DigestResult | None:
     """Queue yesterday's digest to every manager (once per manager and day; None before 06:00 UTC)."""
     if now.time() < SEND_AFTER:
         return None
     day = now.date() - timedelta(days=1)
-    recipients = [m for m in managers() if not _already_sent(day, m.id)]
+    recipients = [m for m in managers() if would_queue(m, dedupe_key=_key(day, m.id))]
     result = DigestResult(day=day.isoformat())
     if not recipients:  # the hourly runs after the first one of the day cost one query
         return result
