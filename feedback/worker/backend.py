@@ -57,27 +57,25 @@ def _rolled_back(session: Session) -> None:
 
 def run_soon(job: str) -> None:
     """Ask the worker to run ``job`` now, outside its schedule. Never fails the caller."""
-    app = current_app._get_current_object()
-    mode = app.config["WORKER_MODE"]
-    try:
-        if mode == "celery":
-            app.extensions["celery"].send_task("kontento.run_now", args=[job], retry=False)
-        elif mode == "embedded":
-            app.extensions["kontento.scheduler"].run_soon(job)
-    except Exception:  # the broker is down: the job's own schedule runs it within its period
-        log.warning("could not wake the worker for %s", job, exc_info=True)
+    _wake("kontento.run_now", [job], lambda scheduler: scheduler.run_soon(job), job)
 
 
 def kick() -> None:
     """Ask for the outbox to be dispatched now. Never fails the caller: beat is the safety net."""
     app = current_app._get_current_object()
     app.extensions["kontento.kicks"] = app.extensions.get("kontento.kicks", 0) + 1
+    _wake("kontento.dispatch_outbox", [], lambda scheduler: scheduler.kick(), "the dispatcher")
+
+
+def _wake(task: str, args: list, embedded, what: str) -> None:
+    """Send ``task`` to Celery, or call ``embedded(scheduler)``, as ``WORKER_MODE`` says."""
+    app = current_app._get_current_object()
     mode = app.config["WORKER_MODE"]
     try:
         if mode == "celery":
             # This app's own Celery, not the process-wide current one (the last app built).
-            app.extensions["celery"].send_task("kontento.dispatch_outbox", retry=False)
+            app.extensions["celery"].send_task(task, args=args, retry=False)
         elif mode == "embedded":
-            app.extensions["kontento.scheduler"].kick()
-    except Exception:  # the broker is down: the periodic dispatch sends it within a minute
-        log.warning("could not wake the dispatcher", exc_info=True)
+            embedded(app.extensions["kontento.scheduler"])
+    except Exception:  # the broker is down: the job's own schedule runs it within its period
+        log.warning("could not wake the worker for %s", what, exc_info=True)
