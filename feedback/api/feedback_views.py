@@ -1,6 +1,6 @@
 """``/api/v1/feedback``: customers leave feedback and read their own; staff read everyone's."""
 
-from flask import jsonify, url_for
+from flask import jsonify
 from sqlalchemy.orm import joinedload
 
 from ..auth.models import User
@@ -75,10 +75,12 @@ def feedback_create():
             )
     except FeedbackError as exc:  # the service's own rules (e.g. limits checked after trimming)
         raise ApiError(422, "The request body has invalid fields.", exc.fields) from exc
+    # Built before the commit, which would expire the new rows and make the answer reload them.
+    body = serializers.feedback(item, staff=False)
     db.session.commit()
-    response = jsonify(serializers.feedback(item, staff=False))
+    response = jsonify(body)
     response.status_code = 201
-    response.headers["Location"] = url_for("api.feedback_show", feedback_id=item.id)
+    response.headers["Location"] = body["url"]
     return response
 
 

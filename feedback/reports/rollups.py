@@ -18,6 +18,7 @@ from sqlalchemy import (
     Date,
     String,
     and_,
+    bindparam,
     case,
     delete,
     event,
@@ -50,6 +51,7 @@ TRACKED = (
     "customer_id",
     "customer",
 )
+_NEW_ROWS_UPSERT: dict = {}  # dialect name → statement, see _new_rows_upsert
 _OLD = "rating_rollups_old"  # session.info key: figures of rows as they were before this flush
 
 
@@ -155,16 +157,25 @@ def _upsert(conn, source):
     )
 
 
+def _new_rows_upsert(conn):
+    """The upsert that adds rows named by the expanding parameter ``ids``; built once per dialect,
+    because building the construct costs more than running it on every rating written."""
+    name = conn.dialect.name
+    if name not in _NEW_ROWS_UPSERT:
+        # Sorted by key, so concurrent writers lock rollup rows in one order and cannot deadlock.
+        source = _aggregate_select(name, ids=bindparam("ids", expanding=True)).order_by(
+            *(literal_column(str(n)) for n in (1, 2, 3, 4))
+        )
+        _NEW_ROWS_UPSERT[name] = _upsert(conn, source)
+    return _NEW_ROWS_UPSERT[name]
+
+
 def _upsert_from_rows(session: Session, ids: list[int]) -> None:
     """Add the figures of the given (new) feedback rows, as the database holds them, to the rollups."""
     if not ids:
         return
     conn = session.connection()
-    # Sorted by key, so concurrent writers lock rollup rows in one order and cannot deadlock.
-    source = _aggregate_select(conn.dialect.name, ids=ids).order_by(
-        *(literal_column(str(n)) for n in (1, 2, 3, 4))
-    )
-    conn.execute(_upsert(conn, source))
+    conn.execute(_new_rows_upsert(conn), {"ids": ids})
 
 
 def apply_deltas(session: Session, deltas: dict[tuple, list[int]]) -> None:

@@ -104,6 +104,7 @@ def store_rating(
         comment=comment,
         urgent=bool(urgent),
         created_at=now,
+        followup=None,  # known to have none yet: reading it must not query
     )
     db.session.add(feedback)
     db.session.flush()
@@ -146,6 +147,7 @@ def submit_suggestion(
         comment=text,
         category=category,
         created_at=now or utcnow(),
+        followup=None,
     )
     db.session.add(feedback)
     db.session.flush()

@@ -1,9 +1,13 @@
 """Who may call what: bearer tokens only (never the session cookie), roles, and the rate limit."""
 
+from datetime import timedelta
+
 import pytest
 
 from feedback.auth.models import ApiToken
-from feedback.core.time import utcnow
+from feedback.auth.services import user_for_api_token
+from feedback.core.security import hash_token
+from feedback.core.time import as_utc, utcnow
 from feedback.extensions import db
 from feedback.followups.models import FollowupStatus
 
@@ -119,6 +123,20 @@ def test_token_use_is_recorded(people, clock):
 
     db.session.expire_all()
     assert row.last_used_at is not None
+
+
+def test_token_use_is_written_at_most_once_a_minute(people):
+    token = token_for(people.staff)
+    row = db.session.scalar(db.select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
+
+    assert user_for_api_token(token, now=T0) == people.staff
+    assert user_for_api_token(token, now=T0 + timedelta(seconds=59)) == people.staff
+    db.session.expire_all()
+    assert as_utc(row.last_used_at) == T0  # a busy integration does not rewrite the row each call
+
+    user_for_api_token(token, now=T0 + timedelta(minutes=1))
+    db.session.expire_all()
+    assert as_utc(row.last_used_at) == T0 + timedelta(minutes=1)
 
 
 def test_openapi_document_needs_no_token(people):
