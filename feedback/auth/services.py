@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..core.security import hash_token, new_token
-from ..core.time import as_utc, utcnow
+from ..core.time import utcnow
 from ..extensions import db
 from .models import ApiToken, CustomerAccount, Plan, Role, User
 
@@ -131,7 +131,7 @@ def user_for_api_token(token: str, now: datetime | None = None) -> User | None:
     if row is None or not row.user.active:
         return None
     now = now or utcnow()
-    if row.last_used_at is None or as_utc(row.last_used_at) <= now - TOKEN_USE_PRECISION:
+    if row.last_used_at is None or row.last_used_at <= now - TOKEN_USE_PRECISION:
         row.last_used_at = now
         db.session.commit()
     return row.user

@@ -118,23 +118,23 @@ def generate_bulk(responses: int, seed: int = 1, now: datetime | None = None, ch
         for _ in range(min(chunk, responses - done)):
             csat = _pick(rng, csat_table)
             slug = _pick(rng, category_table)
-            rows.append(
-                {
-                    "customer_id": pool[int(random_() * len(pool))],
-                    "kind": FeedbackKind.RATING,
-                    "channel": _pick(rng, channel_table),
-                    "category_id": category_ids[slug],
-                    "csat": csat,
-                    "nps": _pick(rng, nps_tables[csat]) if random_() < content.NPS_SHARE else None,
-                    "urgent": csat <= 2
-                    and slug in content.URGENT_CATEGORIES
-                    and random_() < content.URGENT_SHARE,
-                    "title": None,
-                    "comment": content.draw_comment(rng, csat, slug),
-                    # sqrt: more responses lately, as the customer base grew
-                    "created_at": start + timedelta(seconds=span * random_() ** 0.5),
-                }
-            )
+            row = {
+                "customer_id": pool[int(random_() * len(pool))],
+                "kind": FeedbackKind.RATING,
+                "channel": _pick(rng, channel_table),
+                "category_id": category_ids[slug],
+                "csat": csat,
+                "nps": _pick(rng, nps_tables[csat]) if random_() < content.NPS_SHARE else None,
+                "urgent": csat <= 2
+                and slug in content.URGENT_CATEGORIES
+                and random_() < content.URGENT_SHARE,
+                "title": None,
+                "comment": content.draw_comment(rng, csat, slug),
+                # sqrt: more responses lately, as the customer base grew
+                "created_at": start + timedelta(seconds=span * random_() ** 0.5),
+            }
+            row["acknowledged_at"] = row["created_at"]  # history: no receipt mail left to send
+            rows.append(row)
         db.session.execute(insert(Feedback.__table__), rows)
         done += len(rows)
         pending += len(rows)

@@ -84,6 +84,8 @@ def feedback_received(feedback: Feedback, now: datetime) -> None:
         context={**_case_context(fu, False), "promise": _ahead(customer_promise(fu), now)},
         now=now,
     )
+    if not fu.is_open or fu.assignee_id is not None:
+        return  # the receipt went late (no worker for a while) and someone has the case already
     for member in staff_team():
         queue_email(
             member,

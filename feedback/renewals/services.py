@@ -120,6 +120,7 @@ def open_proactive_followup(customer: User, staff: User, now: datetime, note: st
         channel=Channel.DASHBOARD,
         comment=public_text,
         created_at=now,
+        acknowledged_at=now,  # no receipt: staff wrote first, and write themselves
     )
     db.session.add(feedback)
     db.session.flush()

@@ -7,10 +7,10 @@ from sqlalchemy import select
 from ..auth.models import User
 from ..core.time import utcnow
 from ..extensions import db
-from ..followups.notify import feedback_received
 from ..followups.routing import Signal, active_rules, route
 from ..followups.services import open_followup
 from .models import Category, Channel, Feedback, FeedbackKind
+from .receipts import acknowledge_later
 
 MAX_COMMENT = 5000
 MAX_TITLE = 200
@@ -93,7 +93,7 @@ def store_rating(
     channel: Channel,
     now: datetime,
 ) -> Feedback:
-    """Store an already validated rating, route it (perhaps opening a follow-up) and thank the customer."""
+    """Store an already validated rating and route it (perhaps opening a follow-up); the receipt follows."""
     feedback = Feedback(
         customer=customer,
         kind=FeedbackKind.RATING,
@@ -112,7 +112,7 @@ def store_rating(
     priority = route(active_rules(), signal)
     if priority is not None:
         open_followup(feedback, priority, now)
-    feedback_received(feedback, now)
+    acknowledge_later()  # the receipt mail goes from the worker, see receipts.py
     return feedback
 
 
@@ -151,7 +151,7 @@ def submit_suggestion(
     )
     db.session.add(feedback)
     db.session.flush()
-    feedback_received(feedback, feedback.created_at)
+    acknowledge_later()
     return feedback
 
 

@@ -62,6 +62,7 @@ JOBS: dict[str, Job] = {
             timedelta(hours=1),
             _committing("..surveys.invitations:send_relationship_surveys"),
         ),
+        Job("feedback_receipts", timedelta(minutes=1), _committing("..surveys.receipts:send_receipts")),
         Job("notice_mail", timedelta(minutes=1), _committing("..notices.jobs:send_notice_mail")),
         Job("daily_digest", timedelta(hours=1), _committing("..reports.digest:daily_digest")),
     )

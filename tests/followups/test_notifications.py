@@ -9,6 +9,7 @@ from feedback.followups.models import EventKind
 from feedback.followups.progress import progress_reports
 from feedback.mailer.dispatch import dispatch
 from feedback.mailer.models import OutboxMessage
+from feedback.worker.jobs import run_job
 from tests.conftest import T0
 from tests.mail_server import html_body, text_body
 
@@ -17,7 +18,8 @@ M = timedelta(minutes=1)
 
 
 def sent(smtp, now=T0 + timedelta(days=30)):
-    """Dispatch what is queued and return the subjects each address received."""
+    """Queue pending receipts, dispatch what is queued and return the subjects each address received."""
+    run_job("feedback_receipts", now, claim=False)
     dispatch(now)
     by_address: dict[str, list[str]] = {}
     for message in smtp.messages:
@@ -31,6 +33,7 @@ def test_negative_feedback_tells_the_customer_when_we_answer_and_alerts_the_team
     customer = make.customer(timezone="Asia/Tokyo")
     staff_a, staff_b, manager = make.staff(), make.staff(), make.manager()
     fu = make.rating(customer, csat=1, category="uptime", now=T0).followup  # critical: 1 h
+    run_job("feedback_receipts", T0, claim=False)  # as the worker does, woken by the commit
     dispatch(T0)
     [to_customer] = smtp.to(customer.email)
     assert to_customer["Subject"] == f"[#{fu.id}] We are on it: your feedback opened a case"
@@ -61,6 +64,7 @@ def test_case_mail_goes_even_with_optional_mail_off(app, make, smtp):
     customer.optional_mail = False
     db.session.commit()
     fu = make.rating(customer, csat=1, now=T0).followup
+    run_job("feedback_receipts", T0, claim=False)
     staff = make.staff()
     services.staff_reply(fu, staff, "We restarted the server.\nIt should be quick again.", T0 + M)
     db.session.commit()

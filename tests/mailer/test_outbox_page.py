@@ -3,13 +3,15 @@
 from feedback.extensions import db
 from feedback.mailer.dispatch import dispatch
 from feedback.mailer.models import OutboxMessage, OutboxStatus
+from feedback.worker.jobs import run_job
 from tests.conftest import T0
 
 
 def test_manager_sees_failed_mail_and_retries_it(app, make, auth, client, smtp):
     manager = make.manager()
     customer = make.customer(name="Şebnem <script>")
-    make.rating(customer, csat=5, now=T0)  # queues the receipt
+    make.rating(customer, csat=5, now=T0)
+    run_job("feedback_receipts", T0, claim=False)  # queues the receipt
     smtp.reject_code = 550
     dispatch(T0)
     auth.login(manager)
@@ -33,6 +35,7 @@ def test_manager_sees_failed_mail_and_retries_it(app, make, auth, client, smtp):
 def test_only_failed_messages_can_be_retried(app, make, auth, client):
     manager, customer = make.manager(), make.customer()
     make.rating(customer, csat=5, now=T0)
+    run_job("feedback_receipts", T0, claim=False)
     row = db.session.scalar(db.select(OutboxMessage))
     auth.login(manager)
     response = client.post(f"/outbox/{row.id}/retry", follow_redirects=True)

@@ -10,6 +10,7 @@ from feedback.auth.models import User
 from feedback.extensions import db
 from feedback.followups import services
 from feedback.followups.models import Followup
+from feedback.surveys.services import submit_rating
 from feedback.worker import embedded, jobs
 from feedback.worker.models import JobRun
 from tests.conftest import make_config
@@ -48,6 +49,27 @@ def test_the_embedded_scheduler_sends_committed_mail_when_woken(app, database_ur
     counts = delivery_counts(smtp, ids)
     report("embedded-kick", database_url, jobs=web.extensions["kontento.kicks"], kills=0, **counts)
     assert counts == {"sent": len(ids), "duplicates": 0, "lost": 0}
+
+
+def test_a_submission_is_acknowledged_by_the_scheduler_thread(app, database_url, make, smtp, web_app):
+    customer_id, staff = make.customer().id, make.staff()
+    web = web_app(MAIL_PORT=smtp.port)
+    with web.app_context():
+        submit_rating(db.session.get(User, customer_id), csat=1, comment="Backups failed twice")
+        db.session.commit()  # wakes the thread: receipts job, then the dispatcher
+        db.session.remove()
+
+    def case_mail():
+        return [
+            m
+            for m in smtp.messages
+            if "opened a case" in str(m["Subject"]) or "follow-up" in str(m["Subject"])
+        ]
+
+    wait_until(lambda: len(case_mail()) >= 2, "the receipt and the team's alert")
+    assert sorted(m["To"].addresses[0].addr_spec for m in case_mail()) == sorted(
+        [db.session.get(User, customer_id).email, staff.email]
+    )
 
 
 def test_two_web_processes_run_a_periodic_job_once_per_period(app, database_url, web_app, monkeypatch):

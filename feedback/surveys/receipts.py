@@ -1,0 +1,100 @@
+"""Receipts for new feedback, queued from the background rather than by the submission.
+
+A submission stores the feedback (and its follow-up) and wakes this job; the job thanks the
+customer ("we opened a case, we will answer by …" when it did) and tells the team about a
+new case. Rendering those mails for the customer and for every staff member was most of the
+work of a submission, and grew with the size of the team.
+
+Rows are claimed by a conditional ``UPDATE … SET acknowledged_at`` in the same transaction
+as the mail they cause, so a second worker running at the same time, or a rerun after a
+crash, mails nobody twice and a crash before the commit loses nothing.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..followups.models import Followup
+from ..followups.notify import feedback_received
+from ..worker.backend import wake_after_commit
+from .models import Feedback
+
+log = logging.getLogger(__name__)
+
+BATCH = 200
+MAX_BATCHES = 50  # a run handles at most this many batches; the next run takes the rest
+
+
+@dataclass
+class ReceiptResult:
+    """What one run of the receipts job did."""
+
+    acknowledged: int = 0
+    failed: int = 0  # acknowledged without a receipt: queueing it raised (logged)
+
+
+def acknowledge_later() -> None:
+    """Have the receipts job run soon after the current transaction commits."""
+    wake_after_commit("feedback_receipts")
+
+
+def _claim(now: datetime, batch: int) -> list[int]:
+    """Mark up to ``batch`` unacknowledged rows as acknowledged now and return their ids.
+
+    Two statements, not an ``UPDATE … WHERE id IN (SELECT … LIMIT)``: PostgreSQL may rescan
+    such a subquery once per row and, skipping the rows it has just updated, claim far more
+    than the limit. On PostgreSQL rows another worker holds are skipped; on SQLite the UPDATE
+    waits for the other writer and then finds those rows acknowledged already.
+    """
+    candidates = db.session.scalars(
+        select(Feedback.id)
+        .where(Feedback.acknowledged_at.is_(None))
+        .order_by(Feedback.id)
+        .limit(batch)
+        .with_for_update(skip_locked=True)
+    ).all()
+    if not candidates:
+        return []
+    stmt = (
+        update(Feedback)
+        .where(Feedback.id.in_(candidates), Feedback.acknowledged_at.is_(None))
+        .values(acknowledged_at=now)
+        .returning(Feedback.id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(db.session.scalars(stmt).all())
+
+
+def send_receipts(now: datetime, batch: int = BATCH) -> ReceiptResult:
+    """Queue the receipt mail of every feedback row not yet acknowledged, a batch per commit."""
+    result = ReceiptResult()
+    for _ in range(MAX_BATCHES):
+        ids = _claim(now, batch)
+        if not ids:
+            break
+        rows = db.session.scalars(
+            select(Feedback)
+            .where(Feedback.id.in_(ids))
+            .options(
+                selectinload(Feedback.customer),
+                selectinload(Feedback.followup).selectinload(Followup.customer),
+            )
+            .order_by(Feedback.id)
+        )
+        for feedback in rows:
+            try:
+                with db.session.begin_nested():
+                    feedback_received(feedback, now)
+            except Exception:  # one bad row (an address from before validation) must not block all
+                log.exception("could not queue the receipt of feedback %s", feedback.id)
+                result.failed += 1
+        db.session.commit()
+        result.acknowledged += len(ids)
+    else:
+        acknowledge_later()  # more than a run's worth waited: go on soon
+        db.session.commit()
+    return result
