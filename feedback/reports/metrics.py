@@ -5,6 +5,7 @@ The HTML pages, the CSV export and the JSON API all read these, so one definitio
 
 import math
 from datetime import date, datetime, timedelta
+from fractions import Fraction
 
 import pandas as pd
 
@@ -39,9 +40,18 @@ DEFINITIONS = {
 }
 
 
-def round_half_away(value: float) -> int:
-    """Round to an integer with halves away from zero (12.5 → 13, −12.5 → −13), unlike round()."""
-    return int(math.copysign(math.floor(abs(value) + 0.5), value))
+def ratio(numerator: int, denominator: int, places: int = 0) -> float | int | None:
+    """``numerator ÷ denominator`` to ``places`` decimals, halves away from zero, computed exactly.
+
+    Not with floats: 127 ÷ 40 = 3.175 is stored a hair below, so round() gives 3.17, while
+    numpy's round (the counts come through pandas) gives 3.18. None when the denominator is 0.
+    """
+    if not denominator:
+        return None
+    scaled = Fraction(numerator) / Fraction(denominator) * 10**places
+    # int(): counts from pandas keep their numpy type through Fraction, and JSON refuses numpy ints.
+    whole = int(math.floor(abs(scaled) + Fraction(1, 2))) * (1 if scaled >= 0 else -1)
+    return whole if places == 0 else whole / 10**places
 
 
 def _figure(value, n: int) -> dict:
@@ -49,15 +59,15 @@ def _figure(value, n: int) -> dict:
 
 
 def _csat_pct(satisfied: int, n: int) -> float | None:
-    return round(satisfied / n * 100, 1) if n else None
+    return ratio(satisfied * 100, n, 1)
 
 
 def _nps(promoters: int, detractors: int, n: int) -> int | None:
-    return round_half_away((promoters - detractors) / n * 100) if n else None
+    return ratio((promoters - detractors) * 100, n)
 
 
 def _average(total: int, n: int) -> float | None:
-    return round(total / n, 2) if n else None
+    return ratio(total, n, 2)
 
 
 def _summary(frame: pd.DataFrame) -> dict:
@@ -111,7 +121,7 @@ def _breakdown(frame: pd.DataFrame, column: str) -> list[dict]:
 
 
 def _rate(sent: int, responses: int) -> dict:
-    return _figure(round(responses / sent * 100, 1) if sent else None, sent) | {
+    return _figure(ratio(responses * 100, sent, 1), sent) | {
         "sent": int(sent),
         "responses": int(responses),
     }
@@ -168,7 +178,7 @@ def _hours(seconds: pd.Series) -> dict:
 
 
 def _ratio(met: int, due: int) -> dict:
-    return _figure(round(met / due * 100, 1) if due else None, due) | {"met": int(met)}
+    return _figure(ratio(met * 100, due, 1), due) | {"met": int(met)}
 
 
 def support_report(start: date, end: date, now: datetime | None = None) -> dict:

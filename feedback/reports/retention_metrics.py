@@ -9,7 +9,7 @@ from decimal import Decimal
 from ..auth.models import Plan
 from ..core.time import utcnow
 from . import retention as q
-from .metrics import LOW_SAMPLE
+from .metrics import LOW_SAMPLE, ratio
 
 COHORT_OFFSETS = 13  # k = 0 … 12 months after signup
 AT_STAKE_DAYS = 90
@@ -51,7 +51,7 @@ def _figure(value, n: int, **extra) -> dict:
 
 
 def _pct(part: int, whole: int) -> float | None:
-    return round(part / whole * 100, 1) if whole else None
+    return ratio(part * 100, whole, 1)
 
 
 def _money(value) -> float:

@@ -8,7 +8,7 @@ from feedback.auth.models import Plan
 from feedback.extensions import db
 from feedback.followups import services
 from feedback.followups.jobs import sweep
-from feedback.reports.metrics import round_half_away, satisfaction_report, support_report
+from feedback.reports.metrics import ratio, satisfaction_report, support_report
 from feedback.surveys.services import submit_suggestion
 from tests.conftest import T0
 
@@ -72,7 +72,15 @@ def test_nps_rounds_halves_away_from_zero(app, make):
     for nps in (10, 10, 10, 0, 0, 7, 7, 7):  # 37.5 % − 25 % = 12.5
         make.rating(customer, csat=5, nps=nps, now=at(2))
     assert satisfaction_report(date(2026, 3, 2), date(2026, 3, 2))["nps"]["value"] == 13
-    assert [round_half_away(v) for v in (12.5, -12.5, 0.5, -0.4, 99.5)] == [13, -13, 1, 0, 100]
+    assert [ratio(v, 10) for v in (125, -125, 5, -4, 995)] == [13, -13, 1, 0, 100]
+
+
+def test_figures_round_the_exact_ratio_not_its_float():
+    assert ratio(127, 40, 2) == 3.18  # the float 3.175 lies below the half: round() says 3.17
+    assert ratio(29 * 100, 200) == 15  # 14.5; 29 / 200 * 100 in floats is 14.4999…
+    assert ratio(-1, 8, 2) == -0.13
+    assert ratio(2, 3, 1) == 0.7
+    assert ratio(5, 0) is None
 
 
 def test_empty_period(app):

@@ -8,6 +8,7 @@ the report must equal a plain computation over the ``feedback`` rows.
 import random
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from sqlalchemy import select
@@ -28,8 +29,10 @@ from tests.conftest import T0
 SLUGS = ["support", "billing", "uptime", None]
 
 
-def _half_away(value: float) -> int:
-    return int(value + 0.5) if value >= 0 else -int(-value + 0.5)
+def _rounded(numerator: int, denominator: int, places: int):
+    """The exact quotient to ``places`` decimals, halves away from zero (PRODUCT.md)."""
+    value = (Decimal(numerator) / Decimal(denominator)).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+    return int(value) if places == 0 else float(value)
 
 
 def _figures(rows: list[tuple]) -> dict:
@@ -39,11 +42,11 @@ def _figures(rows: list[tuple]) -> dict:
     satisfied = sum(1 for c in csat if c >= 4)
     net = sum(1 for n in nps if n >= 9) - sum(1 for n in nps if n <= 6)
     return {
-        "csat": round(satisfied / len(csat) * 100, 1) if csat else None,
+        "csat": _rounded(satisfied * 100, len(csat), 1) if csat else None,
         "csat_n": len(csat),
-        "nps": _half_away(net / len(nps) * 100) if nps else None,
+        "nps": _rounded(net * 100, len(nps), 0) if nps else None,
         "nps_n": len(nps),
-        "average": round(sum(csat) / len(csat), 2) if csat else None,
+        "average": _rounded(sum(csat), len(csat), 2) if csat else None,
     }
 
 
