@@ -55,9 +55,49 @@ def _rolled_back(session: Session) -> None:
     session.info.pop(WAKE_KEY, None)
 
 
+# Set while a run_now task for the job waits in the queue; the task clears it when it starts.
+PENDING_KEY = "kontento:run-now-pending:{job}"
+# A lost task holds new wake-ups back this long at most; the job's own schedule covers the gap.
+PENDING_SECONDS = 60
+
+
 def run_soon(job: str) -> None:
-    """Ask the worker to run ``job`` now, outside its schedule. Never fails the caller."""
+    """Ask the worker to run ``job`` now, outside its schedule. Never fails the caller.
+
+    On Celery a burst of commits sends one task, not one each: a commit that finds a task for
+    the job still waiting sends none, since that task runs after the commit and sees its rows.
+    """
+    app = current_app._get_current_object()
+    if app.config["WORKER_MODE"] == "celery" and not _mark_pending(app, job):
+        return
     _wake("kontento.run_now", [job], lambda scheduler: scheduler.run_soon(job), job)
+
+
+def _redis(app: Flask):
+    client = app.extensions.get("kontento.redis")
+    if client is None:
+        import redis
+
+        client = app.extensions["kontento.redis"] = redis.Redis.from_url(app.config["REDIS_URL"])
+    return client
+
+
+def _mark_pending(app: Flask, job: str) -> bool:
+    """True if no task for ``job`` was waiting (one is about to be sent), or Redis cannot say."""
+    try:
+        return bool(_redis(app).set(PENDING_KEY.format(job=job), "1", nx=True, ex=PENDING_SECONDS))
+    except Exception:  # noqa: BLE001 — unsure: send the task, a spare run costs little
+        log.warning("could not check for a waiting %s task", job, exc_info=True)
+        return True
+
+
+def clear_pending(job: str) -> None:
+    """Called by a run_now task as it starts: commits from now on need a task of their own."""
+    app = current_app._get_current_object()
+    try:
+        _redis(app).delete(PENDING_KEY.format(job=job))
+    except Exception:  # noqa: BLE001 — the key expires by itself; the schedule covers the gap
+        log.warning("could not clear the waiting mark of %s", job, exc_info=True)
 
 
 def kick() -> None:

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from ..extensions import db
+from .backend import clear_pending
 from .jobs import run_job
 
 
@@ -27,6 +28,7 @@ def dispatch_outbox() -> str:
 @shared_task(name="kontento.run_now", acks_late=True, reject_on_worker_lost=True)
 def run_now(name: str) -> str:
     """Run a job now, outside its schedule (woken by a commit that left it work)."""
+    clear_pending(name)  # before the job reads its rows: a commit after this point wakes it again
     try:
         return repr(run_job(name, claim=False))
     finally:
