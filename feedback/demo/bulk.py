@@ -105,6 +105,12 @@ def generate_bulk(responses: int, seed: int = 1, now: datetime | None = None, ch
     rng = random.Random(seed)
     pool = customer_pool(min(MAX_POOL, max(MIN_POOL, responses // RATINGS_PER_CUSTOMER)), rng, now)
     category_ids = dict(db.session.execute(select(Category.slug, Category.id)).all())
+    # Each rating records its customer's plan, as the ORM path does on insert.
+    plan_of = dict(
+        db.session.execute(
+            select(CustomerAccount.user_id, CustomerAccount.plan).where(CustomerAccount.user_id.in_(pool))
+        ).all()
+    )
     category_table = _cumulative({s: w for s, w in content.CATEGORY_WEIGHTS.items() if s in category_ids})
     csat_table = _cumulative(content.CSAT_WEIGHTS)
     nps_tables = {csat: _cumulative(w) for csat, w in content.NPS_GIVEN_CSAT.items()}
@@ -134,6 +140,7 @@ def generate_bulk(responses: int, seed: int = 1, now: datetime | None = None, ch
                 "created_at": start + timedelta(seconds=span * random_() ** 0.5),
             }
             row["acknowledged_at"] = row["created_at"]  # history: no receipt mail left to send
+            row["plan"] = plan_of.get(row["customer_id"])
             rows.append(row)
         db.session.execute(insert(Feedback.__table__), rows)
         done += len(rows)

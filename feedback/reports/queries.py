@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Date, DateTime, case, cast, func, select
 
-from ..auth.models import CustomerAccount, User
+from ..auth.models import User
 from ..extensions import db
 from ..followups.models import Followup, FollowupStatus, SlaEscalation, SlaTarget
 from ..surveys.models import Category, Feedback, SurveyInvitation
@@ -192,7 +192,7 @@ def export_rows(since: datetime, until: datetime):
             Feedback.kind,
             Feedback.channel,
             User.email,
-            CustomerAccount.plan,
+            Feedback.plan,  # the plan the response was given on, as the report counts it
             Category.name,
             Feedback.csat,
             Feedback.nps,
@@ -203,7 +203,6 @@ def export_rows(since: datetime, until: datetime):
             Followup.priority,
         )
         .join(User, User.id == Feedback.customer_id)
-        .outerjoin(CustomerAccount, CustomerAccount.user_id == Feedback.customer_id)
         .outerjoin(Category, Category.id == Feedback.category_id)
         .outerjoin(Followup, Followup.feedback_id == Feedback.id)
         .where(Feedback.created_at >= since, Feedback.created_at < until)

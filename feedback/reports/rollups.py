@@ -32,7 +32,6 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ..auth.models import CustomerAccount
 from ..extensions import db
 from ..surveys.models import Feedback, FeedbackKind
 from .models import RatingRollup
@@ -48,8 +47,7 @@ TRACKED = (
     "category",
     "channel",
     "created_at",
-    "customer_id",
-    "customer",
+    "plan",
 )
 _NEW_ROWS_UPSERT: dict = {}  # dialect name → statement, see _new_rows_upsert
 _OLD = "rating_rollups_old"  # session.info key: figures of rows as they were before this flush
@@ -65,20 +63,20 @@ def day_expr(column, dialect_name: str):
 def _contribution_select(dialect_name: str):
     """One row per rating: its rollup key and its figures (0/1 flags and the CSAT score)."""
     f = Feedback.__table__
-    a = CustomerAccount.__table__
-    return (
-        select(
-            f.c.id,
-            day_expr(f.c.created_at, dialect_name).label("day"),
-            func.coalesce(f.c.category_id, 0).label("category_key"),
-            func.coalesce(type_coerce(a.c.plan, String(20)), "none").label("plan"),
-            f.c.channel,
-            f.c.csat,
-            f.c.nps,
-        )
-        .select_from(f.outerjoin(a, a.c.user_id == f.c.customer_id))
-        .where(f.c.kind == FeedbackKind.RATING)
-    )
+    return select(
+        f.c.id,
+        day_expr(f.c.created_at, dialect_name).label("day"),
+        func.coalesce(f.c.category_id, 0).label("category_key"),
+        _plan_key(f).label("plan"),
+        f.c.channel,
+        f.c.csat,
+        f.c.nps,
+    ).where(f.c.kind == FeedbackKind.RATING)
+
+
+def _plan_key(f):
+    """The rating's plan at the time it was given, "none" for a customer without an account."""
+    return func.coalesce(type_coerce(f.c.plan, String(20)), "none")
 
 
 def _figures(csat, nps) -> tuple[int, ...]:
@@ -204,10 +202,9 @@ def register() -> None:
 def _aggregate_select(dialect_name: str, since=None, until=None, ids=None):
     """``INSERT … SELECT`` source: rollups computed from raw ratings in ``[since, until)`` (or ``ids``)."""
     f = Feedback.__table__
-    a = CustomerAccount.__table__
     day = day_expr(f.c.created_at, dialect_name)
     category_key = func.coalesce(f.c.category_id, 0)
-    plan = func.coalesce(type_coerce(a.c.plan, String(20)), "none")
+    plan = _plan_key(f)
     conditions = [f.c.kind == FeedbackKind.RATING]
     if since is not None:
         conditions.append(f.c.created_at >= since)
@@ -233,7 +230,6 @@ def _aggregate_select(dialect_name: str, since=None, until=None, ids=None):
             count_if(f.c.nps >= 9),
             count_if(f.c.nps <= 6),
         )
-        .select_from(f.outerjoin(a, a.c.user_id == f.c.customer_id))
         .where(and_(*conditions))
         .group_by(day, category_key, plan, f.c.channel)
     )
@@ -243,8 +239,8 @@ def rebuild_rollups(start: date | None = None, end: date | None = None) -> int:
     """Recompute the rollups for the UTC days ``start``–``end`` (inclusive; None = unbounded).
 
     Deletes those days' rollup rows and inserts them again from one GROUP BY over the raw
-    ratings, in the current transaction (the caller commits). Each rating counts under its
-    customer's current plan. On PostgreSQL the rollup table is locked for the rebuild, so a
+    ratings, in the current transaction (the caller commits). Each rating counts under the
+    plan it was given on (``feedback.plan``). On PostgreSQL the rollup table is locked for the rebuild, so a
     rating written meanwhile waits and then adds itself on top. Returns the rows written.
     """
     from .queries import utc_range  # late: queries imports nothing from here, but keep it one-way

@@ -3,10 +3,10 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String, Text, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String, Text, event, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..auth.models import User
+from ..auth.models import CustomerAccount, Plan, User
 from ..core.db import UTCDateTime, enum_column
 from ..core.time import utcnow
 from ..extensions import db
@@ -71,6 +71,9 @@ class Feedback(db.Model):
     title: Mapped[str | None] = mapped_column(String(200))
     comment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    # The customer's plan when they gave this feedback (set on insert, never moved by a plan
+    # change): the report's "by plan" counts each rating under the plan it was given on.
+    plan: Mapped[Plan | None] = mapped_column(enum_column(Plan, "feedback_plan"))
     # When the receipts job queued the "thank you" / "we opened a case" mail; None until then.
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -80,6 +83,18 @@ class Feedback(db.Model):
 
     def __repr__(self) -> str:
         return f"<Feedback {self.id} {self.kind} csat={self.csat} nps={self.nps}>"
+
+
+@event.listens_for(Feedback, "before_insert")
+def _plan_at_the_time(mapper, connection, target: Feedback) -> None:
+    """Every path that adds feedback through the ORM records the customer's plan, read by the
+    INSERT itself (no extra round trip)."""
+    if target.plan is None:
+        target.plan = (
+            select(CustomerAccount.plan)
+            .where(CustomerAccount.user_id == target.customer_id)
+            .scalar_subquery()
+        )
 
 
 class SurveyKind(enum.StrEnum):

@@ -63,9 +63,8 @@ def _of_report(part: dict) -> dict:
 def raw_figures(start: date, end: date, granularity: str) -> dict:
     """The report's figures from the raw rows: every rating in the range, grouped in Python."""
     rows = db.session.execute(
-        select(Feedback.created_at, Feedback.csat, Feedback.nps, Category.name, CustomerAccount.plan)
+        select(Feedback.created_at, Feedback.csat, Feedback.nps, Category.name, Feedback.plan)
         .outerjoin(Category, Category.id == Feedback.category_id)
-        .outerjoin(CustomerAccount, CustomerAccount.user_id == Feedback.customer_id)
         .where(Feedback.kind == FeedbackKind.RATING)
     ).all()
     rows = [r for r in rows if start <= r.created_at.astimezone(UTC).date() <= end]
@@ -197,6 +196,28 @@ def test_report_equals_raw_through_arrivals_late_ratings_edits_and_deletes(app, 
     assert_report_matches_raw()
 
     # Rebuilding from raw rows gives the table the write path kept.
+    kept = rollup_table()
+    rebuild_rollups()
+    db.session.commit()
+    assert rollup_table() == kept
+
+
+def test_a_rating_stays_under_the_plan_it_was_given_on(app, customers):
+    shared_customer = customers[0]
+    before = submit_rating(shared_customer, csat=2, now=T0 - timedelta(days=3))
+    db.session.commit()
+    account = db.session.get(CustomerAccount, shared_customer.id)
+    account.plan = Plan.DEDICATED  # the customer upgrades
+    db.session.commit()
+    after = submit_rating(shared_customer, csat=5, now=T0)
+    before.csat = 1  # an edit after the change must not move the old rating to the new plan
+    db.session.commit()
+
+    assert (before.plan, after.plan) == (Plan.SHARED, Plan.DEDICATED)
+    by_plan = {p["plan"]: p for p in satisfaction_report(T0.date() - timedelta(days=7), T0.date())["by_plan"]}
+    assert (by_plan["shared"]["csat"]["n"], by_plan["shared"]["average"]["value"]) == (1, 1.0)
+    assert (by_plan["dedicated"]["csat"]["n"], by_plan["dedicated"]["average"]["value"]) == (1, 5.0)
+    assert_report_matches_raw()
     kept = rollup_table()
     rebuild_rollups()
     db.session.commit()
