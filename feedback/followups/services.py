@@ -59,13 +59,20 @@ def _require_open(fu: Followup) -> None:
         raise FollowupError("This follow-up is resolved; reopen it first.")
 
 
-def open_followup(feedback: Feedback, priority: Priority, now: datetime | None = None) -> Followup:
-    """Open the follow-up for negative feedback, with its deadlines computed from ``now``."""
+def open_followup(
+    feedback: Feedback, priority: Priority, now: datetime | None = None, policy: Policy | None = None
+) -> Followup:
+    """Open the follow-up for negative feedback, with its deadlines computed from ``now``.
+
+    ``feedback`` may still be pending (not flushed): the follow-up is flushed with it. Pass
+    ``policy`` when it was read before, so no query runs while rows are half-built.
+    """
     now = now or utcnow()
-    policy = policy_for(priority)  # read before the new row exists, so autoflush has nothing half-built
+    # Read before the new row exists, so autoflush has nothing half-built.
+    policy = policy or policy_for(priority)
     fu = Followup(
         feedback=feedback,
-        customer_id=feedback.customer_id,
+        customer=feedback.customer,
         priority=priority,
         status=FollowupStatus.OPEN,
         created_at=now,

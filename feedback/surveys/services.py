@@ -8,7 +8,7 @@ from ..auth.models import User
 from ..core.time import utcnow
 from ..extensions import db
 from ..followups.routing import Signal, active_rules, route
-from ..followups.services import open_followup
+from ..followups.services import open_followup, policy_for
 from .models import Category, Channel, Feedback, FeedbackKind
 from .receipts import acknowledge_later
 
@@ -94,6 +94,11 @@ def store_rating(
     now: datetime,
 ) -> Feedback:
     """Store an already validated rating and route it (perhaps opening a follow-up); the receipt follows."""
+    # Rules and policy are read before anything is added, so the rating, its follow-up and the
+    # follow-up's first event go to the database in one flush (one pass of the rollup hooks).
+    signal = Signal(csat=csat, nps=nps, urgent=bool(urgent), category_id=category.id if category else None)
+    priority = route(active_rules(), signal)
+    policy = policy_for(priority) if priority is not None else None
     feedback = Feedback(
         customer=customer,
         kind=FeedbackKind.RATING,
@@ -107,11 +112,10 @@ def store_rating(
         followup=None,  # known to have none yet: reading it must not query
     )
     db.session.add(feedback)
-    db.session.flush()
-    signal = Signal(csat=csat, nps=nps, urgent=bool(urgent), category_id=category.id if category else None)
-    priority = route(active_rules(), signal)
     if priority is not None:
-        open_followup(feedback, priority, now)
+        open_followup(feedback, priority, now, policy=policy)  # flushes
+    else:
+        db.session.flush()
     acknowledge_later()  # the receipt mail goes from the worker, see receipts.py
     return feedback
 
