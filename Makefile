@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: help run worker test test-postgres lint fmt bench bench-lifecycle clean
+.PHONY: help run translations worker test test-postgres lint fmt bench bench-lifecycle clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -23,12 +23,15 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/activate
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(VENV)/.runtime $@
 
-run: $(VENV)/.runtime  ## Migrate, seed demo data if the database is empty, serve on http://127.0.0.1:5000
+run: $(VENV)/.runtime translations  ## Migrate, seed demo data if the database is empty, serve on http://127.0.0.1:5000
 	$(FLASK) db upgrade
 	$(FLASK) demo --if-empty
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-worker: $(VENV)/.runtime  ## Celery worker with beat (needs REDIS_URL; without it `make run` has an embedded one)
+translations: $(VENV)/.runtime  ## Compile the message catalogues (feedback/translations/*/LC_MESSAGES/*.po → .mo)
+	$(FLASK) translate compile
+
+worker: $(VENV)/.runtime translations  ## Celery worker with beat (needs REDIS_URL; without it `make run` has an embedded one)
 	@test -n "$$REDIS_URL" || { echo "set REDIS_URL, e.g. redis://127.0.0.1:6379/0"; exit 1; }
 	$(BIN)/celery -A make_celery worker -B --loglevel INFO
 

@@ -51,7 +51,9 @@ class Config:
     CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
-    LANGUAGES = ["en"]
+    LANGUAGES = ["en", "eo", "ar"]  # each but English has a catalogue in feedback/translations
+    # Each language's own name, for the switcher.
+    LANGUAGE_NAMES = {"en": "English", "eo": "Esperanto", "ar": "العربية"}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

@@ -73,6 +73,7 @@ def register_blueprints(app: Flask) -> None:
     from .api.routes import bp as api_bp
     from .auth.routes import bp as auth_bp
     from .followups.routes import bp as followups_bp
+    from .i18n.routes import bp as i18n_bp
     from .lifecycle.routes import bp as imports_bp
     from .mailer.routes import bp as outbox_bp
     from .notices.routes import bp as notices_bp
@@ -95,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(survey_links_bp)
     app.register_blueprint(imports_bp, url_prefix="/imports")
     app.register_blueprint(renewals_bp, url_prefix="/renewals")
+    app.register_blueprint(i18n_bp)
 
     from .core.health import healthz
 
@@ -118,10 +120,11 @@ def register_errors(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    """CLI groups: users, tokens, sla, demo, jobs, import."""
+    """CLI groups: users, tokens, sla, demo, jobs, import, reports, translate."""
     from .auth.cli import tokens_cli, users_cli
     from .demo.cli import demo_command
     from .followups.cli import sla_cli
+    from .i18n.cli import translate_cli
     from .lifecycle.cli import import_cli
     from .reports.cli import reports_cli
     from .worker.cli import jobs_cli
@@ -133,3 +136,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(jobs_cli)
     app.cli.add_command(import_cli)
     app.cli.add_command(reports_cli)
+    app.cli.add_command(translate_cli)

@@ -37,16 +37,17 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
 def select_locale() -> str:
-    """Pick the UI language: the user's saved choice, else the browser's, else English."""
-    from flask import current_app, has_request_context
+    """Pick the UI language: the user's saved choice (or, signed out, the one picked in the
+    switcher this session), else the browser's, else English."""
+    from flask import current_app, has_request_context, session
     from flask_login import current_user
 
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # CLI and worker: e-mails force their recipient's locale
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    saved = getattr(current_user, "locale", None)
-    if saved in languages:
-        return saved
+    for saved in (getattr(current_user, "locale", None), session.get("locale")):
+        if saved in languages:
+            return saved
     return request.accept_languages.best_match(languages) or "en"
 
 

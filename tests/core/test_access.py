@@ -24,8 +24,9 @@ ALLOWED = {
     "renewals": {Role.STAFF, Role.MANAGER},
     "notices": {Role.MANAGER},
 }
-# None: /static and /healthz; survey_links: e-mailed survey links; status: the public status page.
-PUBLIC = {"auth", "api", "survey_links", "status", None}
+# None: /static and /healthz; survey_links: e-mailed survey links; status: the public status page;
+# i18n: the language switcher, for everyone (tests/i18n).
+PUBLIC = {"auth", "api", "survey_links", "status", "i18n", None}
 
 
 def _routes():

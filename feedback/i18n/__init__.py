@@ -1,0 +1,1 @@
+"""Languages: the catalogues, the `flask translate` commands and the language switcher."""

@@ -1,0 +1,46 @@
+"""Message catalogues: where they live, and compiling them (`.po` → `.mo`).
+
+The `.po` files are the source, kept in git; the `.mo` files Flask-Babel reads are built from
+them by `flask translate compile` (which `make run` and `make test` call) and are not committed.
+"""
+
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+TRANSLATIONS = ROOT / "feedback" / "translations"
+DOMAIN = "messages"
+POT = ROOT / "messages.pot"
+BABEL_CFG = ROOT / "babel.cfg"
+KEYWORDS = ("_l", "lazy_gettext")  # beyond pybabel's defaults (_, gettext, ngettext …)
+
+
+def po_path(language: str) -> Path:
+    """The source catalogue of ``language``."""
+    return TRANSLATIONS / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def languages() -> list[str]:
+    """Languages that have a catalogue (English, the source language, has none)."""
+    return sorted(p.parent.parent.name for p in TRANSLATIONS.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
+
+
+def compile_catalogs(only_if_stale: bool = False) -> list[str]:
+    """Write each catalogue's `.mo` next to its `.po`; return the languages compiled.
+
+    Fuzzy entries are left out, as gettext would; the catalogue test fails on any anyway.
+    """
+    done = []
+    for language in languages():
+        source = po_path(language)
+        target = source.with_suffix(".mo")
+        if only_if_stale and target.exists() and target.stat().st_mtime >= source.stat().st_mtime:
+            continue
+        with source.open("rb") as f:
+            catalog = read_po(f, locale=language)
+        with target.open("wb") as f:
+            write_mo(f, catalog, use_fuzzy=False)
+        done.append(language)
+    return done

@@ -1,0 +1,19 @@
+"""Writes for languages: remember the one a person picked."""
+
+from flask import current_app, session
+
+from ..auth.models import User
+from ..extensions import db
+
+
+def choose_language(user: User | None, language: str) -> bool:
+    """Remember ``language`` for ``user`` (saved on the account, so e-mail follows it too) or,
+    signed out, for this browser session. False, remembering nothing, for an unknown language."""
+    if language not in current_app.config["LANGUAGES"]:
+        return False
+    if user is not None:
+        user.locale = language
+        db.session.flush()
+    else:
+        session["locale"] = language
+    return True
