@@ -74,7 +74,9 @@ def feedback_create():
                 now=now,
             )
     except FeedbackError as exc:  # the service's own rules (e.g. limits checked after trimming)
-        raise ApiError(422, "The request body has invalid fields.", exc.fields) from exc
+        # The service's messages are lazy (translated when rendered): JSON gets plain strings.
+        fields = {name: str(message) for name, message in exc.fields.items()}
+        raise ApiError(422, "The request body has invalid fields.", fields) from exc
     # Built before the commit, which would expire the new rows and make the answer reload them.
     body = serializers.feedback(item, staff=False)
     db.session.commit()

@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -64,18 +65,18 @@ def create_user(
     if not email.isascii():
         # Our mail path (Flask-Mail over plain SMTP) cannot carry internationalised addresses.
         raise AccountError(
-            "Use an e-mail address in plain Latin letters: we could not deliver to this one.", "email"
+            _l("Use an e-mail address in plain Latin letters: we could not deliver to this one."), "email"
         )
     name = (name or "").strip()
     if not name:
-        raise AccountError("Enter a name.", "name")
+        raise AccountError(_l("Enter a name."), "name")
     if any(ch in name for ch in "\r\n"):
         # The name goes into e-mail headers ("To: name <address>"): a line break would inject one.
-        raise AccountError("Names cannot contain line breaks.", "name")
+        raise AccountError(_l("Names cannot contain line breaks."), "name")
     if find_user_by_email(email) is not None:
-        raise AccountError("An account with this e-mail address already exists.", "email")
+        raise AccountError(_l("An account with this e-mail address already exists."), "email")
     if len(password) < 8:
-        raise AccountError("The password must have at least 8 characters.", "password")
+        raise AccountError(_l("The password must have at least 8 characters."), "password")
     user = User(email=email, name=name, password_hash=hash_password(password), role=role, timezone=timezone)
     db.session.add(user)
     if role == Role.CUSTOMER:

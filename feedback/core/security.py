@@ -5,6 +5,7 @@ import secrets
 from urllib.parse import urljoin, urlsplit
 
 from flask import abort, request
+from flask_babel import gettext as _
 
 
 def is_safe_redirect(target: str | None) -> bool:
@@ -40,4 +41,4 @@ def reject_nul_bytes() -> None:
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         values += list(request.form.values())
     if any("\x00" in v for v in values):
-        abort(400, "Text cannot contain NUL characters.")
+        abort(400, _("Text cannot contain NUL characters."))

@@ -6,14 +6,22 @@ from ..extensions import db
 from ..surveys.models import Category
 from .models import Priority, RoutingRule, SlaPolicy
 
+
+def N_(text: str) -> str:
+    """Mark ``text`` for the catalogue without translating it: it is stored in English."""
+    return text
+
+
+# The names are stored as typed; the pages show them through gettext (``_(category.name)``), so
+# they are marked here to get into the catalogue.
 DEFAULT_CATEGORIES = [
-    ("support", "Support"),
-    ("uptime", "Uptime"),
-    ("performance", "Performance"),
-    ("billing", "Billing"),
-    ("control-panel", "Control panel"),
-    ("email", "E-mail"),
-    ("other", "Other"),
+    ("support", N_("Support")),
+    ("uptime", N_("Uptime")),
+    ("performance", N_("Performance")),
+    ("billing", N_("Billing")),
+    ("control-panel", N_("Control panel")),
+    ("email", N_("E-mail")),
+    ("other", N_("Other")),
 ]
 
 HOUR = 60

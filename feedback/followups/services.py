@@ -5,6 +5,8 @@ Functions add and flush; the request (or CLI command) commits once.
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
+
 from ..auth.models import User
 from ..core.time import utcnow
 from ..extensions import db
@@ -48,15 +50,15 @@ def _refresh(fu: Followup) -> None:
 def _clean_body(body: str) -> str:
     body = (body or "").strip()
     if not body:
-        raise FollowupError("Write a message first.")
+        raise FollowupError(_l("Write a message first."))
     if len(body) > MAX_BODY:
-        raise FollowupError(f"Messages are limited to {MAX_BODY} characters.")
+        raise FollowupError(_l("Messages are limited to %(limit)d characters.", limit=MAX_BODY))
     return body
 
 
 def _require_open(fu: Followup) -> None:
     if not fu.is_open:
-        raise FollowupError("This follow-up is resolved; reopen it first.")
+        raise FollowupError(_l("This follow-up is resolved; reopen it first."))
 
 
 def open_followup(
@@ -95,7 +97,7 @@ def assign(fu: Followup, actor: User, assignee: User | None, now: datetime | Non
     """Assign to a staff member (or unassign with None)."""
     now = now or utcnow()
     if assignee is not None and not assignee.is_staff:
-        raise FollowupError("Follow-ups can only be assigned to staff.")
+        raise FollowupError(_l("Follow-ups can only be assigned to staff."))
     if fu.assignee_id == (assignee.id if assignee else None):
         return
     fu.assignee = assignee
@@ -162,7 +164,7 @@ def set_waiting(fu: Followup, staff: User, now: datetime | None = None) -> None:
     """Mark as waiting on the customer: the resolution clock pauses."""
     now = now or utcnow()
     if fu.status != FollowupStatus.OPEN:
-        raise FollowupError("Only an open follow-up can wait on the customer.")
+        raise FollowupError(_l("Only an open follow-up can wait on the customer."))
     fu.status = FollowupStatus.WAITING
     fu.paused_at = now
     _event(fu, EventKind.WAITING, staff, now)
@@ -173,7 +175,7 @@ def resume(fu: Followup, staff: User, now: datetime | None = None) -> None:
     """Staff take the follow-up off "waiting on customer"; the resolution clock runs again."""
     now = now or utcnow()
     if fu.status != FollowupStatus.WAITING:
-        raise FollowupError("This follow-up is not waiting on the customer.")
+        raise FollowupError(_l("This follow-up is not waiting on the customer."))
     _resume_clock(fu, now)
     fu.status = FollowupStatus.OPEN
     _event(fu, EventKind.RESUMED, staff, now)
@@ -203,7 +205,7 @@ def reopen(fu: Followup, actor: User, now: datetime | None = None) -> None:
     """Reopen a resolved follow-up; time spent resolved does not count against resolution."""
     now = now or utcnow()
     if fu.is_open:
-        raise FollowupError("This follow-up is already open.")
+        raise FollowupError(_l("This follow-up is already open."))
     fu.paused_seconds += max(0, int((now - fu.resolved_at).total_seconds()))
     fu.status = FollowupStatus.OPEN
     fu.resolved_at = None

@@ -44,3 +44,16 @@ def compile_catalogs(only_if_stale: bool = False) -> list[str]:
             write_mo(f, catalog, use_fuzzy=False)
         done.append(language)
     return done
+
+
+def source_messages() -> set[str]:
+    """Every message id the code and templates ask to translate now (what `translate update`
+    would extract), plural messages by their singular."""
+    from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+    from babel.messages.frontend import parse_mapping_cfg
+
+    with BABEL_CFG.open() as f:
+        method_map, options_map = parse_mapping_cfg(f)
+    keywords = {**DEFAULT_KEYWORDS, **dict.fromkeys(KEYWORDS)}
+    found = extract_from_dir(ROOT, method_map, options_map, keywords=keywords)
+    return {message[0] if isinstance(message, tuple) else message for _, _, message, *_ in found}

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime
 from flask import current_app, render_template
 from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..auth.models import User
@@ -138,7 +139,7 @@ def _preferences_url(recipient: User) -> str | None:
 def retry(message: OutboxMessage, now: datetime | None = None) -> None:
     """Put a failed message back in the queue (a manager's retry button)."""
     if message.status != OutboxStatus.FAILED:
-        raise ValueError("Only a failed message can be retried.")
+        raise ValueError(_l("Only a failed message can be retried."))
     message.status = OutboxStatus.PENDING
     message.next_attempt_at = now or utcnow()
     message.attempts = 0  # a fresh set of tries, or one more failure would give up at once

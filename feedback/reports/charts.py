@@ -3,7 +3,7 @@
 import plotly.graph_objects as go
 from flask_babel import gettext as _
 
-from ..core.templating import PLAN_LABELS
+from ..core.templating import PLAN_LABELS, PRIORITY_LABELS
 
 PRIORITY_COLOURS = {"critical": "#dc3545", "high": "#fd7e14", "normal": "#6c757d"}
 BLUE, GREEN, RED, AMBER = "#0d6efd", "#198754", "#dc3545", "#ffc107"
@@ -28,6 +28,10 @@ def to_html(fig: go.Figure, div_id: str) -> str:
     return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config={"displaylogo": False})
 
 
+def _priority_label(priority: str) -> str:
+    return str(PRIORITY_LABELS.get(priority, priority))
+
+
 def _period_label(granularity: str) -> str:
     return _("Week starting") if granularity == "week" else _("Month")
 
@@ -44,7 +48,7 @@ def satisfaction_trend(report: dict) -> go.Figure:
         mode="lines+markers",
         line={"color": BLUE},
         customdata=[t["csat"]["n"] for t in trend],
-        hovertemplate="%{y:.1f} % (n=%{customdata})<extra>CSAT</extra>",
+        hovertemplate="%{y:.1f} % (n=%{customdata})<extra>" + _("CSAT") + "</extra>",
     )
     fig.add_scatter(
         x=x,
@@ -53,7 +57,7 @@ def satisfaction_trend(report: dict) -> go.Figure:
         mode="lines+markers",
         line={"color": GREEN, "dash": "dot"},
         customdata=[t["nps"]["n"] for t in trend],
-        hovertemplate="%{y} (n=%{customdata})<extra>NPS</extra>",
+        hovertemplate="%{y} (n=%{customdata})<extra>" + _("NPS") + "</extra>",
     )
     n = report["csat"]["n"]
     if report["period"]["granularity"] == "week":
@@ -77,7 +81,7 @@ def volume(report: dict) -> go.Figure:
             x=[t["period_start"] for t in trend],
             y=[t["responses"]["n"] for t in trend],
             marker_color=BLUE,
-            hovertemplate="%{y} ratings<extra></extra>",
+            hovertemplate=_("%{y} ratings") + "<extra></extra>",
         )
     )
     title = _("Ratings received (n = %(n)s)", n=report["responses"]["n"])
@@ -113,7 +117,7 @@ def csat_breakdown(rows: list[dict], key: str, title: str) -> go.Figure:
 def response_times(report: dict) -> go.Figure:
     """Median and p90 first-response and resolution hours per priority."""
     rows = report["by_priority"]
-    x = [_(r["priority"].title()) for r in rows]
+    x = [_priority_label(r["priority"]) for r in rows]
     fig = go.Figure()
     for metric, label, colour in (
         ("first_response", _("First response"), BLUE),
@@ -123,10 +127,10 @@ def response_times(report: dict) -> go.Figure:
             fig.add_bar(
                 x=x,
                 y=[r[metric][stat] for r in rows],
-                name=f"{label} · {'median' if stat == 'median_hours' else 'p90'}",
+                name=f"{label} · {_('median') if stat == 'median_hours' else 'p90'}",
                 marker={"color": colour, "opacity": opacity},
                 customdata=[r[metric]["n"] for r in rows],
-                hovertemplate="%{y:.1f} h (n=%{customdata})<extra>%{fullData.name}</extra>",
+                hovertemplate=_("%{y:.1f} h (n=%{customdata})") + "<extra>%{fullData.name}</extra>",
             )
     title = _(
         "Response and resolution time by priority (n = %(n)s follow-ups)", n=report["followups_created"]
@@ -139,7 +143,7 @@ def response_times(report: dict) -> go.Figure:
 def sla_compliance(report: dict) -> go.Figure:
     """Share of deadlines met, per priority, for first response and resolution."""
     rows = report["sla_compliance"]["by_priority"]
-    x = [_(r["priority"].title()) for r in rows]
+    x = [_priority_label(r["priority"]) for r in rows]
     fig = go.Figure()
     for metric, label, colour in (
         ("first_response", _("First response"), BLUE),
@@ -152,7 +156,7 @@ def sla_compliance(report: dict) -> go.Figure:
             marker_color=colour,
             text=[f"{r[metric]['met']}/{r[metric]['n']}" for r in rows],
             textposition="outside",
-            hovertemplate="%{y:.1f} % met (%{text})<extra>%{fullData.name}</extra>",
+            hovertemplate=_("%{y:.1f} % met (%{text})") + "<extra>%{fullData.name}</extra>",
         )
     total = report["sla_compliance"]["first_response"]["n"]
     title = _("SLA compliance by priority (n = %(n)s first-response deadlines)", n=total)
@@ -164,7 +168,7 @@ def sla_compliance(report: dict) -> go.Figure:
 def backlog(report: dict) -> go.Figure:
     """Open follow-ups per priority, split into overdue, at risk and on track."""
     rows = report["backlog"]["by_priority"]
-    x = [_(r["priority"].title()) for r in rows]
+    x = [_priority_label(r["priority"]) for r in rows]
     fig = go.Figure()
     for key, label, colour in (("overdue", _("Overdue"), RED), ("at_risk", _("At risk"), AMBER)):
         fig.add_bar(x=x, y=[r[key] for r in rows], name=label, marker_color=colour)

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from fractions import Fraction
 
 import pandas as pd
+from flask_babel import lazy_gettext as _l
 
 from ..core.time import utcnow
 from ..followups.models import Priority, SlaTarget
@@ -20,24 +21,48 @@ COUNT_COLUMNS = ["csat_n", "csat_satisfied", "csat_sum", "nps_n", "promoters", "
 PRIORITIES = [p.value for p in Priority]
 
 DEFINITIONS = {
-    "csat": "CSAT % = responses rated 4 or 5 ÷ all CSAT responses × 100.",
-    "nps": "NPS = % promoters (9–10) − % detractors (0–6) of NPS responses, rounded to a whole number "
-    "(halves away from zero); skipped NPS questions are not counted.",
-    "average": "Average rating = mean of the CSAT scores (1–5).",
-    "responses": "Responses = ratings received in the period (suggestions are not ratings).",
-    "response_rate": "Response rate = responses ÷ surveys sent, for the surveys e-mailed in the period "
-    "(answers that came later count).",
-    "first_response": "First response time = from the follow-up's creation to the first public staff reply, "
-    "over follow-ups created in the period.",
-    "resolution": "Resolution time = from creation to resolution, minus time spent waiting on the customer, "
-    "over follow-ups created in the period and resolved.",
-    "sla": "SLA compliance = deadlines met ÷ deadlines that fell in the period and are decided "
-    "(met, or passed unmet). First response: answered by its deadline. Resolution: resolved without breach.",
-    "backlog": "Backlog = follow-ups open or waiting on the customer now; overdue = past their nearest "
-    "deadline; at risk = past 80 % of it.",
-    "breaches": "Breaches = deadlines missed (first response, next reply, resolution, 24 h update), "
-    "counted on the date the deadline fell.",
+    "csat": _l("CSAT % = responses rated 4 or 5 ÷ all CSAT responses × 100."),
+    # Placeholders rather than a bare "% d…", which gettext tools would read as a format directive.
+    "nps": _l(
+        "NPS = %% promoters (%(promoters)s) − %% detractors (%(detractors)s) of NPS responses, rounded "
+        "to a whole number (halves away from zero); skipped NPS questions are not counted.",
+        promoters="9–10",
+        detractors="0–6",
+    ),
+    "average": _l("Average rating = mean of the CSAT scores (1–5)."),
+    "responses": _l("Responses = ratings received in the period (suggestions are not ratings)."),
+    "response_rate": _l(
+        "Response rate = responses ÷ surveys sent, for the surveys e-mailed in the period "
+        "(answers that came later count)."
+    ),
+    "first_response": _l(
+        "First response time = from the follow-up's creation to the first public staff reply, "
+        "over follow-ups created in the period."
+    ),
+    "resolution": _l(
+        "Resolution time = from creation to resolution, minus time spent waiting on the customer, "
+        "over follow-ups created in the period and resolved."
+    ),
+    "sla": _l(
+        "SLA compliance = deadlines met ÷ deadlines that fell in the period and are decided "
+        "(met, or passed unmet). First response: answered by its deadline. "
+        "Resolution: resolved without breach."
+    ),
+    "backlog": _l(
+        "Backlog = follow-ups open or waiting on the customer now; overdue = past their nearest "
+        "deadline; at risk = past %(percent)d %% of it.",
+        percent=80,
+    ),
+    "breaches": _l(
+        "Breaches = deadlines missed (first response, next reply, resolution, 24 h update), "
+        "counted on the date the deadline fell."
+    ),
 }
+
+
+def definitions(*keys: str) -> dict[str, str]:
+    """The definitions of ``keys`` as plain strings in the current language (reports are JSON-safe)."""
+    return {k: str(DEFINITIONS[k]) for k in keys}
 
 
 def ratio(numerator: int, denominator: int, places: int = 0) -> float | int | None:
@@ -160,7 +185,7 @@ def satisfaction_report(start: date, end: date, granularity: str = "week") -> di
         "by_category": _breakdown(frame, "category"),
         "by_plan": _breakdown(frame, "plan"),
         "response_rate": response_rate(start, end),
-        "definitions": {k: DEFINITIONS[k] for k in ("csat", "nps", "average", "responses", "response_rate")},
+        "definitions": definitions("csat", "nps", "average", "responses", "response_rate"),
     }
 
 
@@ -267,7 +292,5 @@ def support_report(start: date, end: date, now: datetime | None = None) -> dict:
             "total": sum(sum(v.values()) for v in breach_counts.values()),
             "by_priority": [{"priority": p, **breach_counts[p]} for p in PRIORITIES],
         },
-        "definitions": {
-            k: DEFINITIONS[k] for k in ("first_response", "resolution", "sla", "backlog", "breaches")
-        },
+        "definitions": definitions("first_response", "resolution", "sla", "backlog", "breaches"),
     }

@@ -33,7 +33,7 @@ def renewal_churn(report: dict) -> go.Figure:
         mode="lines+markers",
         line={"color": GREEN},
         customdata=[[m["renewal"]["renewed"], m["renewal"]["n"]] for m in months],
-        hovertemplate="%{y:.1f} % (%{customdata[0]} of n=%{customdata[1]})<extra></extra>",
+        hovertemplate=_("%{y:.1f} % (%{customdata[0]} of n=%{customdata[1]})") + "<extra></extra>",
     )
     fig.add_scatter(
         x=x,
@@ -43,7 +43,7 @@ def renewal_churn(report: dict) -> go.Figure:
         line={"color": RED, "dash": "dot"},
         customdata=[[m["churn"]["churned"], m["churn"]["n"]] for m in months],
         yaxis="y2",
-        hovertemplate="%{y:.1f} % (%{customdata[0]} of n=%{customdata[1]})<extra></extra>",
+        hovertemplate=_("%{y:.1f} % (%{customdata[0]} of n=%{customdata[1]})") + "<extra></extra>",
     )
     title = _(
         "Renewal and churn per month (n = %(r)s renewal decisions, %(c)s customer-months)",

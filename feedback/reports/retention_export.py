@@ -8,6 +8,7 @@ in the workbook.
 import csv
 import io
 
+from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -145,11 +146,12 @@ def xlsx_bytes(report: dict) -> bytes:
     """A workbook with the monthly, cohort and satisfaction tables and the definitions."""
     book = Workbook()
     book.remove(book.active)
+    # Sheet names are read by people (translated); column headers are field names (not).
     sheets = [
-        ("Monthly", MONTHLY_HEADER, monthly_rows(report)),
-        ("Cohorts", cohort_header(report), cohort_rows(report)),
-        ("Satisfaction", SATISFACTION_HEADER, satisfaction_rows(report)),
-        ("Definitions", ["figure", "definition"], [[k, v] for k, v in report["definitions"].items()]),
+        (_("Monthly"), MONTHLY_HEADER, monthly_rows(report)),
+        (_("Cohorts"), cohort_header(report), cohort_rows(report)),
+        (_("Satisfaction"), SATISFACTION_HEADER, satisfaction_rows(report)),
+        (_("Definitions"), ["figure", "definition"], [[k, v] for k, v in report["definitions"].items()]),
     ]
     for title, header, rows in sheets:
         sheet = book.create_sheet(title)
@@ -160,7 +162,9 @@ def xlsx_bytes(report: dict) -> bytes:
             sheet.append([_xlsx_cell(v) for v in row])
         sheet.freeze_panes = "A2"
     period = report["period"]
-    book.properties.title = f"Kontento retention {period['start']} – {period['end']}"
+    book.properties.title = _(
+        "Kontento retention %(start)s – %(end)s", start=period["start"], end=period["end"]
+    )
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -6,6 +6,8 @@ The page, the CSV/XLSX export and the JSON API all read ``retention_report``.
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
+
 from ..auth.models import Plan
 from ..core.time import utcnow
 from . import retention as q
@@ -17,32 +19,48 @@ HIGHER = (Plan.VPS, Plan.DEDICATED)
 BANDS = ("promoter", "passive", "detractor", "none")
 
 DEFINITIONS = {
-    "months": "Figures are per whole calendar month (UTC) touching the chosen range. A subscription "
-    "is active at the start of a day when it started before that day and had not ended before it.",
-    "renewal": "Renewal rate = subscriptions renewed ÷ subscriptions that came up for renewal in the "
-    "month. A subscription came up for renewal when it has a renewed, cancelled or lapsed event dated "
-    "in the month (each such event counts once; a cancellation before the term ends counts as not "
-    "renewed).",
-    "churn": "Churn rate (monthly) = customers active at the start of the month who had no active "
-    "subscription left at its end (their last one was cancelled or lapsed) ÷ customers active at the "
-    "start of the month. Customers who joined during the month are not in either count.",
-    "cohorts": "Cohort retention = of the customers whose first subscription started in month M, the "
-    "share with a subscription still active at the end of month M + k. Cells not reached yet are "
-    "blank; cohorts of fewer than 5 customers are marked.",
-    "upgrades": "Upgrade rate = of the customers whose first subscription started on shared hosting in "
-    "the range, the share on VPS or dedicated (an upgrade or a new subscription) within 6 and within "
-    "12 calendar months of that start. Only customers whose whole 6- or 12-month window has passed "
-    "count. VPS → dedicated: the same, from a customer's first day on VPS.",
-    "mrr": "MRR movement per month: start = monthly prices of subscriptions active at its start; lost "
-    "to cancellations/lapses and to downgrades (only subscriptions active at the start); gained from "
-    "upgrades and from new subscriptions. Retained = start − lost (both kinds); retained % = retained "
-    "÷ start.",
-    "satisfaction": "Satisfaction vs retention: the same renewal and churn rates, split by the "
-    "customer's latest NPS answer before the event (renewals) or before the month started (churn): "
-    "promoter 9–10, passive 7–8, detractor 0–6, no NPS; and by whether the customer had a follow-up "
-    "that breached its SLA opened before then. Churn here pools all months: churned ÷ customer-months.",
-    "at_stake": "Revenue at stake = monthly prices of the active subscriptions of customers whose "
-    "latest NPS answer is a detractor (0–6); also those due to renew within 90 days.",
+    "months": _l(
+        "Figures are per whole calendar month (UTC) touching the chosen range. A subscription "
+        "is active at the start of a day when it started before that day and had not ended before it."
+    ),
+    "renewal": _l(
+        "Renewal rate = subscriptions renewed ÷ subscriptions that came up for renewal in the "
+        "month. A subscription came up for renewal when it has a renewed, cancelled or lapsed event dated "
+        "in the month (each such event counts once; a cancellation before the term ends counts as not "
+        "renewed)."
+    ),
+    "churn": _l(
+        "Churn rate (monthly) = customers active at the start of the month who had no active "
+        "subscription left at its end (their last one was cancelled or lapsed) ÷ customers active at the "
+        "start of the month. Customers who joined during the month are not in either count."
+    ),
+    "cohorts": _l(
+        "Cohort retention = of the customers whose first subscription started in month M, the "
+        "share with a subscription still active at the end of month M + k. Cells not reached yet are "
+        "blank; cohorts of fewer than 5 customers are marked."
+    ),
+    "upgrades": _l(
+        "Upgrade rate = of the customers whose first subscription started on shared hosting in "
+        "the range, the share on VPS or dedicated (an upgrade or a new subscription) within 6 and within "
+        "12 calendar months of that start. Only customers whose whole 6- or 12-month window has passed "
+        "count. VPS → dedicated: the same, from a customer's first day on VPS."
+    ),
+    "mrr": _l(
+        "MRR movement per month: start = monthly prices of subscriptions active at its start; lost "
+        "to cancellations/lapses and to downgrades (only subscriptions active at the start); gained from "
+        "upgrades and from new subscriptions. Retained = start − lost (both kinds); retained % = retained "
+        "÷ start."
+    ),
+    "satisfaction": _l(
+        "Satisfaction vs retention: the same renewal and churn rates, split by the "
+        "customer's latest NPS answer before the event (renewals) or before the month started (churn): "
+        "promoter 9–10, passive 7–8, detractor 0–6, no NPS; and by whether the customer had a follow-up "
+        "that breached its SLA opened before then. Churn here pools all months: churned ÷ customer-months."
+    ),
+    "at_stake": _l(
+        "Revenue at stake = monthly prices of the active subscriptions of customers whose "
+        "latest NPS answer is a detractor (0–6); also those due to renew within 90 days."
+    ),
 }
 
 
@@ -218,5 +236,5 @@ def retention_report(start: date, end: date, now: datetime | None = None) -> dic
             "vps_to_dedicated": _upgrade(Plan.VPS, (Plan.DEDICATED,), start, end, today),
         },
         "satisfaction": satisfaction,
-        "definitions": dict(DEFINITIONS),
+        "definitions": {k: str(text) for k, text in DEFINITIONS.items()},  # JSON-safe, this language
     }

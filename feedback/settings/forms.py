@@ -22,6 +22,7 @@ from wtforms.validators import (
     StopValidation,
 )
 
+from ..core.templating import PRIORITY_LABELS
 from ..followups.models import Priority
 from .queries import MAX_NPS_INTERVAL_DAYS
 
@@ -90,7 +91,7 @@ class RuleForm(FlaskForm):
     category_id = SelectField(_l("Category"), default=ANY)
     priority = SelectField(
         _l("Then open a follow-up with priority"),
-        choices=[SelectChoice(p.value, p.value.title()) for p in Priority],
+        choices=[SelectChoice(p.value, PRIORITY_LABELS[p.value]) for p in Priority],
         default=Priority.NORMAL.value,
     )
     active = BooleanField(_l("Active"), default=True)

@@ -8,6 +8,7 @@ from ..auth.models import Role, User
 from ..auth.services import AccountError
 from ..core.access import manager_required
 from ..core.pagination import paginate
+from ..core.templating import PRIORITY_LABELS
 from ..core.time import utcnow
 from ..extensions import db
 from ..followups.models import Priority, RoutingRule
@@ -81,7 +82,9 @@ def save_policy(priority: str):
         except services.SettingsError as exc:
             getattr(form, exc.field).errors.append(str(exc))
         else:
-            return _saved(_("%(priority)s deadlines saved.", priority=priority.value.title()), "settings.sla")
+            return _saved(
+                _("%(priority)s deadlines saved.", priority=PRIORITY_LABELS[priority.value]), "settings.sla"
+            )
     return _sla_page(_policy_forms(priority, form), 400)
 
 

@@ -30,9 +30,9 @@ def update_policy(
 ) -> SlaPolicy:
     """Store new minutes for one priority; open follow-ups pick them up at their next event."""
     if first > resolution:
-        raise SettingsError("The first response cannot be due after the resolution.", "first_response")
+        raise SettingsError(_("The first response cannot be due after the resolution."), "first_response")
     if next_reply > resolution:
-        raise SettingsError("The next reply cannot be due after the resolution.", "next_reply")
+        raise SettingsError(_("The next reply cannot be due after the resolution."), "next_reply")
     policy = db.session.get(SlaPolicy, priority)
     policy.first_response_minutes = first
     policy.next_reply_minutes = next_reply
@@ -47,8 +47,10 @@ def save_rule(rule: RoutingRule | None, **fields) -> RoutingRule:
     conditions = ("urgent", "csat_max", "nps_max", "category_id")
     if all(fields.get(c) is None for c in conditions):
         raise SettingsError(
-            "Set at least one condition: a rule without one would open a follow-up "
-            "for every piece of feedback.",
+            _(
+                "Set at least one condition: a rule without one would open a follow-up "
+                "for every piece of feedback."
+            ),
             "csat_max",
         )
     if rule is None:
@@ -89,12 +91,12 @@ def add_category(name: str) -> Category:
     name = name.strip()
     slug = slugify(name)
     if not slug:
-        raise SettingsError("Use at least one letter or digit from A–Z or 0–9 in the name.", "name")
+        raise SettingsError(_("Use at least one letter or digit from A–Z or 0–9 in the name."), "name")
     clash = db.session.scalar(
         select(Category).where((func.lower(Category.name) == name.lower()) | (Category.slug == slug))
     )
     if clash is not None:
-        raise SettingsError(f"A category called “{clash.name}” already exists.", "name")
+        raise SettingsError(_("A category called “%(name)s” already exists.", name=clash.name), "name")
     last = db.session.scalar(select(func.max(Category.position)))
     category = Category(slug=slug, name=name, position=(last or 0) + 1, active=True)
     db.session.add(category)
@@ -111,14 +113,14 @@ def set_category_active(category: Category, active: bool) -> None:
 def create_staff(email: str, name: str, password: str, role: Role) -> User:
     """Create a staff member or manager."""
     if role not in (Role.STAFF, Role.MANAGER):
-        raise SettingsError("Staff accounts are staff or managers.", "role")
+        raise SettingsError(_("Staff accounts are staff or managers."), "role")
     return create_user(email, name, password, role)
 
 
 def set_user_active(actor: User, user: User, active: bool) -> None:
     """Deactivate (signing them out everywhere) or reactivate a staff account."""
     if user.id == actor.id and not active:
-        raise SettingsError("You cannot deactivate your own account.")
+        raise SettingsError(_("You cannot deactivate your own account."))
     user.active = active
     if not active:
         rotate_session_token(user)

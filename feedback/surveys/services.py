@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..auth.models import User
@@ -39,13 +40,13 @@ def category_by_slug(slug: str | None) -> Category | None:
 def _check_int(value, low: int, high: int, name: str, errors: dict, required: bool) -> int | None:
     if value is None or value == "":
         if required:
-            errors[name] = f"Choose a rating from {low} to {high}."
+            errors[name] = _l("Choose a rating from %(low)d to %(high)d.", low=low, high=high)
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        errors[name] = f"Must be a whole number from {low} to {high}."
+        errors[name] = _l("Must be a whole number from %(low)d to %(high)d.", low=low, high=high)
         return None
     if not low <= value <= high:
-        errors[name] = f"Must be between {low} and {high}."
+        errors[name] = _l("Must be between %(low)d and %(high)d.", low=low, high=high)
         return None
     return value
 
@@ -67,7 +68,7 @@ def submit_rating(
     nps = _check_int(nps, 0, 10, "nps", errors, required=False)
     comment = (comment or "").strip()
     if len(comment) > MAX_COMMENT:
-        errors["comment"] = f"Keep the comment under {MAX_COMMENT} characters."
+        errors["comment"] = _l("Keep the comment under %(limit)d characters.", limit=MAX_COMMENT)
     if errors:
         raise FeedbackError(errors)
     return store_rating(
@@ -134,13 +135,13 @@ def submit_suggestion(
     text = (text or "").strip()
     errors: dict[str, str] = {}
     if not title:
-        errors["title"] = "Give your suggestion a title."
+        errors["title"] = _l("Give your suggestion a title.")
     elif len(title) > MAX_TITLE:
-        errors["title"] = f"Keep the title under {MAX_TITLE} characters."
+        errors["title"] = _l("Keep the title under %(limit)d characters.", limit=MAX_TITLE)
     if not text:
-        errors["text"] = "Describe your suggestion."
+        errors["text"] = _l("Describe your suggestion.")
     elif len(text) > MAX_COMMENT:
-        errors["text"] = f"Keep the text under {MAX_COMMENT} characters."
+        errors["text"] = _l("Keep the text under %(limit)d characters.", limit=MAX_COMMENT)
     if errors:
         raise FeedbackError(errors)
     feedback = Feedback(
