@@ -1,21 +1,21 @@
 """Sign-in and sign-up forms."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from ..core.time import is_valid_timezone
+from ..i18n.forms import Form
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     """E-mail and password."""
 
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
-class SignupForm(FlaskForm):
+class SignupForm(Form):
     """A customer creates their own account."""
 
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])

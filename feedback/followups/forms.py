@@ -1,12 +1,13 @@
 """Staff action forms."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from ..i18n.forms import Form
 
-class MessageForm(FlaskForm):
+
+class MessageForm(Form):
     """A public reply or an internal note."""
 
     body = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=10_000)])
@@ -24,11 +25,11 @@ class NoteForm(MessageForm):
     body = TextAreaField(_l("Internal note"), validators=[DataRequired(), Length(max=10_000)])
 
 
-class AssignForm(FlaskForm):
+class AssignForm(Form):
     """Pick an assignee (empty: unassigned)."""
 
     assignee = SelectField(_l("Assignee"), coerce=str)
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A bare action button (claim, wait, resume, resolve, reopen): only the CSRF token."""

@@ -2,11 +2,11 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 
 from ..core.access import manager_required
 from ..core.pagination import paginate
 from ..extensions import db
+from ..i18n.forms import Form
 from . import queries
 from .models import OutboxStatus
 from .services import retry
@@ -21,7 +21,7 @@ def index():
     status = OutboxStatus(wanted) if wanted in {s.value for s in OutboxStatus} else None
     page = paginate(queries.outbox(status))
     return render_template(
-        "mailer/outbox.html", page=page, status=status, counts=queries.counts(), action_form=FlaskForm()
+        "mailer/outbox.html", page=page, status=status, counts=queries.counts(), action_form=Form()
     )
 
 
@@ -29,14 +29,14 @@ def index():
 @manager_required
 def show(message_id: int):
     message = queries.message(message_id) or abort(404)
-    return render_template("mailer/message.html", message=message, action_form=FlaskForm())
+    return render_template("mailer/message.html", message=message, action_form=Form())
 
 
 @bp.route("/<int:message_id>/retry", methods=["POST"])
 @manager_required
 def retry_message(message_id: int):
     message = queries.message(message_id) or abort(404)
-    if not FlaskForm().validate_on_submit():
+    if not Form().validate_on_submit():
         abort(400)
     if message.status != OutboxStatus.FAILED:
         flash(

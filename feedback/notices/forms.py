@@ -8,7 +8,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
     IntegerField,
@@ -23,6 +22,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..core.templating import PLAN_LABELS
 from ..core.time import is_valid_timezone, local
+from ..i18n.forms import Form
 from .models import Notice, NoticeKind
 from .queries import plan_list
 from .services import MAX_BODY, MAX_DOWNTIME, MAX_TITLE, NoticeDraft
@@ -59,7 +59,7 @@ def _naive_local(value: datetime | None, tz_name: str | None) -> datetime | None
     return local(value, tz_name).replace(tzinfo=None) if value is not None else None
 
 
-class NoticeForm(FlaskForm):
+class NoticeForm(Form):
     """A notice: what, when, how long, and for whom."""
 
     kind = SelectField(
@@ -115,17 +115,17 @@ class NoticeForm(FlaskForm):
         )
 
 
-class UpdateForm(FlaskForm):
+class UpdateForm(Form):
     """A timed update on a published notice."""
 
     body = TextAreaField(_l("Update"), render_kw={"maxlength": MAX_BODY})
 
 
-class ResolveForm(FlaskForm):
+class ResolveForm(Form):
     """Close a notice, with an optional last update."""
 
     body = TextAreaField(_l("Closing update (optional)"), render_kw={"maxlength": MAX_BODY})
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A bare button (publish, delete): only the CSRF token."""

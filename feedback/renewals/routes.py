@@ -4,13 +4,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 
 from ..auth.models import User
 from ..core.access import staff_required
 from ..core.pagination import paginate
 from ..core.time import utcnow
 from ..extensions import db
+from ..i18n.forms import Form
 from . import services
 from .queries import HIGH_RISK, WEIGHTS, WINDOWS, at_risk, window_from
 
@@ -29,7 +29,7 @@ def queue_page():
         windows=WINDOWS,
         weights=WEIGHTS,
         high_risk=HIGH_RISK,
-        form=FlaskForm(),
+        form=Form(),
         format_date=format_date,
     )
 
@@ -40,7 +40,7 @@ def open_followup(customer_id: int):
     customer = db.session.get(User, customer_id)
     if customer is None or not customer.is_customer:
         abort(404)
-    if not FlaskForm().validate_on_submit():
+    if not Form().validate_on_submit():
         abort(400)
     try:
         fu = services.open_proactive_followup(customer, current_user, utcnow())

@@ -3,12 +3,12 @@
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import DateField, SelectChoice, SelectField
 from wtforms.validators import InputRequired, ValidationError
 
 from ..core.time import utcnow
+from ..i18n.forms import Form
 
 MAX_DAYS = 3 * 366
 DEFAULT_DAYS = 90
@@ -20,7 +20,7 @@ def default_range(today: date | None = None) -> tuple[date, date]:
     return today - timedelta(days=DEFAULT_DAYS - 1), today
 
 
-class RangeForm(FlaskForm):
+class RangeForm(Form):
     """GET filter: start and end date (inclusive) and the trend granularity."""
 
     class Meta:

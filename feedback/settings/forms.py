@@ -1,7 +1,6 @@
 """Forms for the settings pages. Durations are typed in hours and stored in minutes."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DecimalField,
@@ -24,6 +23,7 @@ from wtforms.validators import (
 
 from ..core.templating import PRIORITY_LABELS
 from ..followups.models import Priority
+from ..i18n.forms import Form
 from .queries import MAX_NPS_INTERVAL_DAYS
 
 MAX_HOURS = 30 * 24
@@ -49,7 +49,7 @@ def _hours(label):
     )
 
 
-class PolicyForm(FlaskForm):
+class PolicyForm(Form):
     """One priority's deadlines."""
 
     first_response = _hours(_l("First response (hours)"))
@@ -69,7 +69,7 @@ def _optional_int(value):
     return None if value in (None, ANY, "None") else int(value)
 
 
-class RuleForm(FlaskForm):
+class RuleForm(Form):
     """A routing rule: conditions that must all hold, and the priority it gives."""
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
@@ -110,13 +110,13 @@ class RuleForm(FlaskForm):
         }
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(Form):
     """A new feedback category."""
 
     name = StringField(_l("New category"), validators=[DataRequired(), Length(max=80)])
 
 
-class StaffForm(FlaskForm):
+class StaffForm(Form):
     """A new staff member or manager."""
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
@@ -134,11 +134,11 @@ class StaffForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A bare button (move, delete, activate): only the CSRF token."""
 
 
-class SurveySettingsForm(FlaskForm):
+class SurveySettingsForm(Form):
     """How often the relationship (NPS) survey goes to each customer."""
 
     interval_days = IntegerField(

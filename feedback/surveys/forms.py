@@ -1,10 +1,10 @@
 """Customer feedback forms."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from ..i18n.forms import Form
 from .services import MAX_COMMENT, MAX_TITLE
 
 CSAT_CHOICES = [
@@ -20,7 +20,7 @@ def _optional_int(value):
     return int(value) if value not in (None, "", "None") else None
 
 
-class RatingForm(FlaskForm):
+class RatingForm(Form):
     """CSAT (required), NPS (optional), category, comment, urgent flag."""
 
     csat = RadioField(
@@ -44,7 +44,7 @@ class RatingForm(FlaskForm):
     urgent = BooleanField(_l("Urgent — my site is affected"))
 
 
-class SuggestionForm(FlaskForm):
+class SuggestionForm(Form):
     """An idea for the host."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=MAX_TITLE)])
@@ -52,13 +52,13 @@ class SuggestionForm(FlaskForm):
     category = SelectField(_l("Area"), validators=[DataRequired()])
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(Form):
     """A message on an open case."""
 
     body = TextAreaField(_l("Your message"), validators=[DataRequired(), Length(max=10_000)])
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(Form):
     """Which e-mails a customer wants beyond the essential ones."""
 
     optional_mail = BooleanField(_l("Surveys, feedback receipts, announcements and backup notices"))

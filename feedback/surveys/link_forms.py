@@ -1,10 +1,10 @@
 """The form behind a one-click survey link: the score (pre-selected from the e-mail) and a comment."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, TextAreaField
 from wtforms.validators import InputRequired, Length
 
+from ..i18n.forms import Form
 from .invitations import SCALES
 from .models import SurveyKind
 from .services import MAX_COMMENT
@@ -30,7 +30,7 @@ def _score(value):
     return int(value) if value not in (None, "", "None") else None
 
 
-class LinkAnswerForm(FlaskForm):
+class LinkAnswerForm(Form):
     """Score and comment; :func:`answer_form` sets the scale and question for the survey's kind."""
 
     score = RadioField(

@@ -1,0 +1,77 @@
+"""The catalogues are complete and safe: every message the code asks for is translated in
+every language, nothing is fuzzy, placeholders and markup survive, and no template text
+escapes gettext."""
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from feedback.i18n.catalogs import languages, po_path, source_messages
+
+PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]|%[sd]|<[^>]+>")
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+# Text that is the same in every language: the product's name, separators, a code sample.
+NOT_TRANSLATED = {"Kontento", "· Kontento", "· NPS"}
+CODE_SAMPLES = ("ada@example.com,",)
+
+
+def _catalog(language):
+    with po_path(language).open("rb") as f:
+        return read_po(f, locale=language)
+
+
+def test_english_esperanto_and_arabic_have_catalogues():
+    assert languages() == ["ar", "eo"]  # English is the source language
+
+
+@pytest.mark.parametrize("language", ["ar", "eo"])
+def test_every_message_is_translated_and_none_is_fuzzy(language):
+    catalog = _catalog(language)
+    translated = {}
+    for message in catalog:
+        if not message.id:
+            continue
+        key = message.id[0] if isinstance(message.id, tuple) else message.id
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        translated[key] = all(strings) and not message.fuzzy
+    missing = sorted(source_messages() - set(translated))
+    assert not missing, f"run `flask translate update` and translate: {missing[:10]}"
+    untranslated = sorted(k for k, ok in translated.items() if not ok)
+    assert not untranslated, f"{len(untranslated)} untranslated or fuzzy in {language}: {untranslated[:10]}"
+
+
+@pytest.mark.parametrize("language", ["ar", "eo"])
+def test_placeholders_and_markup_survive_translation(language):
+    wrong = []
+    for message in _catalog(language):
+        if not message.id or not message.string:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        allowed = [sorted(PLACEHOLDER.findall(i)) for i in ids]
+        wrong += [(ids[0], s) for s in strings if s and sorted(PLACEHOLDER.findall(s)) not in allowed]
+    assert not wrong, wrong[:5]
+
+
+def _bare_text(source: str) -> list[str]:
+    """Text of a template that is neither inside a Jinja tag nor an HTML tag."""
+    source = re.sub(r"\{#.*?#\}|<script.*?</script>|<style.*?</style>", "", source, flags=re.S)
+    source = re.sub(r"\{\{.*?\}\}|\{%.*?%\}|&[a-z]+;", "\n", source, flags=re.S)
+    return [t.strip() for t in re.sub(r"<[^>]*>", "\n", source).split("\n") if re.search(r"[A-Za-z]{2}", t)]
+
+
+def test_no_template_text_escapes_gettext():
+    escaped = {}
+    for path in sorted([*TEMPLATES.rglob("*.html"), *TEMPLATES.rglob("*.txt")]):
+        source = path.read_text()
+        texts = [t for t in _bare_text(source) if t not in NOT_TRANSLATED and not t.startswith(CODE_SAMPLES)]
+        attributes = re.findall(r'(?:placeholder|title|aria-label|alt)="([^"{]*[A-Za-z]{2}[^"{]*)"', source)
+        if texts or attributes:
+            escaped[str(path.relative_to(TEMPLATES))] = texts + attributes
+    assert not escaped, escaped
+
+
+def test_the_unwrapped_check_would_notice_a_bare_string():
+    assert _bare_text("<p>{{ _('Fine') }}</p><p>Not wrapped</p>") == ["Not wrapped"]

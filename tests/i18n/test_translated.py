@@ -1,0 +1,41 @@
+"""Pages, form errors, service messages and e-mail in Esperanto and Arabic."""
+
+from feedback.extensions import db
+from feedback.mailer.models import OutboxMessage
+from feedback.worker.jobs import run_job
+from tests.conftest import T0
+
+
+def test_the_sign_in_page_speaks_esperanto_with_its_letters(client):
+    html = client.get("/login", headers={"Accept-Language": "eo"}).get_data(as_text=True)
+    assert "Ensaluti" in html
+    assert "Retpoŝto" in html  # ŝ as a letter, not "sx"
+
+
+def test_wtforms_own_messages_are_translated_even_where_wtforms_has_no_catalogue(client):
+    eo = client.post("/login", data={"email": "", "password": ""}, headers={"Accept-Language": "eo"})
+    ar = client.post("/login", data={"email": "", "password": ""}, headers={"Accept-Language": "ar"})
+    assert "Ĉi tiu kampo estas deviga." in eo.get_data(as_text=True)
+    assert "هذا الحقل مطلوب." in ar.get_data(as_text=True)
+
+
+def test_a_service_rule_speaks_the_managers_language(client, auth, make):
+    auth.login(make.manager())
+    client.post("/language", data={"language": "eo"})
+    hours = {"first_response": "30", "next_reply": "8", "resolution": "24", "progress": "12"}
+    page = client.post("/settings/sla/high", data={f"high-{k}": v for k, v in hours.items()})
+    assert page.status_code == 400
+    message = "La templimo de la unua respondo ne povas esti post tiu de la solvo."
+    assert message in page.get_data(as_text=True)
+
+
+def test_e_mail_goes_out_in_the_recipients_language_right_to_left(app, make):
+    customer = make.customer()
+    customer.locale = "ar"
+    db.session.commit()
+    make.rating(customer, csat=5, now=T0)
+    run_job("feedback_receipts", T0, claim=False)
+
+    mail = db.session.scalar(db.select(OutboxMessage))
+    assert mail.subject == "شكرًا على ملاحظاتك"
+    assert '<html lang="ar" dir="rtl">' in mail.body_html
