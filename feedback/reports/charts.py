@@ -4,6 +4,7 @@ import plotly.graph_objects as go
 from flask_babel import gettext as _
 
 from ..core.templating import PLAN_LABELS, PRIORITY_LABELS
+from .queries import UNCATEGORISED
 
 PRIORITY_COLOURS = {"critical": "#dc3545", "high": "#fd7e14", "normal": "#6c757d"}
 BLUE, GREEN, RED, AMBER = "#0d6efd", "#198754", "#dc3545", "#ffc107"
@@ -88,9 +89,15 @@ def volume(report: dict) -> go.Figure:
     return _layout(fig, title, _("Ratings (count)"), _period_label(report["period"]["granularity"]))
 
 
+def category_label(name: str) -> str:
+    """A category as pages show it: stored names are translated where the catalogue has them
+    (the default categories), and ratings without a category are "Uncategorised"."""
+    return _("Uncategorised") if name == UNCATEGORISED else _(name)
+
+
 def csat_breakdown(rows: list[dict], key: str, title: str) -> go.Figure:
     """Horizontal bars of CSAT % per category or plan, each labelled with its n."""
-    labels = [str(PLAN_LABELS.get(r[key], r[key])) if key == "plan" else str(r[key]) for r in rows]
+    labels = [str(PLAN_LABELS.get(r[key], r[key])) if key == "plan" else category_label(r[key]) for r in rows]
     values = [r["csat"]["value"] for r in rows]
     counts = [r["csat"]["n"] for r in rows]
     text = [

@@ -13,6 +13,8 @@ from ..followups.models import Followup, FollowupStatus, SlaEscalation, SlaTarge
 from ..surveys.models import Category, Feedback, SurveyInvitation
 from .models import RatingRollup
 
+UNCATEGORISED = "Uncategorised"  # the category of ratings without one, as reports key it
+
 
 def utc_range(start: date, end: date) -> tuple[datetime, datetime]:
     """The inclusive date range ``start``–``end`` as a half-open UTC datetime range."""
@@ -58,7 +60,7 @@ def daily_ratings(since: datetime, until: datetime) -> list[tuple]:
     stmt = (
         select(
             segment,
-            func.coalesce(Category.name, "Uncategorised").label("category"),
+            func.coalesce(Category.name, UNCATEGORISED).label("category"),
             r.plan,
             func.sum(r.csat_n).label("csat_n"),
             func.sum(r.csat_satisfied).label("csat_satisfied"),

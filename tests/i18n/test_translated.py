@@ -39,3 +39,13 @@ def test_e_mail_goes_out_in_the_recipients_language_right_to_left(app, make):
     mail = db.session.scalar(db.select(OutboxMessage))
     assert mail.subject == "شكرًا على ملاحظاتك"
     assert '<html lang="ar" dir="rtl">' in mail.body_html
+
+
+def test_chart_labels_name_categories_in_the_managers_language(client, auth, make):
+    make.rating(make.customer(), csat=5, category="support")
+    make.rating(make.customer(), csat=4, category=None)
+    auth.login(make.manager())
+    client.post("/language", data={"language": "eo"})
+    html = client.get("/reports/satisfaction").get_data(as_text=True)
+    assert '"Subteno"' in html and '"Sen kategorio"' in html
+    assert '"Support"' not in html and '"Uncategorised"' not in html
