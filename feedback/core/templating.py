@@ -5,6 +5,7 @@ from datetime import datetime
 from flask import Flask, request
 from flask_babel import format_datetime, format_decimal, format_percent, get_locale
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from .time import utcnow
 
@@ -39,12 +40,27 @@ def url_with(**changes) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
+def figure(value, style: str = "number") -> Markup:
+    """A report figure in the page's locale ("64,3 %" in Esperanto), kept left to right so a
+    minus sign or "/ 5" is not mirrored in Arabic; a dash when there is no figure."""
+    if value is None:
+        return Markup('<span class="text-secondary">—</span>')
+    if style == "percent":
+        text = format_percent(value / 100, "#,##0.0 %")
+    elif style == "score":
+        text = format_decimal(value, "#,##0.##") + " / 5"
+    else:
+        text = format_decimal(value)
+    return Markup('<bdi dir="ltr">%s</bdi>') % text
+
+
 def init_app(app: Flask) -> None:
     """Register filters and globals."""
     app.jinja_env.filters["dt"] = dt
     app.jinja_env.filters["num"] = format_decimal
     app.jinja_env.filters["pct"] = format_percent
     app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["figure"] = figure
     app.jinja_env.globals.update(
         STATUS_LABELS=STATUS_LABELS,
         STAFF_STATUS_LABELS=STAFF_STATUS_LABELS,

@@ -49,3 +49,17 @@ def test_chart_labels_name_categories_in_the_managers_language(client, auth, mak
     html = client.get("/reports/satisfaction").get_data(as_text=True)
     assert '"Subteno"' in html and '"Sen kategorio"' in html
     assert '"Support"' not in html and '"Uncategorised"' not in html
+
+
+def test_report_figures_use_the_locales_numbers_and_stay_left_to_right(client, auth, make):
+    for csat, nps in ((5, 0), (4, None), (1, None)):  # CSAT 2 of 3 = 66.7 %; NPS one detractor = −100
+        make.rating(make.customer(), csat=csat, nps=nps)
+    auth.login(make.manager())
+    client.post("/language", data={"language": "eo"})
+    eo = client.get("/reports/satisfaction").get_data(as_text=True)
+    client.post("/language", data={"language": "ar"})
+    ar = client.get("/reports/satisfaction").get_data(as_text=True)
+
+    assert '<bdi dir="ltr">66,7 %</bdi>' in eo  # Esperanto writes a decimal comma
+    assert '<bdi dir="ltr">-100</bdi>' in ar  # not mirrored into "100-" in a right-to-left page
+    assert '<bdi dir="ltr">3.33 / 5</bdi>' in ar
