@@ -35,10 +35,16 @@ worker: $(VENV)/.runtime translations  ## Celery worker with beat (needs REDIS_U
 	@test -n "$$REDIS_URL" || { echo "set REDIS_URL, e.g. redis://127.0.0.1:6379/0"; exit 1; }
 	$(BIN)/celery -A make_celery worker -B --loglevel INFO
 
-test: $(VENV)/.dev  ## Run the test suite (SQLite unless DATABASE_URL is set)
+# axe-core (the accessibility checks in tests/e2e) from the npm registry, pinned by package-lock.json.
+AXE := node_modules/axe-core/axe.min.js
+$(AXE): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+test: $(VENV)/.dev $(AXE)  ## Run the test suite (SQLite unless DATABASE_URL is set)
 	$(BIN)/python -m pytest
 
-test-postgres: $(VENV)/.dev  ## Run the suite on the local PostgreSQL database `test`
+test-postgres: $(VENV)/.dev $(AXE)  ## Run the suite on the local PostgreSQL database `test`
 	DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test $(BIN)/python -m pytest
 
 lint: $(VENV)/.dev  ## ruff lint and format check

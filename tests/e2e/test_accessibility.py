@@ -1,0 +1,105 @@
+"""axe-core (from the npm registry, see package.json) over every page, in English, Esperanto
+and Arabic: no serious or critical violation. A JSON report per language goes to test-artifacts/."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from feedback.core.time import utcnow
+from feedback.extensions import db
+from feedback.mailer.models import OutboxMessage
+from feedback.worker.jobs import run_job
+from tests.e2e.conftest import ARTIFACTS
+from tests.notices.helpers import make_notice
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+BLOCKING = ("serious", "critical")
+
+
+def _pages(ids: dict) -> dict[str, list[str]]:
+    """Every HTML page, by who may see it."""
+    return {
+        "anonymous": ["/login", "/signup", "/status"],
+        "customer": ["/dashboard", "/preferences", f"/feedback/{ids['feedback']}"],
+        "staff": ["/queue/", f"/queue/{ids['followup']}", "/renewals/"],
+        "manager": [
+            "/reports/satisfaction",
+            "/reports/support",
+            "/reports/retention",
+            "/settings/",
+            "/settings/sla",
+            "/settings/rules",
+            "/settings/rules/new",
+            "/settings/categories",
+            "/settings/users",
+            "/settings/surveys",
+            "/notices/",
+            "/notices/new",
+            f"/notices/{ids['notice']}",
+            "/outbox/",
+            f"/outbox/{ids['message']}",
+            "/imports/",
+        ],
+    }
+
+
+@pytest.fixture
+def axe_source() -> str:
+    if not AXE.exists():
+        if os.environ.get("KONTENTO_REQUIRE_BROWSER"):
+            pytest.fail(f"{AXE} is missing: run `npm ci` (make test does)")
+        pytest.skip("axe-core is not installed (npm ci)")
+    return AXE.read_text()
+
+
+def _violations(page, axe_source: str) -> list[dict]:
+    page.add_script_tag(content=axe_source)
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"], "at": [n["target"] for n in v["nodes"][:5]]}
+        for v in result["violations"]
+        if v["impact"] in BLOCKING
+    ]
+
+
+@pytest.mark.parametrize("lang", ["en", "eo", "ar"])
+def test_no_page_has_a_serious_accessibility_violation(lang, live_server, browser, make, axe_source):
+    customer, staff, manager = make.customer(name="Carla Customer"), make.staff(), make.manager()
+    for user in (customer, staff, manager):
+        user.locale = lang
+    db.session.commit()
+    fb = make.rating(customer, csat=1, comment="Slow since Tuesday — ما زال بطيئًا", now=utcnow())
+    run_job("feedback_receipts", utcnow(), claim=False)
+    notice = make_notice(manager, title="Kernel upgrade", starts=utcnow(), ends=utcnow())
+    ids = {
+        "feedback": fb.id,
+        "followup": fb.followup.id,
+        "notice": notice.id,
+        "message": db.session.scalar(db.select(OutboxMessage.id)),
+    }
+    found = {}
+    for who, paths in _pages(ids).items():
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=lang)
+        context.set_extra_http_headers({"Accept-Language": lang})
+        page = context.new_page()
+        if who != "anonymous":
+            user = {"customer": customer, "staff": staff, "manager": manager}[who]
+            page.goto(f"{live_server}/login")
+            page.fill("input[name=email]", user.email)
+            page.fill("input[name=password]", "password123")
+            with page.expect_navigation():
+                page.locator("main button[type=submit]").click()
+        for path in paths:
+            response = page.goto(f"{live_server}{path}")
+            assert response.status == 200, (who, path, response.status)
+            violations = _violations(page, axe_source)
+            if violations:
+                found[path] = violations
+        context.close()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / f"axe-{lang}.json").write_text(json.dumps(found, indent=1, ensure_ascii=False))
+    assert not found, json.dumps(found, indent=1, ensure_ascii=False)[:3000]
