@@ -40,6 +40,15 @@ def url_with(**changes) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
+RTL_LANGUAGES = frozenset({"ar", "fa", "he"})
+
+
+def is_rtl() -> bool:
+    """Whether the current language is written right to left (pages, e-mails and charts mirror)."""
+    locale = get_locale()
+    return bool(locale) and locale.language in RTL_LANGUAGES
+
+
 def figure(value, style: str = "number") -> Markup:
     """A report figure in the page's locale ("64,3 %" in Esperanto), kept left to right so a
     minus sign or "/ 5" is not mirrored in Arabic; a dash when there is no figure."""
@@ -61,6 +70,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["pct"] = format_percent
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["figure"] = figure
+    app.jinja_env.globals["is_rtl"] = is_rtl
     app.jinja_env.globals.update(
         STATUS_LABELS=STATUS_LABELS,
         STAFF_STATUS_LABELS=STAFF_STATUS_LABELS,

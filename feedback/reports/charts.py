@@ -1,32 +1,45 @@
 """Plotly figures from the report dicts. Every chart has a title, axis units and its sample sizes."""
 
 import plotly.graph_objects as go
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from ..core.templating import PLAN_LABELS, PRIORITY_LABELS
+from ..core.templating import PLAN_LABELS, PRIORITY_LABELS, is_rtl
 from .queries import UNCATEGORISED
 
 PRIORITY_COLOURS = {"critical": "#dc3545", "high": "#fd7e14", "normal": "#6c757d"}
 BLUE, GREEN, RED, AMBER = "#0d6efd", "#198754", "#dc3545", "#ffc107"
 
 
+def _embedded_rtl(text: str) -> str:
+    """``text`` as a right-to-left run (RLE … PDF) inside a left-to-right drawing."""
+    return f"\u202b{text}\u202c" if text else text
+
+
 def _layout(fig: go.Figure, title: str, y_title: str, x_title: str = "", y_range=None) -> go.Figure:
+    # In Arabic the title and legend start on the right; time still runs left to right, as
+    # Arabic dashboards draw it, so the axes stay where they are.
+    start = {"x": 1, "xanchor": "right"} if is_rtl() else {"x": 0, "xanchor": "left"}
+    if is_rtl():  # the SVG is drawn left to right: embed each text as right-to-left
+        title, y_title, x_title = (_embedded_rtl(t) for t in (title, y_title, x_title))
     fig.update_layout(
-        title={"text": title, "x": 0, "font": {"size": 15}},
+        title={"text": title, "font": {"size": 15}, **start},
         margin={"l": 60, "r": 20, "t": 50, "b": 50},
         height=320,
         template="plotly_white",
-        legend={"orientation": "h", "y": -0.2},
+        legend={"orientation": "h", "y": -0.2, **start},
         hovermode="x unified",
     )
-    fig.update_yaxes(title_text=y_title, range=y_range)
+    fig.update_yaxes(title_text=y_title, range=y_range, title_standoff=14, automargin=True)
     fig.update_xaxes(title_text=x_title)
     return fig
 
 
 def to_html(fig: go.Figure, div_id: str) -> str:
-    """The figure as a div; plotly.js itself is loaded once per page from our static files."""
-    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config={"displaylogo": False})
+    """The figure as a div; plotly.js (and its locale, reports/_plotly.html) is loaded once per
+    page from our static files. Axis dates are named in the page's language."""
+    config = {"displaylogo": False, "locale": get_locale().language}
+    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=config)
 
 
 def _priority_label(priority: str) -> str:
@@ -116,7 +129,10 @@ def csat_breakdown(rows: list[dict], key: str, title: str) -> go.Figure:
         )
     )
     fig = _layout(fig, title, "", _("CSAT % (0–100)"))
-    fig.update_xaxes(range=[0, 100])
+    fig.update_xaxes(range=[100, 0] if is_rtl() else [0, 100])  # bars grow from the start
+    if is_rtl():  # names on the right, bars growing leftwards; plotly leaves the names too little room
+        fig.update_yaxes(side="right")
+        fig.update_layout(margin={"l": 20, "r": 130})
     fig.update_layout(height=max(220, 60 + 40 * len(rows)), hovermode="closest")
     return fig
 

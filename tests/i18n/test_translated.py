@@ -63,3 +63,25 @@ def test_report_figures_use_the_locales_numbers_and_stay_left_to_right(client, a
     assert '<bdi dir="ltr">66,7 %</bdi>' in eo  # Esperanto writes a decimal comma
     assert '<bdi dir="ltr">-100</bdi>' in ar  # not mirrored into "100-" in a right-to-left page
     assert '<bdi dir="ltr">3.33 / 5</bdi>' in ar
+
+
+def test_charts_name_months_in_the_page_language_from_our_own_static_files(client, auth, make):
+    make.rating(make.customer(), csat=5)
+    auth.login(make.manager())
+    client.post("/language", data={"language": "eo"})
+    html = client.get("/reports/satisfaction").get_data(as_text=True)
+    assert '"locale": "eo"' in html
+    assert "/static/vendor/plotly/locale/eo.js" in html
+    script = client.get("/static/vendor/plotly/locale/eo.js")
+    assert script.status_code == 200 and "Aŭgusto" in script.get_data(as_text=True)
+    script.close()
+
+
+def test_arabic_charts_start_on_the_right_and_read_right_to_left(client, auth, make):
+    make.rating(make.customer(), csat=5)
+    auth.login(make.manager())
+    client.post("/language", data={"language": "ar"})
+    html = client.get("/reports/satisfaction").get_data(as_text=True)
+    assert '"xanchor":"right"' in html.replace(" ", "")  # titles and legends start on the right
+    assert "\\u202b" in html  # each title embedded as a right-to-left run in the SVG
+    assert 'class="card-body" dir="ltr"' in html  # the drawing itself stays left to right
