@@ -13,6 +13,13 @@ STATUS_LABELS = {"open": _l("Open"), "waiting": _l("Waiting on you"), "resolved"
 STAFF_STATUS_LABELS = {"open": _l("Open"), "waiting": _l("Waiting on customer"), "resolved": _l("Resolved")}
 PRIORITY_LABELS = {"critical": _l("Critical"), "high": _l("High"), "normal": _l("Normal")}
 PLAN_LABELS = {"shared": _l("Shared"), "vps": _l("VPS"), "dedicated": _l("Dedicated")}
+ROLE_LABELS = {"customer": _l("Customer"), "staff": _l("Staff"), "manager": _l("Manager")}
+OUTBOX_LABELS = {
+    "pending": _l("Waiting"),
+    "sending": _l("Sending"),
+    "sent": _l("Sent"),
+    "failed": _l("Failed"),
+}
 
 
 def dt(value: datetime | None, fmt: str = "medium") -> str:
@@ -70,12 +77,14 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["pct"] = format_percent
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["figure"] = figure
-    app.jinja_env.globals["is_rtl"] = is_rtl
     app.jinja_env.globals.update(
+        is_rtl=is_rtl,
         STATUS_LABELS=STATUS_LABELS,
         STAFF_STATUS_LABELS=STAFF_STATUS_LABELS,
         PRIORITY_LABELS=PRIORITY_LABELS,
         PLAN_LABELS=PLAN_LABELS,
+        OUTBOX_LABELS=OUTBOX_LABELS,
+        ROLE_LABELS=ROLE_LABELS,
         url_with=url_with,
         get_locale=get_locale,
         now=utcnow,

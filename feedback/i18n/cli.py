@@ -38,7 +38,10 @@ def update() -> None:
     """Extract the messages again and merge them into every catalogue (new ones untranslated)."""
     _extract()
     try:
-        _pybabel("update", "-i", str(POT), "-d", str(TRANSLATIONS), "--no-fuzzy-matching")
+        # Messages no longer in the code are dropped; new ones come untranslated, never guessed.
+        _pybabel(
+            "update", "-i", str(POT), "-d", str(TRANSLATIONS), "--no-fuzzy-matching", "--ignore-obsolete"
+        )
     finally:
         POT.unlink(missing_ok=True)
 

@@ -85,3 +85,15 @@ def test_arabic_charts_start_on_the_right_and_read_right_to_left(client, auth, m
     assert '"xanchor":"right"' in html.replace(" ", "")  # titles and legends start on the right
     assert "\\u202b" in html  # each title embedded as a right-to-left run in the SVG
     assert 'class="card-body" dir="ltr"' in html  # the drawing itself stays left to right
+
+
+def test_staff_mail_says_why_it_came_in_the_staff_members_language(app, make):
+    staff = make.staff()
+    staff.locale = "ar"
+    db.session.commit()
+    make.rating(make.customer(), csat=1, now=T0)
+    run_job("feedback_receipts", T0, claim=False)
+
+    mail = db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.user_id == staff.id))
+    assert "تصلك هذه الرسالة لأنك تعمل في فريق الدعم في Kontento." in mail.body_html
+    assert "support team" not in mail.body_text
