@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from flask import Flask, request
-from flask_babel import format_datetime, format_decimal, format_percent, get_locale
+from flask_babel import format_datetime, format_decimal, format_percent, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
@@ -63,6 +63,8 @@ def figure(value, style: str = "number") -> Markup:
         return Markup('<span class="text-secondary">—</span>')
     if style == "percent":
         text = format_percent(value / 100, "#,##0.0 %")
+    elif style == "hours":
+        text = gettext("%(hours)s h", hours=format_decimal(value, "#,##0.##"))
     elif style == "score":
         text = format_decimal(value, "#,##0.##") + " / 5"
     else:
