@@ -26,6 +26,8 @@ CATALOGUE_FIRST = _CatalogueFirst()
 
 
 class Form(FlaskForm):
+    """FlaskForm (with its protection against forged posts) speaking the page's language."""
+
     class Meta:
         def get_translations(self, form):
             return CATALOGUE_FIRST
