@@ -1,5 +1,6 @@
 """Kontento: customer feedback and satisfaction for web hosts."""
 
+import logging
 import os
 
 from flask import Flask
@@ -24,11 +25,23 @@ def create_app(config: type[Config] | Config | dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
 
     register_extensions(app)
+    compile_catalogs_if_stale()
     register_blueprints(app)
     register_template_helpers(app)
     register_errors(app)
     register_commands(app)
     return app
+
+
+def compile_catalogs_if_stale() -> None:
+    """Build any missing or stale `.mo` (they are not committed); without them every page
+    would silently be English. A read-only install logs why and serves what it has."""
+    from .i18n.catalogs import compile_catalogs
+
+    try:
+        compile_catalogs(only_if_stale=True)
+    except OSError:
+        logging.getLogger(__name__).warning("could not compile the message catalogues", exc_info=True)
 
 
 def register_extensions(app: Flask) -> None:
@@ -107,8 +120,10 @@ def register_template_helpers(app: Flask) -> None:
     """Filters and globals the templates share, and the input guard every page shares."""
     from .core import templating
     from .core.security import reject_nul_bytes
+    from .surveys.labels import category_name
 
     templating.init_app(app)
+    app.jinja_env.filters["category_name"] = category_name
     app.before_request(reject_nul_bytes)
 
 

@@ -9,11 +9,13 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..core.security import is_safe_redirect
 from ..extensions import db, limiter
+from ..i18n.services import keep_chosen_language
 from .forms import LoginForm, SignupForm
 from .models import Plan, Role
 from .services import (
@@ -64,6 +66,8 @@ def login():
             form.password.errors.append(_("Invalid e-mail or password."))
             status = 401
         else:
+            keep_chosen_language(user)
+            db.session.commit()
             login_user(user)
             target = request.args.get("next")
             return redirect(target if is_safe_redirect(target) else home_for(user))
@@ -98,6 +102,7 @@ def signup():
         except AccountError as exc:
             getattr(form, exc.field or "email").errors.append(str(exc))
         else:
+            keep_chosen_language(user, fallback=get_locale().language)
             db.session.commit()
             login_user(user)
             flash(_("Welcome to Kontento, %(name)s.", name=user.name), "success")

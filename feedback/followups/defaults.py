@@ -12,8 +12,8 @@ def N_(text: str) -> str:
     return text
 
 
-# The names are stored as typed; the pages show them through gettext (``_(category.name)``), so
-# they are marked here to get into the catalogue.
+# The names are stored in English; pages translate these (and only these) through
+# ``surveys.labels.category_name``, so they are marked here to get into the catalogue.
 DEFAULT_CATEGORIES = [
     ("support", N_("Support")),
     ("uptime", N_("Uptime")),

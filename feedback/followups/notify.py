@@ -62,14 +62,20 @@ def _ahead(moment: datetime | None, now: datetime) -> datetime | None:
 
 
 def feedback_received(feedback: Feedback, now: datetime) -> None:
+    """Thank the customer and, when a case opened, alert the team (:func:`thank_customer`,
+    :func:`alert_team`)."""
+    thank_customer(feedback, now)
+    alert_team(feedback, now)
+
+
+def thank_customer(feedback: Feedback, now: datetime) -> None:
     """Thank the customer; when a case opened, tell them by when we will answer (essential then)."""
     if feedback.kind == FeedbackKind.PROACTIVE:
         return  # staff reached out first: no "your feedback opened a case", they write themselves
     fu = feedback.followup
-    customer = feedback.customer
     if fu is None:
         queue_email(
-            customer,
+            feedback.customer,
             "surveys/received",
             _l("Thank you for your feedback"),
             context={"feedback": feedback, "fu": None, "promise": None},
@@ -78,12 +84,19 @@ def feedback_received(feedback: Feedback, now: datetime) -> None:
         )
         return
     queue_email(
-        customer,
+        feedback.customer,
         "surveys/received",
         _case_subject(fu, _l("We are on it: your feedback opened a case")),
         context={**_case_context(fu, False), "promise": _ahead(customer_promise(fu), now)},
         now=now,
     )
+
+
+def alert_team(feedback: Feedback, now: datetime) -> None:
+    """Tell the team about the new unassigned case feedback opened (none for proactive cases)."""
+    fu = feedback.followup
+    if feedback.kind == FeedbackKind.PROACTIVE or fu is None:
+        return
     if not fu.is_open or fu.assignee_id is not None:
         return  # the receipt went late (no worker for a while) and someone has the case already
     for member in staff_team():

@@ -1,9 +1,11 @@
 """Message catalogues: where they live, and compiling them (`.po` → `.mo`).
 
 The `.po` files are the source, kept in git; the `.mo` files Flask-Babel reads are built from
-them by `flask translate compile` (which `make run` and `make test` call) and are not committed.
+them, not committed: by `flask translate compile`, and by the app itself when it starts and
+finds one missing or older than its `.po` (so a deployment cannot serve English by mistake).
 """
 
+import os
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -40,8 +42,11 @@ def compile_catalogs(only_if_stale: bool = False) -> list[str]:
             continue
         with source.open("rb") as f:
             catalog = read_po(f, locale=language)
-        with target.open("wb") as f:
+        # Written aside and renamed: web workers starting together must never read half a file.
+        partial = target.with_suffix(f".mo.{os.getpid()}")
+        with partial.open("wb") as f:
             write_mo(f, catalog, use_fuzzy=False)
+        os.replace(partial, target)
         done.append(language)
     return done
 

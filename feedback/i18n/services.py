@@ -17,3 +17,15 @@ def choose_language(user: User | None, language: str) -> bool:
     else:
         session["locale"] = language
     return True
+
+
+def keep_chosen_language(user: User, fallback: str | None = None) -> None:
+    """Save on an account that has no language yet the one its owner chose while signed out
+    (the switcher, this session), else ``fallback`` (the language they signed up in), so
+    their e-mail is in the language their pages were."""
+    if user.locale:
+        return
+    chosen = session.get("locale") or fallback
+    if chosen in current_app.config["LANGUAGES"]:
+        user.locale = chosen
+        db.session.flush()

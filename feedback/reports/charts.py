@@ -5,6 +5,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ..core.templating import PLAN_LABELS, PRIORITY_LABELS, is_rtl
+from ..surveys.labels import category_name
 from .queries import UNCATEGORISED
 
 PRIORITY_COLOURS = {"critical": "#dc3545", "high": "#fd7e14", "normal": "#6c757d"}
@@ -105,7 +106,7 @@ def volume(report: dict) -> go.Figure:
 def category_label(name: str) -> str:
     """A category as pages show it: stored names are translated where the catalogue has them
     (the default categories), and ratings without a category are "Uncategorised"."""
-    return _("Uncategorised") if name == UNCATEGORISED else _(name)
+    return _("Uncategorised") if name == UNCATEGORISED else category_name(name)
 
 
 def csat_breakdown(rows: list[dict], key: str, title: str) -> go.Figure:

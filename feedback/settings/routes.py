@@ -13,6 +13,7 @@ from ..core.time import utcnow
 from ..extensions import db
 from ..followups.models import Priority, RoutingRule
 from ..followups.sla import ATTENTION_CEILING
+from ..surveys.labels import category_name
 from ..surveys.models import Category
 from . import queries, services
 from .forms import CategoryForm, ConfirmForm, PolicyForm, RuleForm, StaffForm, SurveySettingsForm
@@ -107,7 +108,8 @@ def _rule_form(rule: RoutingRule | None = None) -> RuleForm:
             }
         )
     )
-    form.category_id.choices = [("", _("Any"))] + [(str(c.id), _(c.name)) for c in queries.categories()]
+    categories = [(str(c.id), category_name(c.name)) for c in queries.categories()]
+    form.category_id.choices = [("", _("Any")), *categories]
     return form
 
 

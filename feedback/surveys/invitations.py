@@ -297,6 +297,9 @@ def _record_case_csat(invitation: SurveyInvitation, csat: int, comment: str, now
         comment=comment,
         urgent=False,
         created_at=now,
+        # No receipt: the answer page thanks them, and a low score reopens the case they know.
+        acknowledged_at=now,
+        followup=None,
     )
     db.session.add(feedback)
     db.session.flush()

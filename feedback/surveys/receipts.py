@@ -19,7 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..followups.models import Followup
-from ..followups.notify import feedback_received
+from ..followups.notify import alert_team, thank_customer
 from ..worker.backend import wake_after_commit
 from .models import Feedback
 
@@ -34,7 +34,7 @@ class ReceiptResult:
     """What one run of the receipts job did."""
 
     acknowledged: int = 0
-    failed: int = 0  # acknowledged without a receipt: queueing it raised (logged)
+    failed: int = 0  # receipts or team alerts that could not be queued (logged); not retried
 
 
 def acknowledge_later() -> None:
@@ -86,12 +86,15 @@ def send_receipts(now: datetime, batch: int = BATCH) -> ReceiptResult:
             .order_by(Feedback.id)
         )
         for feedback in rows:
-            try:
-                with db.session.begin_nested():
-                    feedback_received(feedback, now)
-            except Exception:  # one bad row (an address from before validation) must not block all
-                log.exception("could not queue the receipt of feedback %s", feedback.id)
-                result.failed += 1
+            # Each in its own savepoint: a customer address that cannot take mail (one stored
+            # before validation) must neither block the other rows nor keep the team unaware.
+            for send in (thank_customer, alert_team):
+                try:
+                    with db.session.begin_nested():
+                        send(feedback, now)
+                except Exception:
+                    log.exception("could not queue %s for feedback %s", send.__name__, feedback.id)
+                    result.failed += 1
         db.session.commit()
         result.acknowledged += len(ids)
     else:

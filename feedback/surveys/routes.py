@@ -11,6 +11,7 @@ from ..followups.models import EventKind
 from ..followups.services import FollowupError, customer_reply
 from ..followups.sla import customer_promise
 from .forms import PreferencesForm, RatingForm, ReplyForm, SuggestionForm
+from .labels import category_name
 from .queries import customer_feedback, customer_feedback_item
 from .services import (
     FeedbackError,
@@ -25,7 +26,7 @@ bp = Blueprint("surveys", __name__)
 
 
 def _forms(rating: RatingForm | None = None, suggestion: SuggestionForm | None = None):
-    choices = [(c.slug, _(c.name)) for c in active_categories()]
+    choices = [(c.slug, category_name(c.name)) for c in active_categories()]
     rating = rating or RatingForm(prefix="r")
     suggestion = suggestion or SuggestionForm(prefix="s")
     rating.category.choices = choices

@@ -75,3 +75,20 @@ def test_no_template_text_escapes_gettext():
 
 def test_the_unwrapped_check_would_notice_a_bare_string():
     assert _bare_text("<p>{{ _('Fine') }}</p><p>Not wrapped</p>") == ["Not wrapped"]
+
+
+def test_the_app_builds_missing_compiled_catalogues_when_it_starts(database_url):
+    from feedback import create_app
+    from feedback.extensions import db
+    from tests.conftest import make_config
+
+    compiled = po_path("eo").with_suffix(".mo")
+    compiled.unlink()  # as on a fresh deployment: the .mo files are not in git
+    app = create_app(make_config(database_url))
+    try:
+        assert compiled.exists()
+        page = app.test_client().get("/login", headers={"Accept-Language": "eo"})
+        assert "Ensaluti" in page.get_data(as_text=True)
+    finally:
+        with app.app_context():
+            db.engine.dispose()

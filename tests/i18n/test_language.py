@@ -91,3 +91,27 @@ def test_the_switcher_needs_the_csrf_token(database_url):
         with protected.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def test_the_language_a_visitor_chose_follows_them_into_their_new_account(client):
+    client.post("/language", data={"language": "ar"})
+    client.post(
+        "/signup",
+        data={
+            "name": "Layla",
+            "email": "layla@example.com",
+            "password": "long-enough-1",
+            "confirm": "long-enough-1",
+            "plan": "shared",
+        },
+    )
+    assert db.session.scalar(db.select(User.locale).where(User.email == "layla@example.com")) == "ar"
+
+
+def test_signing_in_keeps_the_language_picked_just_before(client, make):
+    customer = make.customer()
+    assert customer.locale is None
+    client.post("/language", data={"language": "eo"})
+    client.post("/login", data={"email": customer.email, "password": "password123"})
+    db.session.expire_all()
+    assert db.session.get(User, customer.id).locale == "eo"  # so their e-mail is in Esperanto too

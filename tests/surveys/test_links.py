@@ -65,6 +65,8 @@ def test_from_the_email_to_a_reopened_case(client, case_link):
     db.session.expire_all()
     assert fu.status == FollowupStatus.OPEN
     assert [e.body for e in fu.events if e.kind == EventKind.CUSTOMER_REPLY] == ["Still slow at night"]
+    pending = db.select(Feedback.id).where(Feedback.acknowledged_at.is_(None))
+    assert fb.id not in db.session.scalars(pending).all()  # no generic "thank you" mail on top
 
     again = client.get(link)
     assert again.status_code == 200

@@ -145,3 +145,15 @@ def _claim_in(session: Session, batch: int) -> list[int]:
         return _claim(T0, batch)
     finally:
         db.session.registry.set(saved)
+
+
+def test_a_case_from_an_address_that_cannot_take_mail_still_reaches_the_team(app, make):
+    broken, staff = make.customer(), make.staff()
+    make.rating(broken, csat=1, now=T0)
+    db.session.execute(update(User).where(User.id == broken.id).values(email="a@example.test\r\nBcc: x@y"))
+    db.session.commit()
+
+    result = send_receipts(T0)
+
+    assert (result.acknowledged, result.failed) == (1, 1)
+    assert _mail() == [(staff.email, "followups/new_followup")]
