@@ -47,8 +47,9 @@ def _claim(now: datetime, batch: int) -> list[int]:
 
     Two statements, not an ``UPDATE … WHERE id IN (SELECT … LIMIT)``: PostgreSQL may rescan
     such a subquery once per row and, skipping the rows it has just updated, claim far more
-    than the limit. On PostgreSQL rows another worker holds are skipped; on SQLite the UPDATE
-    waits for the other writer and then finds those rows acknowledged already.
+    than the limit. On PostgreSQL rows another worker holds are skipped. On SQLite the UPDATE
+    waits for the other writer and then finds those rows acknowledged, or fails as "database
+    is locked", and the next run takes them: either way no receipt goes twice.
     """
     candidates = db.session.scalars(
         select(Feedback.id)
