@@ -14,7 +14,6 @@ from config import TestingConfig
 from feedback import create_app
 from feedback.extensions import db, limiter
 from feedback.followups.defaults import install_defaults
-from feedback.i18n.catalogs import compile_catalogs
 
 from .factories import Factory
 from .mail_server import SmtpSink
@@ -43,12 +42,6 @@ def _fresh_schema(url: str) -> None:
 def make_config(url: str, **extra):
     """A TestingConfig subclass pointing at ``url``."""
     return type("TestConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": url, **extra})
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _compiled_catalogs():
-    """Pages are read in every language as the app serves them: build the `.mo` files first."""
-    compile_catalogs(only_if_stale=True)
 
 
 @pytest.fixture(scope="session")

@@ -61,13 +61,6 @@ def _ahead(moment: datetime | None, now: datetime) -> datetime | None:
     return moment if moment is not None and moment > now else None
 
 
-def feedback_received(feedback: Feedback, now: datetime) -> None:
-    """Thank the customer and, when a case opened, alert the team (:func:`thank_customer`,
-    :func:`alert_team`)."""
-    thank_customer(feedback, now)
-    alert_team(feedback, now)
-
-
 def thank_customer(feedback: Feedback, now: datetime) -> None:
     """Thank the customer; when a case opened, tell them by when we will answer (essential then)."""
     if feedback.kind == FeedbackKind.PROACTIVE:

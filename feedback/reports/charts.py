@@ -20,8 +20,9 @@ def _embedded_rtl(text: str) -> str:
 def _layout(fig: go.Figure, title: str, y_title: str, x_title: str = "", y_range=None) -> go.Figure:
     # In Arabic the title and legend start on the right; time still runs left to right, as
     # Arabic dashboards draw it, so the axes stay where they are.
-    start = {"x": 1, "xanchor": "right"} if is_rtl() else {"x": 0, "xanchor": "left"}
-    if is_rtl():  # the SVG is drawn left to right: embed each text as right-to-left
+    rtl = is_rtl()
+    start = {"x": 1, "xanchor": "right"} if rtl else {"x": 0, "xanchor": "left"}
+    if rtl:  # the SVG is drawn left to right: embed each text as right-to-left
         title, y_title, x_title = (_embedded_rtl(t) for t in (title, y_title, x_title))
     fig.update_layout(
         title={"text": title, "font": {"size": 15}, **start},

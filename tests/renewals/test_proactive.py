@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from feedback.extensions import db
 from feedback.followups import services as followups
 from feedback.followups.models import EventKind, Followup, Priority
-from feedback.followups.notify import feedback_received
+from feedback.followups.notify import alert_team, thank_customer
 from feedback.mailer.dispatch import dispatch
 from feedback.mailer.models import OutboxMessage
 from feedback.renewals.services import ProactiveError, open_proactive_followup
@@ -85,10 +85,11 @@ def test_customer_sees_neutral_text_then_the_staff_reply_by_mail(app, make, clie
     assert "opened a case" not in text_body(mail)
 
 
-def test_feedback_received_sends_nothing_for_proactive_feedback(app, make):
+def test_the_receipt_mails_send_nothing_for_proactive_feedback(app, make):
     customer = customer_renewing(make, 10)
     fu = open_proactive_followup(customer, make.staff(), T0)
-    feedback_received(fu.feedback, T0)
+    thank_customer(fu.feedback, T0)
+    alert_team(fu.feedback, T0)
     db.session.flush()
     assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
 

@@ -26,6 +26,12 @@ def _mail() -> list[tuple[str, str]]:
     return [tuple(row) for row in rows]
 
 
+def _break_address(user: User) -> None:
+    """Give ``user`` an address stored before sign-up refused line breaks: mail to it is refused."""
+    db.session.execute(update(User).where(User.id == user.id).values(email="a@example.test\r\nBcc: x@y"))
+    db.session.commit()
+
+
 @pytest.fixture
 def recorder(app):
     """Stand in for the embedded scheduler and record which jobs commits ask it to run."""
@@ -91,9 +97,7 @@ def test_one_receipt_that_cannot_be_queued_does_not_hold_up_the_others(app, make
     broken, fine = make.customer(), make.customer()
     make.rating(broken, csat=5, now=T0)
     make.rating(fine, csat=5, now=T0)
-    # An address stored before sign-up refused line breaks: the header check rejects it.
-    db.session.execute(update(User).where(User.id == broken.id).values(email="a@example.test\r\nBcc: x@y"))
-    db.session.commit()
+    _break_address(broken)
 
     result = send_receipts(T0)
 
@@ -150,8 +154,7 @@ def _claim_in(session: Session, batch: int) -> list[int]:
 def test_a_case_from_an_address_that_cannot_take_mail_still_reaches_the_team(app, make):
     broken, staff = make.customer(), make.staff()
     make.rating(broken, csat=1, now=T0)
-    db.session.execute(update(User).where(User.id == broken.id).values(email="a@example.test\r\nBcc: x@y"))
-    db.session.commit()
+    _break_address(broken)
 
     result = send_receipts(T0)
 
