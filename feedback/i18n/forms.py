@@ -74,3 +74,8 @@ def _wtforms_messages(gettext, ngettext) -> None:  # pragma: no cover - never ca
     gettext("Not a valid integer value.")
     gettext("Not a valid decimal value.")
     gettext("Not a valid float value.")
+
+
+def optional_int(value) -> int | None:
+    """Coerce a choice's value to an int; an empty choice ("", None or WTForms' "None") is None."""
+    return None if value in (None, "", "None") else int(value)

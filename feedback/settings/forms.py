@@ -23,7 +23,7 @@ from wtforms.validators import (
 
 from ..core.templating import PRIORITY_LABELS
 from ..followups.models import Priority
-from ..i18n.forms import Form
+from ..i18n.forms import Form, optional_int
 from .queries import MAX_NPS_INTERVAL_DAYS
 
 MAX_HOURS = 30 * 24
@@ -65,10 +65,6 @@ class PolicyForm(Form):
         }
 
 
-def _optional_int(value):
-    return None if value in (None, ANY, "None") else int(value)
-
-
 class RuleForm(Form):
     """A routing rule: conditions that must all hold, and the priority it gives."""
 
@@ -102,9 +98,9 @@ class RuleForm(Form):
         return {
             "name": self.name.data.strip(),
             "urgent": urgent,
-            "csat_max": _optional_int(self.csat_max.data),
-            "nps_max": _optional_int(self.nps_max.data),
-            "category_id": _optional_int(self.category_id.data),
+            "csat_max": optional_int(self.csat_max.data),
+            "nps_max": optional_int(self.nps_max.data),
+            "category_id": optional_int(self.category_id.data),
             "priority": Priority(self.priority.data),
             "active": self.active.data,
         }

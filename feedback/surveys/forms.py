@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from ..i18n.forms import Form
+from ..i18n.forms import Form, optional_int
 from .services import MAX_COMMENT, MAX_TITLE
 
 CSAT_CHOICES = [
@@ -16,17 +16,13 @@ CSAT_CHOICES = [
 ]
 
 
-def _optional_int(value):
-    return int(value) if value not in (None, "", "None") else None
-
-
 class RatingForm(Form):
     """CSAT (required), NPS (optional), category, comment, urgent flag."""
 
     csat = RadioField(
         _l("How satisfied are you with our service?"),
         choices=CSAT_CHOICES,
-        coerce=_optional_int,
+        coerce=optional_int,
         validators=[InputRequired(message=_l("Choose a rating from 1 to 5."))],
         invalid_value_message=_l("Choose a rating from 1 to 5."),
         invalid_choice_message=_l("Choose a rating from 1 to 5."),
@@ -34,7 +30,7 @@ class RatingForm(Form):
     nps = RadioField(
         _l("How likely are you to recommend us to a friend or colleague? (optional)"),
         choices=[SelectChoice(n, str(n)) for n in range(11)],
-        coerce=_optional_int,
+        coerce=optional_int,
         validators=[Optional()],
         invalid_value_message=_l("Choose a score from 0 to 10, or leave it empty."),
         invalid_choice_message=_l("Choose a score from 0 to 10, or leave it empty."),

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, SelectChoice, TextAreaField
 from wtforms.validators import InputRequired, Length
 
-from ..i18n.forms import Form
+from ..i18n.forms import Form, optional_int
 from .invitations import SCALES
 from .models import SurveyKind
 from .services import MAX_COMMENT
@@ -26,15 +26,11 @@ ENDS = {
 }
 
 
-def _score(value):
-    return int(value) if value not in (None, "", "None") else None
-
-
 class LinkAnswerForm(Form):
     """Score and comment; :func:`answer_form` sets the scale and question for the survey's kind."""
 
     score = RadioField(
-        coerce=_score,
+        coerce=optional_int,
         validators=[InputRequired(message=_l("Choose a score."))],
         invalid_value_message=_l("Choose a score."),
         invalid_choice_message=_l("Choose a score."),
