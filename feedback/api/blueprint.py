@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, g, request, url_for
 from flask_limiter.errors import RateLimitExceeded
 
 from ..core.errors import json_error
+from ..core.pagination import paginate as paginate_page
 from ..core.time import utcnow
 from ..extensions import csrf, db, limiter
 from . import auth
@@ -63,7 +64,7 @@ def paginate(stmt, errors: QueryErrors):
     """
     page, per_page = page_args(errors, current_app.config["PAGE_SIZE"])
     errors.raise_if_any()
-    result = db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
+    result = paginate_page(stmt, per_page=per_page, page=page)
     next_url = None
     if result.has_next:
         args = {**request.args.to_dict(), "page": page + 1, "per_page": per_page}

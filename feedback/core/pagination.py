@@ -7,10 +7,14 @@ from ..extensions import db
 MAX_PAGE = 100_000
 
 
-def paginate(stmt, per_page: int | None = None):
-    """Paginate a select statement using ``?page=`` from the request (bad values → page 1)."""
+def paginate(stmt, per_page: int | None = None, page: int | None = None):
+    """Paginate a select statement at ``page``, else at ``?page=`` from the request.
+
+    A caller passing ``page`` has validated it (the API answers 400 to a bad one). From the
+    query string, a bad or out-of-range number becomes the nearest valid one, so a hand-edited
+    URL still shows a page: a huge one would otherwise overflow the database's integer OFFSET.
+    """
     per_page = per_page or current_app.config["PAGE_SIZE"]
-    page = request.args.get("page", 1, type=int) or 1
-    # Clamp: a huge page number would overflow the database's integer OFFSET.
-    page = min(max(page, 1), MAX_PAGE)
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    if page is None:
+        page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
