@@ -1,45 +1,32 @@
-"""Role checks for views."""
+"""Role checks for views: one ``roles(...)`` decorator, as the API has for tokens."""
 
 from functools import wraps
 
 from flask import abort
 from flask_login import current_user, login_required
 
-
-def staff_required(view):
-    """Staff and managers only; others get 403."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not current_user.is_staff:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
+from .models import Role
 
 
-def manager_required(view):
-    """Managers only; others get 403."""
+def roles(*allowed: Role):
+    """Let signed-in users with one of ``allowed`` roles through; others get 403.
 
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not current_user.is_manager:
-            abort(403)
-        return view(*args, **kwargs)
+    Signed-out visitors are sent to the sign-in page first (Flask-Login's ``login_required``).
+    """
 
-    return wrapped
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.role not in allowed:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
 
 
-def customer_required(view):
-    """Customers only; staff have their own queue."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not current_user.is_customer:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
+customer_required = roles(Role.CUSTOMER)  # staff have their own queue
+staff_required = roles(Role.STAFF, Role.MANAGER)  # both work the follow-up queue
+manager_required = roles(Role.MANAGER)

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ..core.access import staff_required
+from ..auth.access import staff_required
 from ..core.pagination import paginate
 from ..core.time import utcnow
 from ..extensions import db

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..core.access import manager_required
+from ..auth.access import manager_required
 from ..core.time import utcnow
 from ..extensions import db
 from .importer import COLUMNS, import_subscriptions

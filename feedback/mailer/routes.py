@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..core.access import manager_required
+from ..auth.access import manager_required
 from ..core.pagination import paginate
 from ..extensions import db
 from ..i18n.forms import Form

@@ -15,7 +15,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..core.access import manager_required
+from ..auth.access import manager_required
 from ..core.pagination import paginate
 from ..core.time import utcnow
 from ..extensions import db

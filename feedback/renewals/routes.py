@@ -5,8 +5,8 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..auth.access import staff_required
 from ..auth.models import User
-from ..core.access import staff_required
 from ..core.pagination import paginate
 from ..core.time import utcnow
 from ..extensions import db

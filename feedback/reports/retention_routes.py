@@ -3,7 +3,7 @@
 from flask import Response, abort, render_template, request
 from werkzeug.datastructures import MultiDict
 
-from ..core.access import manager_required
+from ..auth.access import manager_required
 from ..core.time import utcnow
 from . import retention_charts as charts
 from .charts import to_html

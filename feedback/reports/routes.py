@@ -3,7 +3,7 @@
 from flask import Blueprint, Response, render_template, request, stream_with_context
 from flask_babel import gettext as _
 
-from ..core.access import manager_required
+from ..auth.access import manager_required
 from ..core.time import utcnow
 from . import charts
 from .export import csv_lines

@@ -4,9 +4,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..auth.access import manager_required
 from ..auth.models import Role, User
 from ..auth.services import AccountError
-from ..core.access import manager_required
 from ..core.pagination import paginate
 from ..core.templating import PRIORITY_LABELS
 from ..core.time import utcnow

@@ -4,7 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..core.access import customer_required
+from ..auth.access import customer_required
 from ..core.pagination import paginate
 from ..extensions import db
 from ..followups.models import EventKind
