@@ -1,4 +1,7 @@
-"""Settings a manager changes at run time that have no table of their own."""
+"""Settings a manager changes at run time that have no table of their own.
+
+The store lives in core so any feature can own a setting; the settings pages only edit them.
+"""
 
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -7,7 +10,7 @@ from ..extensions import db
 
 
 class AppSetting(db.Model):
-    """One named setting, stored as text (``settings.services`` reads and validates it)."""
+    """One named setting, stored as text (the feature that owns it reads and validates it)."""
 
     __tablename__ = "app_settings"
 
