@@ -1,7 +1,7 @@
 """Time helpers. Every timestamp in Kontento is an aware UTC datetime."""
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 def utcnow() -> datetime:
@@ -25,11 +25,6 @@ def is_valid_timezone(name: str) -> bool:
     except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name the file system refuses
         return False
     return True
-
-
-def timezone_choices() -> list[str]:
-    """All IANA zone names, sorted, for a select box."""
-    return sorted(available_timezones())
 
 
 def local(value: datetime | None, tz_name: str | None) -> datetime | None:

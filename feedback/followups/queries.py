@@ -68,13 +68,6 @@ def get_followup(followup_id: int) -> Followup | None:
     return db.session.get(Followup, followup_id)
 
 
-def customer_followup(customer_id: int, followup_id: int) -> Followup | None:
-    """A follow-up only if it belongs to ``customer_id``."""
-    return db.session.scalar(
-        select(Followup).where(Followup.id == followup_id, Followup.customer_id == customer_id)
-    )
-
-
 def staff_members() -> list[User]:
     """Everyone who can be assigned follow-ups."""
     return list(
