@@ -17,10 +17,10 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
+from ..core.wake import wake_after_commit
 from ..extensions import db
 from ..followups.models import Followup
 from ..followups.notify import alert_team, thank_customer
-from ..worker.backend import wake_after_commit
 from .models import Feedback
 
 log = logging.getLogger(__name__)
