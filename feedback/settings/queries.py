@@ -7,9 +7,8 @@ from sqlalchemy import func, select
 
 from ..auth.models import Role, User
 from ..extensions import db
-from ..followups.models import PRIORITY_RANK, RoutingRule, SlaPolicy
-from ..surveys.models import Category, SurveyInvitation, SurveyKind
-from .models import AppSetting
+from ..followups.models import PRIORITY_RANK, Category, RoutingRule, SlaPolicy
+from ..surveys.models import SurveyInvitation, SurveyKind
 
 
 def policies() -> list[SlaPolicy]:
@@ -35,25 +34,6 @@ def staff_accounts():
 
 
 # Surveys
-
-NPS_INTERVAL_KEY = "nps_survey_interval_days"
-DEFAULT_NPS_INTERVAL_DAYS = 90
-MAX_NPS_INTERVAL_DAYS = 365
-
-
-def nps_interval_days() -> int:
-    """Days between relationship (NPS) surveys to one customer; 0 means they are off.
-
-    An unset or unreadable value falls back to the default rather than stopping the surveys.
-    """
-    row = db.session.get(AppSetting, NPS_INTERVAL_KEY)
-    if row is None:
-        return DEFAULT_NPS_INTERVAL_DAYS
-    try:
-        days = int(row.value)
-    except ValueError:
-        return DEFAULT_NPS_INTERVAL_DAYS
-    return days if 0 <= days <= MAX_NPS_INTERVAL_DAYS else DEFAULT_NPS_INTERVAL_DAYS
 
 
 @dataclass(frozen=True)

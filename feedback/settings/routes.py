@@ -11,10 +11,10 @@ from ..core.pagination import paginate
 from ..core.templating import PRIORITY_LABELS
 from ..core.time import utcnow
 from ..extensions import db
-from ..followups.models import Priority, RoutingRule
+from ..followups.models import Category, Priority, RoutingRule
 from ..followups.sla import ATTENTION_CEILING
 from ..surveys.labels import category_name
-from ..surveys.models import Category
+from ..surveys.queries import nps_interval_days
 from . import queries, services
 from .forms import CategoryForm, ConfirmForm, PolicyForm, RuleForm, StaffForm, SurveySettingsForm
 
@@ -223,7 +223,7 @@ def toggle_user(user_id: int):
 @bp.route("/surveys", methods=["GET", "POST"])
 @manager_required
 def surveys():
-    form = SurveySettingsForm(data={"interval_days": queries.nps_interval_days()})
+    form = SurveySettingsForm(data={"interval_days": nps_interval_days()})
     if form.validate_on_submit():
         try:
             services.set_nps_interval(form.interval_days.data)
@@ -235,6 +235,6 @@ def surveys():
     return render_template(
         "settings/surveys.html",
         form=form,
-        interval=queries.nps_interval_days(),
+        interval=nps_interval_days(),
         activity=queries.survey_activity(utcnow()),
     ), status

@@ -7,12 +7,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
+from feedback.core.app_settings import AppSetting
 from feedback.extensions import db
 from feedback.followups import services as fu_services
 from feedback.followups.models import EventKind, FollowupStatus, Priority
 from feedback.mailer.dispatch import dispatch
 from feedback.mailer.models import OutboxMessage
-from feedback.settings.models import AppSetting
 from feedback.surveys import invitations as inv
 from feedback.surveys.models import Channel, Feedback, SurveyInvitation, SurveyKind
 from feedback.surveys.services import FeedbackError

@@ -9,11 +9,11 @@ from datetime import timedelta
 import pytest
 
 from feedback import create_app
+from feedback.core.app_settings import AppSetting
 from feedback.core.time import utcnow
 from feedback.extensions import db
 from feedback.followups.models import EventKind, FollowupStatus, Priority
 from feedback.mailer.dispatch import dispatch
-from feedback.settings.models import AppSetting
 from feedback.surveys import invitations as inv
 from feedback.surveys.models import Channel, Feedback, SurveyInvitation, SurveyKind
 from tests.conftest import T0, make_config
