@@ -27,6 +27,7 @@ def create_app(config: type[Config] | Config | dict | None = None) -> Flask:
     register_extensions(app)
     compile_catalogs_if_stale()
     register_blueprints(app)
+    register_signal_receivers()
     register_template_helpers(app)
     register_errors(app)
     register_commands(app)
@@ -114,6 +115,13 @@ def register_blueprints(app: Flask) -> None:
     from .core.health import healthz
 
     app.add_url_rule("/healthz", view_func=healthz)
+
+
+def register_signal_receivers() -> None:
+    """Let features act on each other's signals (resolving a case sends its survey)."""
+    from .surveys import signals as surveys_signals
+
+    surveys_signals.connect()
 
 
 def register_template_helpers(app: Flask) -> None:

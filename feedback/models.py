@@ -3,6 +3,7 @@
 from .auth.models import ApiToken, CustomerAccount, User  # noqa: F401
 from .core.app_settings import AppSetting  # noqa: F401
 from .followups.models import (  # noqa: F401
+    Category,
     Followup,
     FollowupEvent,
     RoutingRule,
@@ -13,5 +14,5 @@ from .lifecycle.models import Subscription, SubscriptionEvent  # noqa: F401
 from .mailer.models import OutboxMessage  # noqa: F401
 from .notices.models import Notice, NoticeUpdate  # noqa: F401
 from .reports.models import RatingRollup  # noqa: F401
-from .surveys.models import Category, Feedback, SurveyInvitation  # noqa: F401
+from .surveys.models import Feedback, SurveyInvitation  # noqa: F401
 from .worker.models import JobRun  # noqa: F401

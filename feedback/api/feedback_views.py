@@ -107,7 +107,6 @@ def feedback_list():
         stmt = stmt.where(Feedback.created_at >= since)
     result, next_url = paginate(stmt, errors)
     items = [serializers.feedback(f, staff=user.is_staff) for f in result.items]
-    db.session.commit()  # records the token's last use
     return jsonify(serializers.page(result, items, next_url))
 
 

@@ -49,7 +49,6 @@ def followup_list():
     user, now = api_user(), request_now()
     result, next_url = paginate(queue(flt, user.id), errors)
     items = [serializers.followup(fu, now) for fu in result.items]
-    db.session.commit()  # records the token's last use
     return jsonify(serializers.page(result, items, next_url))
 
 

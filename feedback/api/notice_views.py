@@ -2,7 +2,6 @@
 
 from flask import jsonify
 
-from ..extensions import db
 from ..notices.models import Notice
 from ..notices.queries import affects, state, status_page
 from .auth import api_user
@@ -38,5 +37,4 @@ def announcements():
         items = [_notice(n, now, True) for n in notices if affects(n, plan, server)]
     else:
         items = [_notice(n, now, None) for n in notices]
-    db.session.commit()  # records the token's last use
     return jsonify({"items": items})

@@ -4,7 +4,6 @@ from datetime import date, timedelta
 
 from flask import jsonify
 
-from ..extensions import db
 from .auth import managers_only
 from .blueprint import bp, request_now
 from .schemas import GRANULARITIES
@@ -35,7 +34,6 @@ def report_satisfaction():
     from ..reports.metrics import satisfaction_report  # reports load pandas; only when asked
 
     data = satisfaction_report(start, end, granularity=granularity)
-    db.session.commit()  # records the token's last use
     return jsonify(data)
 
 
@@ -47,5 +45,4 @@ def report_support():
     from ..reports.metrics import support_report
 
     data = support_report(start, end, now=request_now())
-    db.session.commit()
     return jsonify(data)

@@ -2,7 +2,6 @@
 
 from flask import jsonify
 
-from ..extensions import db
 from .auth import managers_only
 from .blueprint import bp, request_now
 from .report_views import _date_range
@@ -17,5 +16,4 @@ def report_retention():
     from ..reports.retention_metrics import retention_report  # reports load pandas; only when asked
 
     data = retention_report(start, end, now=request_now())
-    db.session.commit()  # records the token's last use
     return jsonify(data)

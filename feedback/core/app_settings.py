@@ -1,6 +1,7 @@
 """Settings a manager changes at run time that have no table of their own.
 
-The store lives in core so any feature can own a setting; the settings pages only edit them.
+One key-value table below every feature: the feature a setting belongs to reads it (surveys
+read their NPS interval), the settings pages write it.
 """
 
 from sqlalchemy import String
@@ -10,7 +11,7 @@ from ..extensions import db
 
 
 class AppSetting(db.Model):
-    """One named setting, stored as text (the feature that owns it reads and validates it)."""
+    """One named setting, stored as text; its feature reads it, ``settings.services`` writes it."""
 
     __tablename__ = "app_settings"
 

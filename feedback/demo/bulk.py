@@ -12,8 +12,9 @@ from ..auth.services import DEFAULT_PRICES, hash_password
 from ..core.security import new_token
 from ..core.time import utcnow
 from ..extensions import db
+from ..followups.models import Category
 from ..reports.rollups import rebuild_rollups
-from ..surveys.models import Category, Feedback, FeedbackKind
+from ..surveys.models import Feedback, FeedbackKind
 from . import content
 from .generator import HISTORY_DAYS, renewal_date
 

@@ -5,17 +5,10 @@ from datetime import datetime
 
 import click
 
-from ..core.time import as_utc, utcnow
+from ..core.cli import now_option
 from ..extensions import db
 from .bulk import generate_bulk
 from .generator import DEMO_LOGINS, DEMO_PASSWORD, DemoError, generate_demo, has_users
-
-
-def _parse_now(now_text: str | None) -> datetime:
-    try:
-        return as_utc(datetime.fromisoformat(now_text)) if now_text else utcnow()
-    except ValueError as exc:
-        raise click.BadParameter(f"not an ISO date-time: {now_text}", param_hint="--now") from exc
 
 
 def _echo_summary(summary: dict, seed: int, seconds: float) -> None:
@@ -45,12 +38,9 @@ def _echo_summary(summary: dict, seed: int, seconds: float) -> None:
     type=click.IntRange(1, 100_000_000),
     help="Instead of the demo population, bulk-insert this many ratings (volume tests; no follow-ups).",
 )
-@click.option("--now", "now_text", help="Generate as of this ISO time (UTC if no zone); default: now.")
-def demo_command(
-    customers: int, seed: int, if_empty: bool, responses: int | None, now_text: str | None
-) -> None:
+@now_option("Generate")
+def demo_command(customers: int, seed: int, if_empty: bool, responses: int | None, now: datetime) -> None:
     """Seed realistic demo data: logins, staff, customers, feedback and follow-ups in every state."""
-    now = _parse_now(now_text)
     if if_empty and has_users():
         click.echo("The database already has users; demo data not loaded.")
         return

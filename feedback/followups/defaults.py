@@ -3,8 +3,7 @@
 from sqlalchemy import select
 
 from ..extensions import db
-from ..surveys.models import Category
-from .models import Priority, RoutingRule, SlaPolicy
+from .models import Category, Priority, RoutingRule, SlaPolicy
 
 
 def N_(text: str) -> str:

@@ -1,12 +1,15 @@
-"""The SLA sweep: record warnings at 80 % and breaches, once each, catching up after downtime."""
+"""The follow-ups' periodic jobs: the SLA sweep (warnings at 80 % and breaches, once each,
+catching up after downtime) and the progress reports. The worker runs what is declared here.
+"""
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from ..core.jobs import Job, committing
 from ..extensions import db
-from . import notify
+from . import notify, progress
 from .models import (
     EventKind,
     Followup,
@@ -97,3 +100,7 @@ def sweep(now: datetime, batch_size: int = 500) -> SweepResult:
             fu.swept_until = now
             apply_deadlines(fu, policy_for(fu.priority))
         db.session.flush()
+
+
+SLA_SWEEP = Job("sla_sweep", timedelta(minutes=1), committing(sweep))
+PROGRESS_REPORTS = Job("progress_reports", timedelta(minutes=5), committing(progress.progress_reports))

@@ -1,4 +1,9 @@
-"""Follow-ups (the cases negative feedback opens), their timeline, SLA policies and routing rules."""
+"""Follow-ups (the cases negative feedback opens), their timeline, SLA policies, routing
+rules and the feedback categories those rules are written over.
+
+Surveys build on follow-ups, so this module names surveys' ``Feedback`` by string only; the
+mapper finds it once every model is loaded (``feedback/models.py``).
+"""
 
 import enum
 from datetime import datetime
@@ -10,7 +15,21 @@ from ..auth.models import User
 from ..core.db import UTCDateTime, enum_column
 from ..core.time import utcnow
 from ..extensions import db
-from ..surveys.models import Category, Feedback
+
+
+class Category(db.Model):
+    """A managed feedback category (support, uptime, billing, …)."""
+
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    def __repr__(self) -> str:
+        return f"<Category {self.slug}>"
 
 
 class Priority(enum.StrEnum):
@@ -148,7 +167,7 @@ class Followup(db.Model):
     first_response_breached: Mapped[bool] = mapped_column(default=False)
     resolution_breached: Mapped[bool] = mapped_column(default=False)
 
-    feedback: Mapped[Feedback] = relationship(back_populates="followup")
+    feedback: Mapped["Feedback"] = relationship(back_populates="followup")  # noqa: F821
     customer: Mapped[User] = relationship(foreign_keys=[customer_id])
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     events: Mapped[list["FollowupEvent"]] = relationship(

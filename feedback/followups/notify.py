@@ -14,7 +14,6 @@ from ..auth.models import Role, User
 from ..core.urls import external_url
 from ..extensions import db
 from ..mailer.services import queue_email
-from ..surveys.models import Feedback, FeedbackKind
 from .models import Followup, FollowupEvent, SlaTarget
 from .sla import Deadline, customer_promise
 
@@ -41,7 +40,8 @@ def managers() -> list[User]:
     )
 
 
-def _case_context(fu: Followup, for_staff: bool) -> dict:
+def case_context(fu: Followup, for_staff: bool) -> dict:
+    """What every case mail's template gets: the case, its feedback, and the link to open it."""
     return {
         "fu": fu,
         "feedback": fu.feedback,
@@ -51,53 +51,26 @@ def _case_context(fu: Followup, for_staff: bool) -> dict:
     }
 
 
-def _case_subject(fu: Followup, text):
+def case_subject(fu: Followup, text):
     """``[#12] text``, translated when the mail is rendered for its recipient."""
     return lambda: f"[#{fu.id}] {text}"
 
 
-def _ahead(moment: datetime | None, now: datetime) -> datetime | None:
+def ahead(moment: datetime | None, now: datetime) -> datetime | None:
     """A promise worth making: none when the moment has already passed (the case is late)."""
     return moment if moment is not None and moment > now else None
 
 
-def thank_customer(feedback: Feedback, now: datetime) -> None:
-    """Thank the customer; when a case opened, tell them by when we will answer (essential then)."""
-    if feedback.kind == FeedbackKind.PROACTIVE:
-        return  # staff reached out first: no "your feedback opened a case", they write themselves
-    fu = feedback.followup
-    if fu is None:
-        queue_email(
-            feedback.customer,
-            "surveys/received",
-            _l("Thank you for your feedback"),
-            context={"feedback": feedback, "fu": None, "promise": None},
-            optional=True,
-            now=now,
-        )
-        return
-    queue_email(
-        feedback.customer,
-        "surveys/received",
-        _case_subject(fu, _l("We are on it: your feedback opened a case")),
-        context={**_case_context(fu, False), "promise": _ahead(customer_promise(fu), now)},
-        now=now,
-    )
-
-
-def alert_team(feedback: Feedback, now: datetime) -> None:
-    """Tell the team about the new unassigned case feedback opened (none for proactive cases)."""
-    fu = feedback.followup
-    if feedback.kind == FeedbackKind.PROACTIVE or fu is None:
-        return
+def alert_team(fu: Followup, now: datetime) -> None:
+    """Tell the team about a new unassigned case (surveys call it when feedback opened one)."""
     if not fu.is_open or fu.assignee_id is not None:
         return  # the receipt went late (no worker for a while) and someone has the case already
     for member in staff_team():
         queue_email(
             member,
             "followups/new_followup",
-            _case_subject(fu, _l("New %(priority)s follow-up, unassigned", priority=fu.priority.value)),
-            context=_case_context(fu, True),
+            case_subject(fu, _l("New %(priority)s follow-up, unassigned", priority=fu.priority.value)),
+            context=case_context(fu, True),
             now=now,
         )
 
@@ -116,8 +89,8 @@ def assigned(fu: Followup, actor: User, assignee: User | None, now: datetime) ->
         queue_email(
             member,
             "followups/assigned",
-            _case_subject(fu, subject),
-            context={**_case_context(fu, True), "actor": actor, "assignee": assignee},
+            case_subject(fu, subject),
+            context={**case_context(fu, True), "actor": actor, "assignee": assignee},
             now=now,
         )
 
@@ -127,8 +100,8 @@ def public_reply(fu: Followup, event: FollowupEvent, now: datetime) -> None:
     queue_email(
         fu.customer,
         "followups/reply",
-        _case_subject(fu, _l("New reply on your case")),
-        context={**_case_context(fu, False), "event": event, "promise": _ahead(customer_promise(fu), now)},
+        case_subject(fu, _l("New reply on your case")),
+        context={**case_context(fu, False), "event": event, "promise": ahead(customer_promise(fu), now)},
         dedupe_key=f"reply:{event.id}",
         now=now,
     )
@@ -146,8 +119,8 @@ def _escalate(fu: Followup, deadline: Deadline, level: str, recipients: list[Use
         queue_email(
             user,
             f"followups/sla_{level}",
-            _case_subject(fu, subject),
-            context={**_case_context(fu, True), "deadline": deadline, "target": label},
+            case_subject(fu, subject),
+            context={**case_context(fu, True), "deadline": deadline, "target": label},
             # One per deadline, due time and person: a repeated or concurrent sweep adds nothing.
             dedupe_key=f"sla:{level}:{fu.id}:{deadline.target.value}:{deadline.due.isoformat()}:{user.id}",
             now=now,
@@ -172,8 +145,8 @@ def progress(fu: Followup, now: datetime) -> None:
     queue_email(
         fu.customer,
         "followups/progress",
-        _case_subject(fu, _l("An update on your case")),
-        context={**_case_context(fu, False), "promise": _ahead(customer_promise(fu), now)},
+        case_subject(fu, _l("An update on your case")),
+        context={**case_context(fu, False), "promise": ahead(customer_promise(fu), now)},
         dedupe_key=f"progress:{fu.id}:{stamp}",
         now=now,
     )
@@ -181,8 +154,8 @@ def progress(fu: Followup, now: datetime) -> None:
         queue_email(
             member,
             "followups/progress_reminder",
-            _case_subject(fu, _l("Reminder: post a progress update")),
-            context=_case_context(fu, True),
+            case_subject(fu, _l("Reminder: post a progress update")),
+            context=case_context(fu, True),
             dedupe_key=f"progress-reminder:{fu.id}:{stamp}:{member.id}",
             now=now,
         )

@@ -7,7 +7,6 @@ from sqlalchemy.orm import joinedload
 
 from ..auth.models import Role, User
 from ..extensions import db
-from ..surveys.models import Feedback
 from .models import Followup, FollowupStatus, Priority
 
 
@@ -41,8 +40,10 @@ class QueueFilter:
 
 def queue(flt: QueueFilter, user_id: int):
     """Follow-ups matching ``flt``, nearest deadline first (resolved ones: latest first)."""
+    # Surveys' Feedback class, reached through the relationship: followups do not import surveys.
+    feedback = Followup.feedback.property.mapper.class_
     stmt = select(Followup).options(
-        joinedload(Followup.feedback).joinedload(Feedback.category),
+        joinedload(Followup.feedback).joinedload(feedback.category),
         joinedload(Followup.customer).joinedload(User.account),
         joinedload(Followup.assignee),
     )

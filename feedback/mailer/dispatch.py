@@ -22,6 +22,7 @@ from flask import current_app
 from flask_mail import Message
 from sqlalchemy import select, update
 
+from ..core.jobs import Job
 from ..core.time import utcnow
 from ..extensions import db
 from . import smtp
@@ -269,3 +270,7 @@ def next_due() -> datetime | None:
     )
     moments = [m for m in (pending, claimed + lease() if claimed else None) if m is not None]
     return min(moments, default=None)
+
+
+# Not wrapped in a commit: the dispatcher commits each claim and each result as it goes.
+DISPATCH_OUTBOX = Job("dispatch_outbox", timedelta(minutes=1), dispatch)

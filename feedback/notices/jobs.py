@@ -6,10 +6,11 @@ request, so a host with a hundred thousand customers can publish in a click.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from ..core.jobs import Job, committing
 from ..extensions import db
 from .models import Notice, NoticeUpdate
 from .queries import is_over, reminders_due
@@ -70,3 +71,6 @@ def send_notice_mail(now: datetime) -> NoticeMailResult:
     reminders = send_reminders(now)
     result.reminders, result.emails = reminders.notices, result.emails + reminders.emails
     return result
+
+
+NOTICE_MAIL = Job("notice_mail", timedelta(minutes=1), committing(send_notice_mail))

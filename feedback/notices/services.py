@@ -17,10 +17,10 @@ from sqlalchemy import update as sql_update
 from ..auth.models import Plan, User
 from ..core.time import as_utc
 from ..core.urls import external_url
+from ..core.wake import wake_after_commit
 from ..extensions import db
 from ..followups.models import EventKind, Followup, FollowupEvent, FollowupStatus
 from ..mailer.services import queue_email
-from ..worker.backend import wake_after_commit
 from .models import Notice, NoticeKind, NoticeUpdate
 from .queries import REMINDER_WINDOW, affected_customer_ids, affected_customers, is_over
 

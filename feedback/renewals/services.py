@@ -9,7 +9,7 @@ What is public and what is internal:
 - The risk reasons, score and revenue go in an internal note on the follow-up, which only
   staff see.
 
-No "your feedback opened a case" mail is sent (``notify.thank_customer`` skips proactive
+No "your feedback opened a case" mail is sent (``surveys.receipts`` skips proactive
 feedback); the customer hears from us when staff post their first public reply.
 """
 

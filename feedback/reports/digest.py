@@ -5,6 +5,7 @@ from datetime import datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 
+from ..core.jobs import Job, committing
 from ..core.urls import external_url
 from ..followups.notify import managers
 from ..mailer.services import queue_email, would_queue
@@ -54,3 +55,6 @@ def daily_digest(now: datetime) -> DigestResult | None:
         )
         result.queued += queued is not None
     return result
+
+
+DAILY_DIGEST = Job("daily_digest", timedelta(hours=1), committing(daily_digest))

@@ -24,7 +24,7 @@ from wtforms.validators import (
 from ..core.templating import PRIORITY_LABELS
 from ..followups.models import Priority
 from ..i18n.forms import Form, optional_int
-from ..surveys.nps_interval import MAX_NPS_INTERVAL_DAYS
+from ..surveys.queries import MAX_NPS_INTERVAL_DAYS
 
 MAX_HOURS = 30 * 24
 ANY = ""

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from ..auth.models import Role, User
 from ..extensions import db
-from ..followups.models import PRIORITY_RANK, RoutingRule, SlaPolicy
-from ..surveys.models import Category, SurveyInvitation, SurveyKind
+from ..followups.models import PRIORITY_RANK, Category, RoutingRule, SlaPolicy
+from ..surveys.models import SurveyInvitation, SurveyKind
 
 
 def policies() -> list[SlaPolicy]:
@@ -31,6 +31,9 @@ def staff_accounts():
     return (
         select(User).where(User.role.in_([Role.STAFF, Role.MANAGER])).order_by(User.active.desc(), User.name)
     )
+
+
+# Surveys
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,10 @@ from ..core.pagination import paginate
 from ..core.templating import PRIORITY_LABELS
 from ..core.time import utcnow
 from ..extensions import db
-from ..followups.models import Priority, RoutingRule
+from ..followups.models import Category, Priority, RoutingRule
 from ..followups.sla import ATTENTION_CEILING
 from ..surveys.labels import category_name
-from ..surveys.models import Category
-from ..surveys.nps_interval import nps_interval_days
+from ..surveys.queries import nps_interval_days
 from . import queries, services
 from .forms import CategoryForm, ConfirmForm, PolicyForm, RuleForm, StaffForm, SurveySettingsForm
 

@@ -12,9 +12,8 @@ from ..auth.models import Role, User
 from ..auth.services import create_user, rotate_session_token
 from ..core.app_settings import AppSetting
 from ..extensions import db
-from ..followups.models import Priority, RoutingRule, SlaPolicy
-from ..surveys.models import Category
-from ..surveys.nps_interval import MAX_NPS_INTERVAL_DAYS, NPS_INTERVAL_KEY
+from ..followups.models import Category, Priority, RoutingRule, SlaPolicy
+from ..surveys.queries import MAX_NPS_INTERVAL_DAYS, NPS_INTERVAL_KEY
 
 
 class SettingsError(ValueError):

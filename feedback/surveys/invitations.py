@@ -27,7 +27,7 @@ from ..followups.models import EventKind, Followup, FollowupEvent
 from ..followups.services import customer_reply, reopen
 from ..mailer.services import queue_email, would_queue
 from .models import Channel, Feedback, FeedbackKind, SurveyInvitation, SurveyKind
-from .nps_interval import nps_interval_days
+from .queries import nps_interval_days
 from .services import MAX_COMMENT, FeedbackError, store_rating
 
 SALT = "kontento.survey-link"

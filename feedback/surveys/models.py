@@ -1,4 +1,8 @@
-"""Feedback left by customers: ratings and suggestions, and their categories."""
+"""Feedback left by customers: ratings and suggestions, and the survey invitations behind them.
+
+Their categories are :class:`feedback.followups.models.Category`: routing rules are written over
+them, and surveys build on follow-ups.
+"""
 
 import enum
 from datetime import datetime
@@ -10,6 +14,7 @@ from ..auth.models import CustomerAccount, Plan, User
 from ..core.db import UTCDateTime, enum_column
 from ..core.time import utcnow
 from ..extensions import db
+from ..followups.models import Category
 
 
 class FeedbackKind(enum.StrEnum):
@@ -26,21 +31,6 @@ class Channel(enum.StrEnum):
     DASHBOARD = "dashboard"
     EMAIL = "email"
     API = "api"
-
-
-class Category(db.Model):
-    """A managed feedback category (support, uptime, billing, …)."""
-
-    __tablename__ = "categories"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(String(40), unique=True)
-    name: Mapped[str] = mapped_column(String(80))
-    position: Mapped[int] = mapped_column(default=0)
-    active: Mapped[bool] = mapped_column(default=True)
-
-    def __repr__(self) -> str:
-        return f"<Category {self.slug}>"
 
 
 class Feedback(db.Model):

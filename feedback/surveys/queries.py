@@ -1,8 +1,10 @@
-"""Reads for the customer dashboard, always scoped to one customer."""
+"""Reads for surveys: the customer dashboard (always scoped to one customer), the staff list of
+all feedback, and the interval between relationship surveys."""
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from ..core.app_settings import AppSetting
 from ..extensions import db
 from .models import Feedback
 
@@ -31,3 +33,23 @@ def all_feedback():
         .options(joinedload(Feedback.followup), joinedload(Feedback.category), joinedload(Feedback.customer))
         .order_by(Feedback.created_at.desc(), Feedback.id.desc())
     )
+
+
+NPS_INTERVAL_KEY = "nps_survey_interval_days"
+DEFAULT_NPS_INTERVAL_DAYS = 90
+MAX_NPS_INTERVAL_DAYS = 365
+
+
+def nps_interval_days() -> int:
+    """Days between relationship (NPS) surveys to one customer; 0 means they are off.
+
+    An unset or unreadable value falls back to the default rather than stopping the surveys.
+    """
+    row = db.session.get(AppSetting, NPS_INTERVAL_KEY)
+    if row is None:
+        return DEFAULT_NPS_INTERVAL_DAYS
+    try:
+        days = int(row.value)
+    except ValueError:
+        return DEFAULT_NPS_INTERVAL_DAYS
+    return days if 0 <= days <= MAX_NPS_INTERVAL_DAYS else DEFAULT_NPS_INTERVAL_DAYS

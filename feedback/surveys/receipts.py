@@ -14,14 +14,17 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
+from ..core.wake import wake_after_commit
 from ..extensions import db
 from ..followups.models import Followup
-from ..followups.notify import alert_team, thank_customer
-from ..worker.backend import wake_after_commit
-from .models import Feedback
+from ..followups.notify import ahead, alert_team, case_context, case_subject
+from ..followups.sla import customer_promise
+from ..mailer.services import queue_email
+from .models import Feedback, FeedbackKind
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +43,37 @@ class ReceiptResult:
 def acknowledge_later() -> None:
     """Have the receipts job run soon after the current transaction commits."""
     wake_after_commit("feedback_receipts")
+
+
+def thank_customer(feedback: Feedback, now: datetime) -> None:
+    """Thank the customer; when a case opened, tell them by when we will answer (essential then)."""
+    if feedback.kind == FeedbackKind.PROACTIVE:
+        return  # staff reached out first: no "your feedback opened a case", they write themselves
+    fu = feedback.followup
+    if fu is None:
+        queue_email(
+            feedback.customer,
+            "surveys/received",
+            _l("Thank you for your feedback"),
+            context={"feedback": feedback, "fu": None, "promise": None},
+            optional=True,
+            now=now,
+        )
+        return
+    queue_email(
+        feedback.customer,
+        "surveys/received",
+        case_subject(fu, _l("We are on it: your feedback opened a case")),
+        context={**case_context(fu, False), "promise": ahead(customer_promise(fu), now)},
+        now=now,
+    )
+
+
+def announce_case(feedback: Feedback, now: datetime) -> None:
+    """Tell the team about the case this feedback opened (none for proactive cases: staff
+    opened those themselves, already assigned)."""
+    if feedback.kind != FeedbackKind.PROACTIVE and feedback.followup is not None:
+        alert_team(feedback.followup, now)
 
 
 def _claim(now: datetime, batch: int) -> list[int]:
@@ -89,7 +123,7 @@ def send_receipts(now: datetime, batch: int = BATCH) -> ReceiptResult:
         for feedback in rows:
             # Each in its own savepoint: a customer address that cannot take mail (one stored
             # before validation) must neither block the other rows nor keep the team unaware.
-            for send in (thank_customer, alert_team):
+            for send in (thank_customer, announce_case):
                 try:
                     with db.session.begin_nested():
                         send(feedback, now)

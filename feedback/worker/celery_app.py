@@ -13,6 +13,7 @@ from celery import Celery, Task
 from celery.signals import worker_process_init, worker_ready
 from flask import Flask
 
+from . import tasks  # noqa: F401  (registers the tasks on every Celery app)
 from .jobs import JOBS
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,6 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app.config_from_object(celery_config(app))
     celery_app.set_default()
     app.extensions["celery"] = celery_app
-    from . import tasks  # noqa: F401  (registers the tasks on the default app)
 
     @worker_process_init.connect(weak=False)
     def _fresh_connections(**_):

@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from ..core.time import as_utc, utcnow
+from ..core.cli import now_option
 from ..extensions import db
 from .jobs import JOBS, run_job
 from .models import JobRun
@@ -16,13 +16,9 @@ jobs_cli = AppGroup("jobs", help="Periodic background jobs.")
 
 @jobs_cli.command("run")
 @click.argument("name", type=click.Choice(sorted(JOBS)))
-@click.option("--now", "now_text", help="Run as of this ISO time (UTC if no zone); default: now.")
-def run_command(name: str, now_text: str | None) -> None:
+@now_option("Run")
+def run_command(name: str, now: datetime) -> None:
     """Run one periodic job now, whether or not its period is due."""
-    try:
-        now = as_utc(datetime.fromisoformat(now_text)) if now_text else utcnow()
-    except ValueError as exc:
-        raise click.BadParameter(f"not an ISO date-time: {now_text}", param_hint="--now") from exc
     click.echo(f"{name}: {run_job(name, now, claim=False)!r}")
 
 

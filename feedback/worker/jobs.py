@@ -1,70 +1,37 @@
-"""The periodic jobs and how often they run. Celery beat and the embedded scheduler both
-read this table and both call :func:`run_job`, so the same code runs on either path.
-
-Every job takes ``now`` and is idempotent: running it twice, or late, changes nothing more
-than running it once on time (a job that did not run for a day catches up when it resumes).
+"""The table of periodic jobs, and how one runs. Each feature declares its jobs beside its
+code; Celery beat and the embedded scheduler both read this table and both call
+:func:`run_job`, so the same code runs on either path.
 """
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from importlib import import_module
 
 from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 
+from ..core.jobs import Job
 from ..core.time import utcnow
 from ..extensions import db
+from ..followups.jobs import PROGRESS_REPORTS, SLA_SWEEP
+from ..mailer.dispatch import DISPATCH_OUTBOX
+from ..notices.jobs import NOTICE_MAIL
+from ..reports.digest import DAILY_DIGEST
+from ..surveys.jobs import FEEDBACK_RECEIPTS, RELATIONSHIP_SURVEYS
 from .models import JobRun
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class Job:
-    """A periodic job: its function (taking ``now``) and its period."""
-
-    name: str
-    every: timedelta
-    run: Callable[[datetime], object]
-
-
-def _dispatch(now):
-    from ..mailer.dispatch import dispatch
-
-    return dispatch(now)
-
-
-def _committing(target: str) -> Callable[[datetime], object]:
-    """A job that runs ``module:function`` and commits its writes (the job functions only add
-    and flush, like every service). Imported when first run: those modules import the models
-    and services, which are not loaded yet when the app factory reads this table.
-    """
-
-    def run(now: datetime) -> object:
-        module, name = target.split(":")
-        result = getattr(import_module(module, __package__), name)(now)
-        db.session.commit()
-        return result
-
-    return run
-
-
+# In this order the embedded scheduler runs them on each tick.
 JOBS: dict[str, Job] = {
     job.name: job
     for job in (
-        Job("dispatch_outbox", timedelta(minutes=1), _dispatch),
-        Job("sla_sweep", timedelta(minutes=1), _committing("..followups.jobs:sweep")),
-        Job("progress_reports", timedelta(minutes=5), _committing("..followups.progress:progress_reports")),
-        Job(
-            "relationship_surveys",
-            timedelta(hours=1),
-            _committing("..surveys.invitations:send_relationship_surveys"),
-        ),
-        Job("feedback_receipts", timedelta(minutes=1), _committing("..surveys.receipts:send_receipts")),
-        Job("notice_mail", timedelta(minutes=1), _committing("..notices.jobs:send_notice_mail")),
-        Job("daily_digest", timedelta(hours=1), _committing("..reports.digest:daily_digest")),
+        DISPATCH_OUTBOX,
+        SLA_SWEEP,
+        PROGRESS_REPORTS,
+        RELATIONSHIP_SURVEYS,
+        FEEDBACK_RECEIPTS,
+        NOTICE_MAIL,
+        DAILY_DIGEST,
     )
 }
 

@@ -1,10 +1,13 @@
-"""Celery tasks: thin wrappers over :mod:`.jobs`, the code the embedded scheduler runs too."""
+"""Celery tasks: thin wrappers over :mod:`.jobs`, the code the embedded scheduler runs too.
+
+The task names are what :mod:`.wake` and beat send; they must not change.
+"""
 
 from celery import shared_task
 
 from ..extensions import db
-from .backend import clear_pending
 from .jobs import run_job
+from .wake import clear_pending
 
 
 @shared_task(name="kontento.run_periodic", acks_late=True, reject_on_worker_lost=True)

@@ -6,8 +6,7 @@ from flask_migrate import downgrade, upgrade
 from feedback import create_app
 from feedback.extensions import db
 from feedback.followups.defaults import install_defaults
-from feedback.followups.models import RoutingRule, SlaPolicy
-from feedback.surveys.models import Category
+from feedback.followups.models import Category, RoutingRule, SlaPolicy
 from tests.conftest import clear_database, make_config
 
 

@@ -9,11 +9,11 @@ from sqlalchemy import func, select
 from feedback.extensions import db
 from feedback.followups import services as followups
 from feedback.followups.models import EventKind, Followup, Priority
-from feedback.followups.notify import alert_team, thank_customer
 from feedback.mailer.dispatch import dispatch
 from feedback.mailer.models import OutboxMessage
 from feedback.renewals.services import ProactiveError, open_proactive_followup
 from feedback.surveys.models import FeedbackKind
+from feedback.surveys.receipts import announce_case, thank_customer
 from tests.conftest import T0
 from tests.mail_server import text_body
 from tests.renewals.helpers import case, customer_renewing, rate
@@ -89,7 +89,7 @@ def test_the_receipt_mails_send_nothing_for_proactive_feedback(app, make):
     customer = customer_renewing(make, 10)
     fu = open_proactive_followup(customer, make.staff(), T0)
     thank_customer(fu.feedback, T0)
-    alert_team(fu.feedback, T0)
+    announce_case(fu.feedback, T0)
     db.session.flush()
     assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
 

@@ -6,8 +6,7 @@ import pytest
 
 from feedback.auth.models import Role, User
 from feedback.extensions import db
-from feedback.followups.models import Priority, RoutingRule, SlaPolicy
-from feedback.surveys.models import Category
+from feedback.followups.models import Category, Priority, RoutingRule, SlaPolicy
 from tests.conftest import T0
 
 

@@ -1,0 +1,104 @@
+"""The after-commit wake-up: once a transaction that queued mail, or asked for a job with
+:func:`feedback.core.wake.wake_after_commit`, has committed, tell the worker configured by
+``WORKER_MODE`` to act now rather than at the job's next period.
+
+Importing this module registers the session listeners (once per process, for every app).
+"""
+
+import logging
+from collections.abc import Callable
+
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from ..core.wake import WAKE_KEY
+from ..mailer.services import SESSION_FLAG
+
+log = logging.getLogger(__name__)
+
+# Set while a run_now task for the job waits in the queue; the task clears it when it starts.
+PENDING_KEY = "kontento:run-now-pending:{job}"
+# A lost task holds new wake-ups back this long at most; the job's own schedule covers the gap.
+PENDING_SECONDS = 60
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    mail = session.info.pop(SESSION_FLAG, False)
+    jobs = session.info.pop(WAKE_KEY, set())
+    if not has_app_context():
+        return
+    if mail:
+        kick()
+    for job in sorted(jobs):
+        run_soon(job)
+
+
+@event.listens_for(Session, "after_rollback")
+def _rolled_back(session: Session) -> None:
+    session.info.pop(SESSION_FLAG, None)
+    session.info.pop(WAKE_KEY, None)
+
+
+def run_soon(job: str) -> None:
+    """Ask the worker to run ``job`` now, outside its schedule. Never fails the caller.
+
+    On Celery a burst of commits sends one task, not one each: a commit that finds a task for
+    the job still waiting sends none, since that task runs after the commit and sees its rows.
+    """
+    app = current_app._get_current_object()
+    if app.config["WORKER_MODE"] == "celery" and not _mark_pending(app, job):
+        return
+    _wake("kontento.run_now", [job], lambda scheduler: scheduler.run_soon(job), job)
+
+
+def kick() -> None:
+    """Ask for the outbox to be dispatched now. Never fails the caller: beat is the safety net."""
+    app = current_app._get_current_object()
+    app.extensions["kontento.kicks"] = app.extensions.get("kontento.kicks", 0) + 1
+    _wake("kontento.dispatch_outbox", [], lambda scheduler: scheduler.kick(), "the dispatcher")
+
+
+def clear_pending(job: str) -> None:
+    """Called by a run_now task as it starts: commits from now on need a task of their own."""
+    app = current_app._get_current_object()
+    try:
+        _redis(app).delete(PENDING_KEY.format(job=job))
+    except Exception:  # noqa: BLE001 — the key expires by itself; the schedule covers the gap
+        log.warning("could not clear the waiting mark of %s", job, exc_info=True)
+
+
+def _redis(app: Flask):
+    client = app.extensions.get("kontento.redis")
+    if client is None:
+        import redis
+
+        client = app.extensions["kontento.redis"] = redis.Redis.from_url(app.config["REDIS_URL"])
+    return client
+
+
+def _mark_pending(app: Flask, job: str) -> bool:
+    """True if no task for ``job`` was waiting (one is about to be sent), or Redis cannot say."""
+    try:
+        return bool(_redis(app).set(PENDING_KEY.format(job=job), "1", nx=True, ex=PENDING_SECONDS))
+    except Exception:  # noqa: BLE001 — unsure: send the task, a spare run costs little
+        log.warning("could not check for a waiting %s task", job, exc_info=True)
+        return True
+
+
+def _wake(task: str, args: list, embedded: Callable, what: str) -> None:
+    """Send ``task`` to Celery, or call ``embedded(scheduler)``, as ``WORKER_MODE`` says.
+
+    The task is sent by name, so this module needs neither the tasks nor the scheduler.
+    """
+    app = current_app._get_current_object()
+    mode = app.config["WORKER_MODE"]
+    try:
+        if mode == "celery":
+            # This app's own Celery, not the process-wide current one (the last app built).
+            app.extensions["celery"].send_task(task, args=args, retry=False)
+        elif mode == "embedded":
+            embedded(app.extensions["kontento.scheduler"])
+    except Exception:  # the broker is down: the job's own schedule runs it within its period
+        log.warning("could not wake the worker for %s", what, exc_info=True)
