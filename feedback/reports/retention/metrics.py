@@ -1,4 +1,4 @@
-"""Retention figures as pure functions: SQL aggregates (retention.py) → JSON-safe dicts.
+"""Retention figures as pure functions: SQL aggregates (queries.py) → JSON-safe dicts.
 
 The page, the CSV/XLSX export and the JSON API all read ``retention_report``.
 """
@@ -8,10 +8,10 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 
-from ..auth.models import Plan
-from ..core.time import utcnow
-from . import retention as q
-from .metrics import LOW_SAMPLE, ratio
+from ...auth.models import Plan
+from ...core.time import utcnow
+from ..metrics import LOW_SAMPLE, ratio
+from . import queries as q
 
 COHORT_OFFSETS = 13  # k = 0 … 12 months after signup
 AT_STAKE_DAYS = 90

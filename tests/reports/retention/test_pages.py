@@ -6,13 +6,12 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from feedback.reports import retention_metrics
-from feedback.reports.retention_export import csv_text, xlsx_bytes
-from feedback.reports.retention_metrics import retention_report
+from feedback.reports.retention import metrics as retention_metrics
+from feedback.reports.retention.export import csv_text, xlsx_bytes
+from feedback.reports.retention.metrics import retention_report
 from tests.api.conftest import ApiClient, token_for
 
-from .dataset import build
-from .test_metrics import END, NOW, START
+from .dataset import END, NOW, START, build
 
 RANGE = f"start={START.isoformat()}&end={END.isoformat()}"
 UNICODE = "Esperanto ĉĝĥĵŝŭ · العربية"

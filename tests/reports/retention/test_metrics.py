@@ -1,16 +1,12 @@
 """Every retention definition against the hand-computed history in dataset.py."""
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 
-from feedback.reports.retention_metrics import DEFINITIONS, month_bounds, retention_report
+from feedback.reports.retention.metrics import DEFINITIONS, month_bounds, retention_report
 
-from .dataset import build
-
-NOW = datetime(2026, 7, 15, 9, tzinfo=UTC)
-LATER = datetime(2027, 3, 1, 9, tzinfo=UTC)
-START, END = date(2026, 1, 1), date(2026, 6, 30)
+from .dataset import END, LATER, NOW, START, build
 
 
 @pytest.fixture

@@ -26,12 +26,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
-from ..auth.models import Plan
-from ..core.db import UTCDateTime
-from ..extensions import db
-from ..followups.models import Followup
-from ..lifecycle.models import EventKind, Subscription, SubscriptionEvent, SubscriptionStatus
-from ..surveys.models import Feedback
+from ...auth.models import Plan
+from ...core.db import UTCDateTime
+from ...extensions import db
+from ...followups.models import Followup
+from ...lifecycle.models import EventKind, Subscription, SubscriptionEvent, SubscriptionStatus
+from ...surveys.models import Feedback
 
 DECISIONS = (EventKind.RENEWED, EventKind.CANCELLED, EventKind.LAPSED)
 ENDINGS = (EventKind.CANCELLED, EventKind.LAPSED)
