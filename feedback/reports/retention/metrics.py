@@ -9,6 +9,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 
 from ...auth.models import Plan
+from ...core.dates import add_months
 from ...core.time import utcnow
 from ..metrics import LOW_SAMPLE, ratio
 from . import queries as q
@@ -74,12 +75,6 @@ def _pct(part: int, whole: int) -> float | None:
 
 def _money(value) -> float:
     return float(round(Decimal(value or 0), 2))
-
-
-def add_months(day: date, months: int) -> date:
-    """The first of the month ``months`` after ``day``'s month."""
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def month_bounds(start: date, end: date) -> list[tuple[date, date]]:

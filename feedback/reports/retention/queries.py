@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from ...auth.models import Plan
+from ...core.dates import add_months_sql
 from ...core.db import UTCDateTime
 from ...extensions import db
 from ...followups.models import Followup
@@ -206,13 +207,6 @@ def cohorts(bounds, checks: list[list[date | None]]):
     return db.session.execute(stmt).all()
 
 
-def add_months(column, months: int):
-    """``column`` + ``months`` calendar months, in SQL, on SQLite and PostgreSQL alike."""
-    if db.engine.dialect.name == "postgresql":
-        return func.cast(column + func.make_interval(0, months), Date)
-    return func.date(column, f"+{months} months")
-
-
 def _entries(plan: Plan, first_only: bool, since: date, until: date):
     """Per customer: the first day they were on ``plan`` (a start or a plan change), within the range.
 
@@ -244,7 +238,7 @@ def upgrades(from_plan: Plan, targets: tuple[Plan, ...], since: date, until: dat
     e = aliased(SubscriptionEvent)
     columns = []
     for months in (6, 12):
-        end = add_months(ent.c.entered, months)
+        end = add_months_sql(ent.c.entered, months)
         eligible = end <= as_of
         moved = exists().where(
             e.customer_id == ent.c.customer_id,

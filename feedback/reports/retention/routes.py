@@ -4,13 +4,14 @@ from flask import Response, abort, render_template, request
 from werkzeug.datastructures import MultiDict
 
 from ...core.access import manager_required
+from ...core.dates import add_months
 from ...core.time import utcnow
 from ..blueprint import bp, invalid_range
 from ..charts import to_html
 from ..forms import range_form
 from . import charts
 from .export import TABLES, csv_text, xlsx_bytes
-from .metrics import add_months, retention_report
+from .metrics import retention_report
 
 DEFAULT_MONTHS = 12  # retention moves slowly: a year of whole months unless asked otherwise
 
