@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 from ..auth.models import CustomerAccount, Plan, Role, User
 from ..auth.services import DEFAULT_PRICES, create_user
 from ..core.dates import add_months
+from ..core.scales import is_low_csat
 from ..core.time import utcnow
 from ..extensions import db
 from ..followups.jobs import sweep
@@ -181,7 +182,8 @@ class _Builder:
         slug = fixed.get("category") or content.weighted(rng, content.CATEGORY_WEIGHTS)
         nps = fixed["nps"] if "nps" in fixed else content.draw_nps(rng, csat)
         urgent = fixed.get(
-            "urgent", csat <= 2 and slug in content.URGENT_CATEGORIES and rng.random() < content.URGENT_SHARE
+            "urgent",
+            is_low_csat(csat) and slug in content.URGENT_CATEGORIES and rng.random() < content.URGENT_SHARE,
         )
         comment = content.draw_comment(rng, csat, slug)
         if not comment and (urgent or "category" in fixed):  # the cases on screen say what went wrong
