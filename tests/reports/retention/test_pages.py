@@ -44,8 +44,9 @@ def test_page_shows_figures_charts_definitions_and_sample_sizes(client, make, su
     assert 'href="/reports/retention"' in page  # the nav entry
 
 
-def test_page_without_subscriptions_shows_an_empty_state(client, manager):
-    response = client.get("/reports/retention")
+def test_page_without_subscriptions_shows_an_empty_state(client, manager, monkeypatch):
+    monkeypatch.setattr("feedback.reports.retention.routes.utcnow", lambda: NOW)
+    response = client.get("/reports/retention")  # no dates: the twelve months up to NOW
 
     assert response.status_code == 200
     page = response.get_data(as_text=True)
