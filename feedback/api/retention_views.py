@@ -13,7 +13,7 @@ from .validation import QueryErrors
 def report_retention():
     """Renewal, churn, cohorts, upgrades, MRR movement and satisfaction vs retention, per month."""
     start, end = _date_range(QueryErrors())
-    from ..reports.retention_metrics import retention_report  # reports load pandas; only when asked
+    from ..reports.retention.metrics import retention_report  # reports load pandas; only when asked
 
     data = retention_report(start, end, now=request_now())
     return jsonify(data)

@@ -1,8 +1,8 @@
-"""Column types and mixins shared by the models."""
+"""Column types shared by the models, and SQL helpers shared by the queries."""
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Enum
+from sqlalchemy import DateTime, Enum, case, func
 from sqlalchemy.types import TypeDecorator
 
 from .time import as_utc
@@ -38,3 +38,8 @@ def enum_column(cls, name: str) -> Enum:
     Not a native PostgreSQL enum, so adding a member later is a plain migration.
     """
     return Enum(cls, name=name, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+
+
+def count_if(condition):
+    """SQL: how many rows (of the group) meet ``condition``; 0, never NULL, when none do."""
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)

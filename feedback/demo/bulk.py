@@ -9,6 +9,7 @@ from sqlalchemy import insert, select
 
 from ..auth.models import CustomerAccount, Role, User
 from ..auth.services import DEFAULT_PRICES, hash_password
+from ..core.scales import is_low_csat
 from ..core.security import new_token
 from ..core.time import utcnow
 from ..extensions import db
@@ -132,7 +133,7 @@ def generate_bulk(responses: int, seed: int = 1, now: datetime | None = None, ch
                 "category_id": category_ids[slug],
                 "csat": csat,
                 "nps": _pick(rng, nps_tables[csat]) if random_() < content.NPS_SHARE else None,
-                "urgent": csat <= 2
+                "urgent": is_low_csat(csat)
                 and slug in content.URGENT_CATEGORIES
                 and random_() < content.URGENT_SHARE,
                 "title": None,

@@ -8,6 +8,7 @@ import random
 import unicodedata
 
 from ..auth.models import Plan
+from ..core.scales import is_low_csat, is_satisfied
 from ..surveys.models import Channel
 
 # CSAT 5..1 (hosting surveys skew positive, with a fat unhappy tail).
@@ -69,7 +70,7 @@ def quota(total: int, weights: dict) -> list:
 
 def mood(csat: int) -> str:
     """``positive`` (4–5), ``neutral`` (3) or ``negative`` (1–2)."""
-    return "positive" if csat >= 4 else "neutral" if csat == 3 else "negative"
+    return "positive" if is_satisfied(csat) else "negative" if is_low_csat(csat) else "neutral"
 
 
 COMMENTS = {

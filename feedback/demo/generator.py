@@ -6,7 +6,6 @@ past timestamps; then one SLA sweep at ``now`` so open cases carry their warning
 Deterministic for a given seed and ``now``.
 """
 
-import calendar
 import random
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -14,6 +13,8 @@ from sqlalchemy import func, select, update
 
 from ..auth.models import CustomerAccount, Plan, Role, User
 from ..auth.services import DEFAULT_PRICES, create_user
+from ..core.dates import add_months
+from ..core.scales import is_low_csat
 from ..core.time import utcnow
 from ..extensions import db
 from ..followups.jobs import sweep
@@ -55,13 +56,6 @@ def has_users() -> bool:
 def has_demo_data() -> bool:
     """Tell whether demo accounts were already created in this database."""
     return db.session.scalar(select(User.id).where(User.email.like(f"%@{DEMO_DOMAIN}")).limit(1)) is not None
-
-
-def add_months(day: date, months: int) -> date:
-    """``day`` moved by whole months, clamped to the month's last day (31 Jan + 1 → 28/29 Feb)."""
-    year, month = divmod(day.month - 1 + months, 12)
-    year += day.year
-    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def renewal_date(signup: date, today: date, yearly: bool, lapsed: bool) -> date:
@@ -188,7 +182,8 @@ class _Builder:
         slug = fixed.get("category") or content.weighted(rng, content.CATEGORY_WEIGHTS)
         nps = fixed["nps"] if "nps" in fixed else content.draw_nps(rng, csat)
         urgent = fixed.get(
-            "urgent", csat <= 2 and slug in content.URGENT_CATEGORIES and rng.random() < content.URGENT_SHARE
+            "urgent",
+            is_low_csat(csat) and slug in content.URGENT_CATEGORIES and rng.random() < content.URGENT_SHARE,
         )
         comment = content.draw_comment(rng, csat, slug)
         if not comment and (urgent or "category" in fixed):  # the cases on screen say what went wrong

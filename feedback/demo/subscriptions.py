@@ -14,9 +14,10 @@ from sqlalchemy.orm import selectinload
 
 from ..auth.models import Plan, Role, User
 from ..auth.services import DEFAULT_PRICES
+from ..core.dates import add_months
 from ..extensions import db
 from ..lifecycle.models import EventKind, Subscription
-from ..lifecycle.services import NewEvent, add_months, apply_events, sync_account
+from ..lifecycle.services import NewEvent, apply_events, sync_account
 
 # final plan → (plan they started on, share of customers who did)
 STARTED_ELSEWHERE = {

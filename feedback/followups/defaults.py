@@ -2,6 +2,7 @@
 
 from sqlalchemy import select
 
+from ..core.scales import CSAT_LOW_MAX, NPS_DETRACTOR_MAX
 from ..extensions import db
 from .models import Category, Priority, RoutingRule, SlaPolicy
 
@@ -35,8 +36,8 @@ DEFAULT_POLICIES = {
 DEFAULT_RULES = [
     ("Customer marked it urgent", {"urgent": True}, Priority.CRITICAL),
     ("CSAT 1 about uptime", {"csat_max": 1, "category": "uptime"}, Priority.CRITICAL),
-    ("CSAT 2 or lower", {"csat_max": 2}, Priority.HIGH),
-    ("NPS detractor (0–6)", {"nps_max": 6}, Priority.NORMAL),
+    ("CSAT 2 or lower", {"csat_max": CSAT_LOW_MAX}, Priority.HIGH),
+    ("NPS detractor (0–6)", {"nps_max": NPS_DETRACTOR_MAX}, Priority.NORMAL),
 ]
 
 

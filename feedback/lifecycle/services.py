@@ -8,7 +8,6 @@ An event that makes that history impossible (a renewal after the cancellation, a
 a lower tier) is refused and nothing is written.
 """
 
-import calendar
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -17,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..auth.models import CustomerAccount, Plan, User
+from ..core.dates import add_months
 from ..extensions import db
 from .models import EventKind, Subscription, SubscriptionEvent, SubscriptionStatus
 
@@ -56,13 +56,6 @@ class NewEvent:
     plan: Plan | None
     monthly_price: Decimal | None
     source_key: str
-
-
-def add_months(day: date, months: int) -> date:
-    """``day`` moved by whole months, clamped to the month's last day (31 Jan + 1 → 28/29 Feb)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def next_due(start: date, cycle_months: int, after: date) -> date:

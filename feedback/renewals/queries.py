@@ -28,6 +28,7 @@ from sqlalchemy import Date, and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import Bundle
 
 from ..auth.models import CustomerAccount, Plan, Role, User
+from ..core.scales import detractor_sql, low_csat_sql
 from ..extensions import db
 from ..followups.models import Followup, FollowupStatus
 from ..lifecycle.models import Subscription, SubscriptionStatus
@@ -36,8 +37,6 @@ from ..surveys.models import Feedback, FeedbackKind
 WINDOWS = (7, 14, 30, 60, 90)  # the "renews within N days" choices on the page
 DEFAULT_WINDOW = 30
 
-DETRACTOR_MAX_NPS = 6  # NPS 0–6 is a detractor (PRODUCT.md)
-LOW_CSAT_MAX = 2  # CSAT 1–2 is a low rating (the default routing rule)
 LOW_CSAT_DAYS = 90
 BREACH_DAYS = 180
 
@@ -130,7 +129,7 @@ def _statement(now: datetime, within_days: int | None, customer_id: int | None):
         select(Feedback.customer_id, func.min(Feedback.csat).label("lowest"))
         .where(
             Feedback.kind == FeedbackKind.RATING,
-            Feedback.csat <= LOW_CSAT_MAX,
+            low_csat_sql(Feedback.csat),
             Feedback.created_at > now - timedelta(days=LOW_CSAT_DAYS),
             Feedback.created_at <= now,
         )
@@ -165,7 +164,7 @@ def _statement(now: datetime, within_days: int | None, customer_id: int | None):
     renews_on = case((has_subscriptions, next_sub.c.renews_on), else_=CustomerAccount.renewal_date)
     revenue = case((has_subscriptions, next_sub.c.revenue), else_=CustomerAccount.monthly_price)
     plan = case((has_subscriptions, next_sub.c.plan), else_=CustomerAccount.plan)
-    detractor = case((nps_ranked.c.nps <= DETRACTOR_MAX_NPS, 1), else_=0)
+    detractor = case((detractor_sql(nps_ranked.c.nps), 1), else_=0)
     low = case((low_csat.c.lowest.is_not(None), 1), else_=0)
     breached = func.coalesce(case_signals.c.breached, 0)
     open_ = func.coalesce(case_signals.c.open, 0)

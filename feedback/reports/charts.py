@@ -110,21 +110,28 @@ def category_label(name: str) -> str:
     return _("Uncategorised") if name == UNCATEGORISED else category_name(name)
 
 
+def _bar_text(figure: dict) -> str:
+    """A CSAT % bar's label: the value and its n, and a warning when the sample is small."""
+    if figure["value"] is None:
+        return f"n={figure['n']}"
+    value = f"{figure['value']:.1f}"
+    if figure["low_sample"]:
+        return _("%(value)s %% (n=%(n)s, low sample)", value=value, n=figure["n"])
+    return f"{value} % (n={figure['n']})"
+
+
 def csat_breakdown(rows: list[dict], key: str, title: str) -> go.Figure:
     """Horizontal bars of CSAT % per category or plan, each labelled with its n."""
     labels = [str(PLAN_LABELS.get(r[key], r[key])) if key == "plan" else category_label(r[key]) for r in rows]
     values = [r["csat"]["value"] for r in rows]
-    counts = [r["csat"]["n"] for r in rows]
-    text = [
-        f"{v:.1f} % (n={n}{', ' + _('low sample') if n < 5 else ''})" if v is not None else f"n={n}"
-        for v, n in zip(values, counts, strict=True)
-    ]
+    low = [r["csat"]["low_sample"] for r in rows]  # fewer than metrics.LOW_SAMPLE ratings
+    text = [_bar_text(r["csat"]) for r in rows]
     fig = go.Figure(
         go.Bar(
             y=labels,
             x=values,
             orientation="h",
-            marker_color=[AMBER if n < 5 else BLUE for n in counts],
+            marker_color=[AMBER if flagged else BLUE for flagged in low],
             text=text,
             textposition="auto",
             hovertemplate="%{y}: %{text}<extra></extra>",
@@ -148,11 +155,14 @@ def response_times(report: dict) -> go.Figure:
         ("first_response", _("First response"), BLUE),
         ("resolution", _("Resolution"), GREEN),
     ):
-        for stat, opacity in (("median_hours", 1.0), ("p90_hours", 0.45)):
+        for stat, opacity, name in (
+            ("median_hours", 1.0, _("%(series)s · median", series=label)),
+            ("p90_hours", 0.45, _("%(series)s · p90", series=label)),
+        ):
             fig.add_bar(
                 x=x,
                 y=[r[metric][stat] for r in rows],
-                name=f"{label} · {_('median') if stat == 'median_hours' else 'p90'}",
+                name=name,
                 marker={"color": colour, "opacity": opacity},
                 customdata=[r[metric]["n"] for r in rows],
                 hovertemplate=_("%{y:.1f} h (n=%{customdata})") + "<extra>%{fullData.name}</extra>",

@@ -10,6 +10,7 @@ from fractions import Fraction
 import pandas as pd
 from flask_babel import lazy_gettext as _l
 
+from ..core.scales import NPS_DETRACTOR_MAX, NPS_MAX, NPS_MIN, NPS_PROMOTER_MIN
 from ..core.time import utcnow
 from ..followups.models import Priority, SlaTarget
 from ..surveys.models import SurveyKind
@@ -26,8 +27,8 @@ DEFINITIONS = {
     "nps": _l(
         "NPS = %% promoters (%(promoters)s) − %% detractors (%(detractors)s) of NPS responses, rounded "
         "to a whole number (halves away from zero); skipped NPS questions are not counted.",
-        promoters="9–10",
-        detractors="0–6",
+        promoters=f"{NPS_PROMOTER_MIN}–{NPS_MAX}",
+        detractors=f"{NPS_MIN}–{NPS_DETRACTOR_MAX}",
     ),
     "average": _l("Average rating = mean of the CSAT scores (1–5)."),
     "responses": _l("Responses = ratings received in the period (suggestions are not ratings)."),

@@ -5,9 +5,10 @@ Every query takes a half-open UTC range ``[since, until)`` and uses the indexed 
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Date, DateTime, case, cast, func, select
+from sqlalchemy import Date, DateTime, cast, func, select
 
 from ..auth.models import User
+from ..core.db import count_if
 from ..extensions import db
 from ..followups.models import Followup, FollowupStatus, SlaEscalation, SlaTarget
 from ..surveys.models import Category, Feedback, SurveyInvitation
@@ -22,17 +23,6 @@ def utc_range(start: date, end: date) -> tuple[datetime, datetime]:
         datetime.combine(start, time.min, tzinfo=UTC),
         datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC),
     )
-
-
-def day_of(column):
-    """The UTC calendar day of a timestamp column, on SQLite and PostgreSQL alike."""
-    if db.engine.dialect.name == "postgresql":
-        return cast(func.timezone("UTC", column), Date)
-    return func.date(column)
-
-
-def _count_if(condition):
-    return func.sum(case((condition, 1), else_=0))
 
 
 def _segment_start(day):
@@ -125,10 +115,10 @@ def sla_compliance(since: datetime, until: datetime, now: datetime):
     res_missed = res_missed | (res_in & Followup.resolved_at.is_(None) & (res_due <= now))
     stmt = select(
         Followup.priority,
-        _count_if(fr_met).label("first_met"),
-        _count_if(fr_decided).label("first_due"),
-        _count_if(res_met).label("resolution_met"),
-        _count_if(res_met | res_missed).label("resolution_due"),
+        count_if(fr_met).label("first_met"),
+        count_if(fr_decided).label("first_due"),
+        count_if(res_met).label("resolution_met"),
+        count_if(res_met | res_missed).label("resolution_due"),
     ).group_by(Followup.priority)
     return db.session.execute(stmt).all()
 
@@ -142,9 +132,9 @@ def backlog(now: datetime):
         select(
             Followup.priority,
             func.count(Followup.id).label("total"),
-            _count_if(overdue).label("overdue"),
-            _count_if(at_risk).label("at_risk"),
-            _count_if(Followup.status == FollowupStatus.WAITING).label("waiting"),
+            count_if(overdue).label("overdue"),
+            count_if(at_risk).label("at_risk"),
+            count_if(Followup.status == FollowupStatus.WAITING).label("waiting"),
         )
         .where(active)
         .group_by(Followup.priority)

@@ -19,7 +19,6 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
-    case,
     delete,
     event,
     func,
@@ -32,6 +31,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from ..core.db import count_if
+from ..core.scales import detractor_sql, is_detractor, is_promoter, is_satisfied, promoter_sql, satisfied_sql
 from ..extensions import db
 from ..surveys.models import Feedback, FeedbackKind
 from .models import RatingRollup
@@ -80,14 +81,15 @@ def _plan_key(f):
 
 
 def _figures(csat, nps) -> tuple[int, ...]:
+    """A rating's figures in ``COUNTS`` order, as ``_aggregate_select`` counts them in SQL."""
     return (
         1,
         int(csat is not None),
-        int(csat is not None and csat >= 4),
+        int(is_satisfied(csat)),
         csat or 0,
         int(nps is not None),
-        int(nps is not None and nps >= 9),
-        int(nps is not None and nps <= 6),
+        int(is_promoter(nps)),
+        int(is_detractor(nps)),
     )
 
 
@@ -213,9 +215,6 @@ def _aggregate_select(dialect_name: str, since=None, until=None, ids=None):
     if ids is not None:
         conditions.append(f.c.id.in_(ids))
 
-    def count_if(condition):
-        return func.sum(case((condition, 1), else_=0))
-
     return (
         select(
             day,
@@ -224,11 +223,11 @@ def _aggregate_select(dialect_name: str, since=None, until=None, ids=None):
             f.c.channel,
             func.count(),
             func.count(f.c.csat),
-            count_if(f.c.csat >= 4),
+            count_if(satisfied_sql(f.c.csat)),
             func.coalesce(func.sum(f.c.csat), 0),
             func.count(f.c.nps),
-            count_if(f.c.nps >= 9),
-            count_if(f.c.nps <= 6),
+            count_if(promoter_sql(f.c.nps)),
+            count_if(detractor_sql(f.c.nps)),
         )
         .where(and_(*conditions))
         .group_by(day, category_key, plan, f.c.channel)

@@ -1,16 +1,22 @@
-"""Manager report pages and the CSV export (thin: form → metrics → charts → template)."""
+"""Manager report pages and the CSV export (thin: form → metrics → charts → template).
 
-from flask import Blueprint, Response, render_template, request, stream_with_context
+The blueprint lives in blueprint.py; this module and ``retention.routes`` add pages to it, and
+importing this module (as the app factory does) brings both.
+"""
+
+from flask import Response, render_template, request, stream_with_context
 from flask_babel import gettext as _
 
 from ..auth.access import manager_required
 from ..core.time import utcnow
 from . import charts
+from .blueprint import bp, invalid_range
 from .export import csv_lines
 from .forms import range_form
 from .metrics import satisfaction_report, support_report
+from .retention import routes as retention_routes  # noqa: F401  (adds the retention pages to bp)
 
-bp = Blueprint("reports", __name__)
+__all__ = ["bp"]
 
 
 @bp.route("/satisfaction")
@@ -18,7 +24,7 @@ bp = Blueprint("reports", __name__)
 def satisfaction():
     form = range_form(request.args)
     if not form.validate():
-        return render_template("reports/satisfaction.html", form=form, report=None, figures=None), 400
+        return invalid_range("reports/satisfaction.html", form)
     report = satisfaction_report(form.start.data, form.end.data, form.granularity.data)
     figures = None
     if report["responses"]["n"]:
@@ -41,7 +47,7 @@ def satisfaction():
 def support():
     form = range_form(request.args)
     if not form.validate():
-        return render_template("reports/support.html", form=form, report=None, figures=None), 400
+        return invalid_range("reports/support.html", form)
     report = support_report(form.start.data, form.end.data, now=utcnow())
     figures = {
         "times": charts.to_html(charts.response_times(report), "chart-times"),
@@ -56,7 +62,7 @@ def support():
 def export_csv():
     form = range_form(request.args)
     if not form.validate():
-        return render_template("reports/satisfaction.html", form=form, report=None, figures=None), 400
+        return invalid_range("reports/satisfaction.html", form)
     start, end = form.start.data, form.end.data
     filename = f"kontento-responses-{start.isoformat()}-{end.isoformat()}.csv"
     return Response(
@@ -64,6 +70,3 @@ def export_csv():
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
-
-
-from . import retention_routes  # noqa: E402, F401  (registers the retention pages on bp)

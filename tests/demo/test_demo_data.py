@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from feedback.auth.models import CustomerAccount, Plan, Role, User
-from feedback.demo.generator import DEMO_LOGINS, DEMO_PASSWORD, add_months, generate_demo, renewal_date
+from feedback.core.dates import add_months
+from feedback.demo.generator import DEMO_LOGINS, DEMO_PASSWORD, generate_demo, renewal_date
 from feedback.extensions import db
 from feedback.followups.models import Followup, FollowupEvent, FollowupStatus, SlaEscalation
 from feedback.followups.sla import risk_level

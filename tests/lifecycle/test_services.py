@@ -6,9 +6,10 @@ from decimal import Decimal
 import pytest
 
 from feedback.auth.models import Plan
+from feedback.core.dates import add_months
 from feedback.extensions import db
 from feedback.lifecycle.models import EventKind, Subscription, SubscriptionEvent, SubscriptionStatus
-from feedback.lifecycle.services import EventConflict, LifecycleError, add_months, record_event
+from feedback.lifecycle.services import EventConflict, LifecycleError, record_event
 from tests.conftest import T0
 
 K = EventKind

@@ -1,4 +1,8 @@
-"""The report pages and the CSV export as a manager uses them."""
+"""The report pages and the CSV export as a manager uses them.
+
+The pages read the clock (the default range ends today; the backlog is counted now), so each test
+sets it to ``T0`` and dates its ratings from there: no test depends on the day it runs.
+"""
 
 import csv
 import io
@@ -6,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from feedback.core.time import utcnow
+from tests.conftest import T0
 
 
 @pytest.fixture
@@ -16,11 +20,19 @@ def manager(make, auth):
     return user
 
 
+@pytest.fixture(autouse=True)
+def clock(monkeypatch):
+    """The pages' "now" (default range, backlog) is ``T0``."""
+    monkeypatch.setattr("feedback.reports.forms.utcnow", lambda: T0)
+    monkeypatch.setattr("feedback.reports.routes.utcnow", lambda: T0)
+    return T0
+
+
 def test_satisfaction_page_shows_figures_charts_and_definitions(client, make, manager):
     customer = make.customer()
     for csat in (5, 4, 1):
-        make.rating(customer, csat=csat, nps=9, now=utcnow() - timedelta(days=2))
-    page = client.get("/reports/satisfaction").get_data(as_text=True)
+        make.rating(customer, csat=csat, nps=9, now=T0 - timedelta(days=2))
+    page = client.get("/reports/satisfaction").get_data(as_text=True)  # the last 90 days to T0
     assert "66.7 %" in page  # two of three rated 4–5
     assert "n = 3" in page and "fewer than 5" in page
     assert "CSAT % = responses rated 4 or 5" in page and "NPS = % promoters" in page
@@ -37,8 +49,8 @@ def test_satisfaction_page_empty_state(client, manager):
 
 
 def test_month_granularity(client, make, manager):
-    make.rating(make.customer(), csat=5, now=utcnow())
-    page = client.get(f"/reports/satisfaction?start=2026-01-01&end={utcnow().date()}&granularity=month")
+    make.rating(make.customer(), csat=5, now=T0)
+    page = client.get(f"/reports/satisfaction?start=2026-01-01&end={T0.date()}&granularity=month")
     assert "CSAT % and NPS per month" in page.get_data(as_text=True)
 
 
@@ -62,7 +74,7 @@ def test_bad_ranges_are_explained_not_500(client, manager, query, message):
 
 
 def test_support_page(client, make, manager):
-    make.rating(make.customer(), csat=1, category="uptime", now=utcnow() - timedelta(hours=3))
+    make.rating(make.customer(), csat=1, category="uptime", now=T0 - timedelta(hours=3))
     page = client.get("/reports/support").get_data(as_text=True)
     assert "First response time" in page and "SLA compliance" in page
     assert "1 overdue" in page
@@ -72,7 +84,7 @@ def test_support_page(client, make, manager):
 
 def test_csv_export_is_complete_utf8_and_formula_safe(client, make, manager):
     customer = make.customer()
-    when = utcnow() - timedelta(days=1)
+    when = T0 - timedelta(days=1)
     make.rating(customer, csat=1, comment='=HYPERLINK("http://evil","x")', now=when)
     make.rating(customer, csat=5, nps=10, comment="Ĉio bonas — شكرا", now=when)
     make.rating(customer, csat=4, comment="+cmd|' /C calc'!A0", now=when)

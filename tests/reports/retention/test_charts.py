@@ -2,11 +2,10 @@
 
 from datetime import date
 
-from feedback.reports import retention_charts as charts
-from feedback.reports.retention_metrics import retention_report
+from feedback.reports.retention import charts
+from feedback.reports.retention.metrics import retention_report
 
-from .dataset import build
-from .test_metrics import END, NOW, START
+from .dataset import END, NOW, START, build
 
 
 def test_every_chart_has_a_title_with_its_sample_size(make, subs):

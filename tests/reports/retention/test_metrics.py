@@ -1,16 +1,14 @@
 """Every retention definition against the hand-computed history in dataset.py."""
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 
-from feedback.reports.retention_metrics import DEFINITIONS, month_bounds, retention_report
+from feedback.auth.models import Plan
+from feedback.extensions import db
+from feedback.reports.retention.metrics import DEFINITIONS, month_bounds, retention_report
 
-from .dataset import build
-
-NOW = datetime(2026, 7, 15, 9, tzinfo=UTC)
-LATER = datetime(2027, 3, 1, 9, tzinfo=UTC)
-START, END = date(2026, 1, 1), date(2026, 6, 30)
+from .dataset import END, LATER, NOW, START, build
 
 
 @pytest.fixture
@@ -181,3 +179,22 @@ def test_a_future_month_is_marked_partial(app):
     months = retention_report(date(2026, 7, 1), date(2026, 8, 31), now=NOW)["months"]
 
     assert [m["partial"] for m in months] == [True, True]
+
+
+def test_upgrade_window_ends_on_the_last_day_of_a_shorter_month(make, subs):
+    # Both start on shared on 31 Aug 2025; six calendar months later is 28 Feb 2026 (no 31 Feb).
+    # Moving on 28 Feb is inside the window, on 2 Mar outside it, on SQLite and PostgreSQL alike.
+    on_time, late = make.customer(name="On time"), make.customer(name="Late")
+    subs.change(subs.start(on_time, Plan.SHARED, 10, date(2025, 8, 31)), Plan.VPS, 30, date(2026, 2, 28))
+    subs.change(subs.start(late, Plan.SHARED, 10, date(2025, 8, 31)), Plan.VPS, 30, date(2026, 3, 2))
+    db.session.commit()
+
+    up = retention_report(date(2025, 8, 1), date(2025, 8, 31), now=LATER)["upgrades"]
+
+    assert up["shared_to_vps_or_dedicated"]["within_6"] | {} == {
+        "value": 50.0,
+        "n": 2,
+        "low_sample": True,
+        "moved": 1,
+    }
+    assert up["shared_to_vps_or_dedicated"]["within_12"]["moved"] == 2

@@ -3,14 +3,15 @@
 from flask import Response, abort, render_template, request
 from werkzeug.datastructures import MultiDict
 
-from ..auth.access import manager_required
-from ..core.time import utcnow
-from . import retention_charts as charts
-from .charts import to_html
-from .forms import range_form
-from .retention_export import TABLES, csv_text, xlsx_bytes
-from .retention_metrics import add_months, retention_report
-from .routes import bp
+from ...auth.access import manager_required
+from ...core.dates import add_months
+from ...core.time import utcnow
+from ..blueprint import bp, invalid_range
+from ..charts import to_html
+from ..forms import range_form
+from . import charts
+from .export import TABLES, csv_text, xlsx_bytes
+from .metrics import retention_report
 
 DEFAULT_MONTHS = 12  # retention moves slowly: a year of whole months unless asked otherwise
 
@@ -46,7 +47,7 @@ def retention():
     """Renewal, churn, cohorts, upgrades, MRR and satisfaction vs retention for the chosen months."""
     form = _form()
     if not form.validate():
-        return render_template("reports/retention.html", form=form, report=None, figures=None), 400
+        return invalid_range("reports/retention.html", form)
     report = retention_report(form.start.data, form.end.data, now=utcnow())
     return render_template(
         "reports/retention.html",
@@ -74,7 +75,7 @@ def retention_csv():
     if table not in TABLES:
         abort(400)
     if not form.validate():
-        return render_template("reports/retention.html", form=form, report=None, figures=None), 400
+        return invalid_range("reports/retention.html", form)
     report = retention_report(form.start.data, form.end.data, now=utcnow())
     return _download(csv_text(report, table), "text/csv", report, f"-{table}.csv")
 
@@ -85,7 +86,7 @@ def retention_xlsx():
     """Every retention table in one workbook."""
     form = _form()
     if not form.validate():
-        return render_template("reports/retention.html", form=form, report=None, figures=None), 400
+        return invalid_range("reports/retention.html", form)
     report = retention_report(form.start.data, form.end.data, now=utcnow())
     mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return _download(xlsx_bytes(report), mimetype, report, ".xlsx")

@@ -1,4 +1,4 @@
-"""Retention figures as pure functions: SQL aggregates (retention.py) → JSON-safe dicts.
+"""Retention figures as pure functions: SQL aggregates (queries.py) → JSON-safe dicts.
 
 The page, the CSV/XLSX export and the JSON API all read ``retention_report``.
 """
@@ -8,15 +8,16 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 
-from ..auth.models import Plan
-from ..core.time import utcnow
-from . import retention as q
-from .metrics import LOW_SAMPLE, ratio
+from ...auth.models import Plan
+from ...core.dates import add_months
+from ...core.scales import NPS_BANDS
+from ...core.time import utcnow
+from ..metrics import LOW_SAMPLE, ratio
+from . import queries as q
 
 COHORT_OFFSETS = 13  # k = 0 … 12 months after signup
 AT_STAKE_DAYS = 90
 HIGHER = (Plan.VPS, Plan.DEDICATED)
-BANDS = ("promoter", "passive", "detractor", "none")
 
 DEFINITIONS = {
     "months": _l(
@@ -74,12 +75,6 @@ def _pct(part: int, whole: int) -> float | None:
 
 def _money(value) -> float:
     return float(round(Decimal(value or 0), 2))
-
-
-def add_months(day: date, months: int) -> date:
-    """The first of the month ``months`` after ``day``'s month."""
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def month_bounds(start: date, end: date) -> list[tuple[date, date]]:
@@ -187,13 +182,13 @@ def _satisfaction(bounds, start: date, end: date, today: date) -> dict:
     rb, cb = _split(renewals, 0), _split(churn, 0)
     rr = {bool(k): v for k, v in _split(renewals, 1).items()}
     cr = {bool(k): v for k, v in _split(churn, 1).items()}
-    stake = {band: (0, Decimal(0), 0, Decimal(0)) for band in BANDS}
+    stake = {band: (0, Decimal(0), 0, Decimal(0)) for band in NPS_BANDS}
     for band, customers, mrr, soon_customers, soon_mrr in q.revenue_at_stake(
         today, today + timedelta(days=AT_STAKE_DAYS)
     ):
         stake[band] = (customers, mrr, soon_customers, soon_mrr)
     return {
-        "by_nps": [{"band": b, **pair(rb, cb, b)} for b in BANDS],
+        "by_nps": [{"band": b, **pair(rb, cb, b)} for b in NPS_BANDS],
         "by_breach": [{"breached": flag, **pair(rr, cr, flag)} for flag in (False, True)],
         "at_stake": [
             {
@@ -203,7 +198,7 @@ def _satisfaction(bounds, start: date, end: date, today: date) -> dict:
                 "renewing_90d_customers": int(stake[b][2]),
                 "renewing_90d_mrr": _money(stake[b][3]),
             }
-            for b in BANDS
+            for b in NPS_BANDS
         ],
     }
 

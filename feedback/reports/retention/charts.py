@@ -5,7 +5,7 @@ and the per-point sample size in its hover text.
 import plotly.graph_objects as go
 from flask_babel import gettext as _
 
-from .charts import AMBER, BLUE, GREEN, RED, _layout
+from ..charts import AMBER, BLUE, GREEN, RED, _layout
 
 GREY = "#6c757d"
 BAND_COLOURS = {"promoter": GREEN, "passive": GREY, "detractor": RED, "none": "#adb5bd"}

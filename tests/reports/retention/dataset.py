@@ -13,6 +13,12 @@ from datetime import UTC, date, datetime
 from feedback.auth.models import Plan
 from feedback.extensions import db
 
+# The report's range and clock for this history: six months, read two weeks after their end,
+# and again once every upgrade window of the range has passed.
+START, END = date(2026, 1, 1), date(2026, 6, 30)
+NOW = datetime(2026, 7, 15, 9, tzinfo=UTC)
+LATER = datetime(2027, 3, 1, 9, tzinfo=UTC)
+
 
 def at(y: int, m: int, d: int) -> datetime:
     return datetime(y, m, d, 12, tzinfo=UTC)

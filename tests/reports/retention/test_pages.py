@@ -6,13 +6,12 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from feedback.reports import retention_metrics
-from feedback.reports.retention_export import csv_text, xlsx_bytes
-from feedback.reports.retention_metrics import retention_report
+from feedback.reports.retention import metrics as retention_metrics
+from feedback.reports.retention.export import csv_text, xlsx_bytes
+from feedback.reports.retention.metrics import retention_report
 from tests.api.conftest import ApiClient, token_for
 
-from .dataset import build
-from .test_metrics import END, NOW, START
+from .dataset import END, NOW, START, build
 
 RANGE = f"start={START.isoformat()}&end={END.isoformat()}"
 UNICODE = "Esperanto ĉĝĥĵŝŭ · العربية"
@@ -45,8 +44,9 @@ def test_page_shows_figures_charts_definitions_and_sample_sizes(client, make, su
     assert 'href="/reports/retention"' in page  # the nav entry
 
 
-def test_page_without_subscriptions_shows_an_empty_state(client, manager):
-    response = client.get("/reports/retention")
+def test_page_without_subscriptions_shows_an_empty_state(client, manager, monkeypatch):
+    monkeypatch.setattr("feedback.reports.retention.routes.utcnow", lambda: NOW)
+    response = client.get("/reports/retention")  # no dates: the twelve months up to NOW
 
     assert response.status_code == 200
     page = response.get_data(as_text=True)

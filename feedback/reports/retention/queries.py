@@ -26,12 +26,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
-from ..auth.models import Plan
-from ..core.db import UTCDateTime
-from ..extensions import db
-from ..followups.models import Followup
-from ..lifecycle.models import EventKind, Subscription, SubscriptionEvent, SubscriptionStatus
-from ..surveys.models import Feedback
+from ...auth.models import Plan
+from ...core.dates import add_months_sql
+from ...core.db import UTCDateTime, count_if
+from ...core.scales import nps_band_sql
+from ...extensions import db
+from ...followups.models import Followup
+from ...lifecycle.models import EventKind, Subscription, SubscriptionEvent, SubscriptionStatus
+from ...surveys.models import Feedback
 
 DECISIONS = (EventKind.RENEWED, EventKind.CANCELLED, EventKind.LAPSED)
 ENDINGS = (EventKind.CANCELLED, EventKind.LAPSED)
@@ -74,16 +76,12 @@ def _customer_active_at(customer_id, day):
     return exists().where(s.customer_id == customer_id, active_at(s, day))
 
 
-def _count_if(condition):
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
 def renewals(bounds):
     """Per month index: subscriptions that came up for renewal (renewed, cancelled, lapsed) and renewed."""
     months = months_table(bounds)
     e = SubscriptionEvent
     stmt = (
-        select(months.c.i, func.count(e.id), _count_if(e.kind == EventKind.RENEWED))
+        select(months.c.i, func.count(e.id), count_if(e.kind == EventKind.RENEWED))
         .join(e, and_(e.occurred_on >= months.c.m, e.occurred_on < months.c.n))
         .where(e.kind.in_(DECISIONS))
         .group_by(months.c.i)
@@ -106,7 +104,7 @@ def churn(bounds):
     """Per month index: customers active at its start, and those of them with nothing active at its end."""
     active = _active_customers(months_table(bounds))
     churned = ~_customer_active_at(active.c.customer_id, active.c.n)
-    stmt = select(active.c.i, func.count(), _count_if(churned)).group_by(active.c.i)
+    stmt = select(active.c.i, func.count(), count_if(churned)).group_by(active.c.i)
     return db.session.execute(stmt).all()
 
 
@@ -197,20 +195,13 @@ def cohorts(bounds, checks: list[list[date | None]]):
             columns.append(literal(0, Integer))
             continue
         day = case(*whens, else_=None)
-        columns.append(_count_if(and_(day.isnot(None), _customer_active_at(first.c.customer_id, day))))
+        columns.append(count_if(and_(day.isnot(None), _customer_active_at(first.c.customer_id, day))))
     stmt = (
         select(months.c.i, func.count(), *columns)
         .join(first, and_(first.c.signup >= months.c.m, first.c.signup < months.c.n))
         .group_by(months.c.i)
     )
     return db.session.execute(stmt).all()
-
-
-def add_months(column, months: int):
-    """``column`` + ``months`` calendar months, in SQL, on SQLite and PostgreSQL alike."""
-    if db.engine.dialect.name == "postgresql":
-        return func.cast(column + func.make_interval(0, months), Date)
-    return func.date(column, f"+{months} months")
 
 
 def _entries(plan: Plan, first_only: bool, since: date, until: date):
@@ -244,7 +235,7 @@ def upgrades(from_plan: Plan, targets: tuple[Plan, ...], since: date, until: dat
     e = aliased(SubscriptionEvent)
     columns = []
     for months in (6, 12):
-        end = add_months(ent.c.entered, months)
+        end = add_months_sql(ent.c.entered, months)
         eligible = end <= as_of
         moved = exists().where(
             e.customer_id == ent.c.customer_id,
@@ -253,7 +244,7 @@ def upgrades(from_plan: Plan, targets: tuple[Plan, ...], since: date, until: dat
             e.occurred_on >= ent.c.entered,
             e.occurred_on <= end,
         )
-        columns += [_count_if(eligible), _count_if(and_(eligible, moved))]
+        columns += [count_if(eligible), count_if(and_(eligible, moved))]
     return db.session.execute(select(func.count(), *columns).select_from(ent)).one()
 
 
@@ -265,13 +256,6 @@ def _latest_nps(customer_id, before):
         .order_by(Feedback.created_at.desc(), Feedback.id.desc())
         .limit(1)
         .scalar_subquery()
-    )
-
-
-def nps_band(score):
-    """promoter 9–10, passive 7–8, detractor 0–6, none when no answer."""
-    return case(
-        (score >= 9, "promoter"), (score >= 7, "passive"), (score.isnot(None), "detractor"), else_="none"
     )
 
 
@@ -287,14 +271,14 @@ def renewals_by_satisfaction(since: date, until: date):
     inner = (
         select(
             e.kind,
-            nps_band(_latest_nps(e.customer_id, start_of(e.occurred_on))).label("band"),
+            nps_band_sql(_latest_nps(e.customer_id, start_of(e.occurred_on))).label("band"),
             _had_breach(e.customer_id, start_of(e.occurred_on)).label("breached"),
         )
         .where(e.kind.in_(DECISIONS), e.occurred_on >= since, e.occurred_on < until)
         .subquery()
     )
     stmt = select(
-        inner.c.band, inner.c.breached, func.count(), _count_if(inner.c.kind == EventKind.RENEWED)
+        inner.c.band, inner.c.breached, func.count(), count_if(inner.c.kind == EventKind.RENEWED)
     ).group_by(inner.c.band, inner.c.breached)
     return db.session.execute(stmt).all()
 
@@ -303,12 +287,12 @@ def churn_by_satisfaction(bounds):
     """Customer-months (active at a month's start) by (NPS band, breached before that start), and churned."""
     active = _active_customers(months_table(bounds))
     inner = select(
-        nps_band(_latest_nps(active.c.customer_id, active.c.m_at)).label("band"),
+        nps_band_sql(_latest_nps(active.c.customer_id, active.c.m_at)).label("band"),
         _had_breach(active.c.customer_id, active.c.m_at).label("breached"),
         (~_customer_active_at(active.c.customer_id, active.c.n)).label("churned"),
     )
     inner = inner.select_from(active).subquery()
-    stmt = select(inner.c.band, inner.c.breached, func.count(), _count_if(inner.c.churned)).group_by(
+    stmt = select(inner.c.band, inner.c.breached, func.count(), count_if(inner.c.churned)).group_by(
         inner.c.band, inner.c.breached
     )
     return db.session.execute(stmt).all()
@@ -319,7 +303,7 @@ def revenue_at_stake(as_of: date, horizon: date):
     and those renewing by ``horizon``.
     """
     s = Subscription
-    band = nps_band(_latest_nps(s.customer_id, midnight(as_of))).label("band")
+    band = nps_band_sql(_latest_nps(s.customer_id, midnight(as_of))).label("band")
     inner = (
         select(s.customer_id, s.monthly_price, s.renews_on, band)
         .where(s.status == SubscriptionStatus.ACTIVE, s.started_on <= as_of)

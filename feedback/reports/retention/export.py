@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from .export import safe_cell
+from ..export import safe_cell
 
 MONTHLY_HEADER = [
     "month",

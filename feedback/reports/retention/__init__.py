@@ -1,0 +1,1 @@
+"""The retention report: SQL aggregates (queries) → figures (metrics) → charts, exports and pages."""

@@ -1,0 +1,28 @@
+"""Chart texts go through the catalogue: series names and sample warnings read in the page's language."""
+
+from flask_babel import force_locale
+
+from feedback.reports import charts
+
+
+def _support_report() -> dict:
+    times = {"median_hours": 2.0, "p90_hours": 5.0, "n": 3}
+    return {
+        "by_priority": [{"priority": "high", "first_response": times, "resolution": times}],
+        "followups_created": 3,
+    }
+
+
+def test_response_time_series_are_named_in_the_language(app):
+    with app.test_request_context(), force_locale("eo"):
+        names = [bar.name for bar in charts.response_times(_support_report()).data]
+
+    assert names == ["Unua respondo · mediano", "Unua respondo · p90", "Solvo · mediano", "Solvo · p90"]
+
+
+def test_low_sample_warning_is_in_the_language(app):
+    rows = [{"plan": "vps", "csat": {"value": 50.0, "n": 2, "low_sample": True}}]
+    with app.test_request_context(), force_locale("ar"):
+        fig = charts.csat_breakdown(rows, "plan", "CSAT")
+
+    assert "low sample" not in fig.data[0].text[0] and "n=2" in fig.data[0].text[0]
