@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..auth.models import Role, User
+from ..core.templating import PRIORITY_LABELS
 from ..core.urls import external_url
 from ..extensions import db
 from ..mailer.services import queue_email
@@ -96,7 +97,9 @@ def alert_team(feedback: Feedback, now: datetime) -> None:
         queue_email(
             member,
             "followups/new_followup",
-            _case_subject(fu, _l("New %(priority)s follow-up, unassigned", priority=fu.priority.value)),
+            _case_subject(
+                fu, _l("New %(priority)s follow-up, unassigned", priority=PRIORITY_LABELS[fu.priority.value])
+            ),
             context=_case_context(fu, True),
             now=now,
         )

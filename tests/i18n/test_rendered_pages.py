@@ -114,7 +114,11 @@ def visible_text(html: str, language: str) -> str:
 
 def english_on(html: str, language: str, words: set[str]) -> list[tuple[str, str]]:
     """The English words in the visible text of ``html``, each with the text around it."""
-    text = visible_text(html, language)
+    return english_in(visible_text(html, language), words)
+
+
+def english_in(text: str, words: set[str]) -> list[tuple[str, str]]:
+    """The English words in plain ``text``, each with the text around it."""
     return [
         (match.group(0), text[max(0, match.start() - 40) : match.end() + 40])
         for match in WORD.finditer(text)
