@@ -7,6 +7,7 @@ Customers get their case mail (always: it is essential); staff get new cases, as
 
 from datetime import datetime
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -93,13 +94,14 @@ def alert_team(feedback: Feedback, now: datetime) -> None:
         return
     if not fu.is_open or fu.assignee_id is not None:
         return  # the receipt went late (no worker for a while) and someone has the case already
+    # The priority's label, lower-cased inside the sentence ("New critical follow-up"), lazily:
+    # translated with the subject, in each recipient's language.
+    priority = LazyString(lambda: str(PRIORITY_LABELS[fu.priority.value]).lower())
     for member in staff_team():
         queue_email(
             member,
             "followups/new_followup",
-            _case_subject(
-                fu, _l("New %(priority)s follow-up, unassigned", priority=PRIORITY_LABELS[fu.priority.value])
-            ),
+            _case_subject(fu, _l("New %(priority)s follow-up, unassigned", priority=priority)),
             context=_case_context(fu, True),
             now=now,
         )

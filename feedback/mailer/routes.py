@@ -43,7 +43,7 @@ def retry_message(message_id: int):
         flash(
             _(
                 "Only a failed message can be retried; this one is %(status)s.",
-                status=OUTBOX_LABELS[message.status.value],
+                status=str(OUTBOX_LABELS[message.status.value]).lower(),
             ),
             "warning",
         )

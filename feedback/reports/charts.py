@@ -115,8 +115,9 @@ def csat_breakdown(rows: list[dict], key: str, title: str) -> go.Figure:
     labels = [str(PLAN_LABELS.get(r[key], r[key])) if key == "plan" else category_label(r[key]) for r in rows]
     values = [r["csat"]["value"] for r in rows]
     counts = [r["csat"]["n"] for r in rows]
+    low_sample = ", " + _("low sample")  # outside the f-string, where the extraction sees it
     text = [
-        f"{v:.1f} % (n={n}{', ' + _('low sample') if n < 5 else ''})" if v is not None else f"n={n}"
+        f"{v:.1f} % (n={n}{low_sample if n < 5 else ''})" if v is not None else f"n={n}"
         for v, n in zip(values, counts, strict=True)
     ]
     fig = go.Figure(
