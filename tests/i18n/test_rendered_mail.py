@@ -19,7 +19,7 @@ from feedback.mailer.models import OutboxMessage
 from feedback.notices import services as notices
 from feedback.worker.jobs import run_job
 from tests.conftest import T0
-from tests.i18n.test_rendered_pages import MADE_UP, _report, english_in, english_on, english_words
+from tests.i18n.english import MADE_UP, english_in, english_on, english_words, report
 from tests.notices.helpers import make_notice
 
 # The mail a customer gets; each must be among the messages checked.
@@ -96,4 +96,4 @@ def test_no_mail_has_an_english_word(app, make, language):
             if found:
                 english[f"{mail.kind} ({part}) to {mail.to_name}"] = found
         assert f'lang="{language}"' in mail.body_html, mail.kind
-    assert not english, _report(english)
+    assert not english, report(english)

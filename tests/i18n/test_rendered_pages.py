@@ -13,24 +13,22 @@ notices …) is replaced by made-up words first, so what is left in English is t
 
 import itertools
 import re
-from html.parser import HTMLParser
 
 import pytest
-from babel.messages.pofile import read_po
 from werkzeug.routing.converters import AnyConverter
 
 from feedback.auth.models import Role, User
 from feedback.core.time import utcnow
 from feedback.demo.generator import DEMO_LOGINS, DEMO_PASSWORD, generate_demo
 from feedback.extensions import db
+from feedback.followups.defaults import DEFAULT_CATEGORIES
 from feedback.followups.models import RoutingRule
-from feedback.i18n.catalogs import po_path
 from feedback.mailer.models import OutboxMessage
 from feedback.notices.models import Notice
 from feedback.surveys.invitations import invite, make_token
-from feedback.surveys.labels import _DEFAULT_NAMES
 from feedback.surveys.models import Category, Feedback, SurveyKind
 from tests.core.test_access import ALLOWED, PUBLIC
+from tests.i18n.english import MADE_UP, english_on, english_words, report
 
 # Text people typed (or the demo typed for them), replaced by made-up words before rendering:
 # a customer's comment in English is not an untranslated interface.
@@ -46,84 +44,6 @@ TYPED = {
     # sent. Its wording is checked in test_rendered_mail.py.
     "outbox": ("to_email", "to_name", "subject", "body_text", "body_html", "last_error"),
 }
-MADE_UP = ("Vrokzal", "Kvaxow", "Zirbeq", "Ulmotr", "Dwexap", "Hrinsk")
-ATTRIBUTES_READ_OUT = ("title", "aria-label", "placeholder", "alt")
-WORD = re.compile(r"[A-Za-z]+(?:'[a-z]+)?")
-NOT_WORDS = re.compile(r"%\([a-z_]+\)[sd]|%[sd]|\{[^}]*\}|<[^>]+>|&[a-z]+;")
-
-
-def _catalog(language):
-    with po_path(language).open("rb") as f:
-        return read_po(f, locale=language)
-
-
-def english_words(language: str) -> set[str]:
-    """Words of the English messages that no translation into ``language`` uses: on a page in
-    that language each is a message left in English. (Words a translation keeps — Kontento,
-    CSAT, NPS, SLA … — are not counted.)"""
-    english, kept = set(), set()
-    for message in _catalog(language):
-        if not message.id:
-            continue
-        ids = message.id if isinstance(message.id, tuple) else (message.id,)
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        english |= {w.lower() for i in ids for w in WORD.findall(NOT_WORDS.sub(" ", i)) if len(w) > 1}
-        kept |= {w.lower() for s in strings for w in WORD.findall(NOT_WORDS.sub(" ", s))}
-    return english - kept
-
-
-class _VisibleText(HTMLParser):
-    """The text a reader sees or hears: no script, style or code, no attribute but those read out,
-    nothing marked as another language than the page's (the switcher's "English")."""
-
-    # Code (a CSV header to copy, a category's slug) is machine text, the same in every language.
-    SKIP = {"script", "style", "template", "code", "kbd", "samp"}
-    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
-
-    def __init__(self, language: str):
-        super().__init__(convert_charrefs=True)
-        self.language, self.parts, self._stack = language, [], []
-
-    def _hidden(self) -> bool:
-        return any(hidden for _tag, hidden in self._stack)
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        other_language = attrs.get("lang") not in (None, self.language)
-        hidden = tag in self.SKIP or other_language
-        if not hidden and not self._hidden():
-            self.parts += [attrs[a] for a in ATTRIBUTES_READ_OUT if attrs.get(a)]
-        if tag not in self.VOID:
-            self._stack.append((tag, hidden))
-
-    def handle_endtag(self, tag):
-        if any(open_tag == tag for open_tag, _hidden in self._stack):  # not a stray </p> or <br/>
-            while self._stack.pop()[0] != tag:
-                pass
-
-    def handle_data(self, data):
-        if not self._hidden():
-            self.parts.append(data)
-
-
-def visible_text(html: str, language: str) -> str:
-    parser = _VisibleText(language)
-    parser.feed(html)
-    return " ".join(" ".join(parser.parts).split())
-
-
-def english_on(html: str, language: str, words: set[str]) -> list[tuple[str, str]]:
-    """The English words in the visible text of ``html``, each with the text around it."""
-    return english_in(visible_text(html, language), words)
-
-
-def english_in(text: str, words: set[str]) -> list[tuple[str, str]]:
-    """The English words in plain ``text``, each with the text around it."""
-    return [
-        (match.group(0), text[max(0, match.start() - 40) : match.end() + 40])
-        for match in WORD.finditer(text)
-        if match.group(0).lower() in words
-    ]
 
 
 def test_the_check_finds_english_in_a_page_and_only_in_what_is_seen():
@@ -149,7 +69,7 @@ def _scramble_typed_text() -> None:
             db.session.execute(table.update().where(key == row_id).values(**values))
     # A category a manager typed is data too; the default ones are translated labels.
     for category in db.session.scalars(db.select(Category)):
-        if category.name not in _DEFAULT_NAMES:
+        if category.name not in {name for _slug, name in DEFAULT_CATEGORIES}:
             category.name = f"{next(made_up)}{category.id}"
     db.session.commit()
 
@@ -284,15 +204,6 @@ def _english_on_every_page(app, users: dict, password: str, ids: dict | None, la
     return english, pagers, flashes
 
 
-def _report(english: dict) -> str:
-    """One line per visit: the English words, and where the first of them stood."""
-    lines = []
-    for where, found in english.items():
-        words = sorted({word for word, _context in found})
-        lines.append(f"{where}: {', '.join(words)} (…{found[0][1]}…)")
-    return "English on the page:\n" + "\n".join(lines)
-
-
 @pytest.mark.parametrize("language", ["eo", "ar"])
 def test_no_page_shows_english_over_the_demo_population(app, make, monkeypatch, language):
     monkeypatch.setitem(app.config, "PAGE_SIZE", 5)  # so every list runs to more than one page
@@ -300,7 +211,7 @@ def test_no_page_shows_english_over_the_demo_population(app, make, monkeypatch, 
 
     english, pagers, flashes = _english_on_every_page(app, users, DEMO_PASSWORD, _ids(users), language)
 
-    assert not english, _report(english)
+    assert not english, report(english)
     assert {"/dashboard", "/queue/", "/outbox/", "/renewals/"} <= pagers
     assert flashes
 
@@ -316,4 +227,4 @@ def test_no_page_shows_english_when_there_is_nothing_to_show(app, make, language
     # No row yet: the pages that name none (lists, forms, settings), and the error pages.
     english, _pagers, _flashes = _english_on_every_page(app, users, "password123", None, language)
 
-    assert not english, _report(english)
+    assert not english, report(english)
