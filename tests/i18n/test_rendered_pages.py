@@ -206,7 +206,7 @@ def _english_on_every_page(app, users: dict, password: str, ids: dict | None, la
 
 @pytest.mark.parametrize("language", ["eo", "ar"])
 def test_no_page_shows_english_over_the_demo_population(app, make, monkeypatch, language):
-    monkeypatch.setitem(app.config, "PAGE_SIZE", 5)  # so every list runs to more than one page
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)  # so every list runs to more than one page
     users = _population(make, language)
 
     english, pagers, flashes = _english_on_every_page(app, users, DEMO_PASSWORD, _ids(users), language)
