@@ -11,6 +11,7 @@ every form is posted (flash messages, form errors). The demo's typed text (names
 notices …) is replaced by made-up words first, so what is left in English is the interface.
 """
 
+import io
 import itertools
 import re
 
@@ -29,6 +30,7 @@ from feedback.surveys.invitations import invite, make_token
 from feedback.surveys.models import Category, Feedback, SurveyKind
 from tests.core.test_access import ALLOWED, PUBLIC
 from tests.i18n.english import MADE_UP, english_on, english_words, report
+from tests.lifecycle.csvdata import csv_bytes
 
 # Text people typed (or the demo typed for them), replaced by made-up words before rendering:
 # a customer's comment in English is not an untranslated interface.
@@ -178,13 +180,15 @@ def _clients(app, users: dict, password: str, language: str) -> dict:
     return clients
 
 
-def _english_on_every_page(app, users: dict, password: str, ids: dict | None, language: str):
-    """Visit every page and post every form; return the English found per visit, and the
-    visits whose page showed a pager and a flash message (to prove the data made them appear)."""
+def _english_on_every_page(app, users: dict, password: str, ids: dict | None, language: str, extra=()):
+    """Visit every page and post every form (and the ``extra`` visits); return the English found
+    per visit, and the visits whose page showed a pager and a flash message (to prove the data
+    made them appear)."""
     clients = _clients(app, users, password, language)
     words = english_words(language)
     english, pagers, flashes = {}, set(), set()
-    visits = _visits(app, ids) + [("GET", "/no-such-page", None, None), ("GET", "/s/not-a-token", None, None)]
+    errors = [("GET", "/no-such-page", None, None), ("GET", "/s/not-a-token", None, None)]
+    visits = _visits(app, ids) + errors + list(extra)
     for method, url, role, data in visits:
         response = clients[role].open(url, method=method, data=data, follow_redirects=True)
         where = f"{method} {url} as {role.value if role else 'anonymous'}{' with data' if data else ''}"
@@ -204,12 +208,35 @@ def _english_on_every_page(app, users: dict, password: str, ids: dict | None, la
     return english, pagers, flashes
 
 
+def _imports(customer) -> list:
+    """A manager's subscription uploads: one the importer takes (its summary) and one it
+    rejects (the lines and their reasons)."""
+    product = f"{MADE_UP[0]} VPS"  # the plan is read from the product's name
+    good = [
+        f"{customer.email},9001,{product},started,2025-03-01,118.80,Annually",
+        f"{customer.email},9001,{product},renewed,2026-03-01,118.80,Annually",
+    ]
+    bad = [
+        f"{MADE_UP[2].lower()}@kvaxo.test,9002,{product},started,2025-03-01,9.90,Monthly",
+        f"{customer.email},9004,{MADE_UP[1]},started,2025-03-01,9.90,Monthly",
+        f"{customer.email},9003,{product},{MADE_UP[3].lower()},2025-13-01,-1,Weekly",
+        f"{customer.email},,,,,,",
+    ]
+    name = f"{MADE_UP[4].lower()}.csv"  # shown on the result page, like anything typed
+    return [
+        ("POST", "/imports/", Role.MANAGER, {"file": (io.BytesIO(csv_bytes(*rows)), name)})
+        for rows in (good, bad)
+    ]
+
+
 @pytest.mark.parametrize("language", ["eo", "ar"])
 def test_no_page_shows_english_over_the_demo_population(app, make, monkeypatch, language):
     monkeypatch.setitem(app.config, "PAGE_SIZE", 2)  # so every list runs to more than one page
     users = _population(make, language)
 
-    english, pagers, flashes = _english_on_every_page(app, users, DEMO_PASSWORD, _ids(users), language)
+    english, pagers, flashes = _english_on_every_page(
+        app, users, DEMO_PASSWORD, _ids(users), language, extra=_imports(users[Role.CUSTOMER])
+    )
 
     assert not english, report(english)
     assert {"/dashboard", "/queue/", "/outbox/", "/renewals/"} <= pagers
