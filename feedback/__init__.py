@@ -128,10 +128,12 @@ def register_template_helpers(app: Flask) -> None:
     """Filters and globals the templates share, and the input guard every page shares."""
     from .core import templating
     from .core.security import reject_nul_bytes
+    from .followups.defaults import rule_name
     from .surveys.labels import category_name
 
     templating.init_app(app)
     app.jinja_env.filters["category_name"] = category_name
+    app.jinja_env.filters["rule_name"] = rule_name
     app.before_request(reject_nul_bytes)
 
 

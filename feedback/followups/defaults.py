@@ -1,5 +1,6 @@
 """Default categories, SLA policies and routing rules (PRODUCT.md), and their installer."""
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from ..core.scales import CSAT_LOW_MAX, NPS_DETRACTOR_MAX
@@ -32,13 +33,21 @@ DEFAULT_POLICIES = {
     Priority.NORMAL: (24 * HOUR, 24 * HOUR, 72 * HOUR, 24 * HOUR),
 }
 
-# (name, conditions, priority); tried in this order, first match wins.
+# (name, conditions, priority); tried in this order, first match wins. Stored in English like
+# the categories, and shown translated by ``rule_name`` while a manager has not renamed them.
 DEFAULT_RULES = [
-    ("Customer marked it urgent", {"urgent": True}, Priority.CRITICAL),
-    ("CSAT 1 about uptime", {"csat_max": 1, "category": "uptime"}, Priority.CRITICAL),
-    ("CSAT 2 or lower", {"csat_max": CSAT_LOW_MAX}, Priority.HIGH),
-    ("NPS detractor (0–6)", {"nps_max": NPS_DETRACTOR_MAX}, Priority.NORMAL),
+    (N_("Customer marked it urgent"), {"urgent": True}, Priority.CRITICAL),
+    (N_("CSAT 1 about uptime"), {"csat_max": 1, "category": "uptime"}, Priority.CRITICAL),
+    (N_("CSAT 2 or lower"), {"csat_max": CSAT_LOW_MAX}, Priority.HIGH),
+    (N_("NPS detractor (0–6)"), {"nps_max": NPS_DETRACTOR_MAX}, Priority.NORMAL),
 ]
+_DEFAULT_RULE_NAMES = frozenset(name for name, _conditions, _priority in DEFAULT_RULES)
+
+
+def rule_name(name: str) -> str:
+    """A routing rule's name in the reader's language: a default one from the catalogue, a name
+    a manager typed as typed (plain text, like ``surveys.labels.category_name``)."""
+    return gettext(name) if name in _DEFAULT_RULE_NAMES else name
 
 
 def install_defaults() -> None:

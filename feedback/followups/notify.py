@@ -7,10 +7,12 @@ Customers get their case mail (always: it is essential); staff get new cases, as
 
 from datetime import datetime
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..auth.models import Role, User
+from ..core.templating import PRIORITY_LABELS
 from ..core.urls import external_url
 from ..extensions import db
 from ..mailer.services import queue_email
@@ -65,11 +67,14 @@ def alert_team(fu: Followup, now: datetime) -> None:
     """Tell the team about a new unassigned case (surveys call it when feedback opened one)."""
     if not fu.is_open or fu.assignee_id is not None:
         return  # the receipt went late (no worker for a while) and someone has the case already
+    # The priority's label, lower-cased inside the sentence ("New critical follow-up"), lazily:
+    # translated with the subject, in each recipient's language.
+    priority = LazyString(lambda: str(PRIORITY_LABELS[fu.priority.value]).lower())
     for member in staff_team():
         queue_email(
             member,
             "followups/new_followup",
-            case_subject(fu, _l("New %(priority)s follow-up, unassigned", priority=fu.priority.value)),
+            case_subject(fu, _l("New %(priority)s follow-up, unassigned", priority=priority)),
             context=case_context(fu, True),
             now=now,
         )

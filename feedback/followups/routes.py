@@ -12,6 +12,7 @@ from ..extensions import db
 from . import services
 from .forms import ActionForm, AssignForm, NoteForm, ReplyForm
 from .models import FollowupStatus, Priority
+from .notify import TARGET_LABELS
 from .queries import QueueFilter, get_followup, queue, staff_members
 from .sla import risk_level
 
@@ -59,6 +60,7 @@ def _detail(fu, reply_form=None, note_form=None, status=200):
             note_form=note_form or NoteForm(prefix="note"),
             assign_form=_assign_form(fu),
             action_form=ActionForm(),
+            target_labels=TARGET_LABELS,
         ),
         status,
     )

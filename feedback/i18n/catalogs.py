@@ -6,6 +6,7 @@ finds one missing or older than its `.po` (so a deployment cannot serve English 
 """
 
 import os
+from fnmatch import fnmatch
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -17,6 +18,9 @@ DOMAIN = "messages"
 POT = ROOT / "messages.pot"
 BABEL_CFG = ROOT / "babel.cfg"
 KEYWORDS = ("_l", "lazy_gettext")  # beyond pybabel's defaults (_, gettext, ngettext …)
+# Folders the extraction does not walk into. Named, because pybabel's default also skips every
+# folder starting with "_", and so missed templates/_macros (the pager, the badges).
+IGNORE_DIRS = (".*", "__pycache__", "node_modules")
 
 
 def po_path(language: str) -> Path:
@@ -60,5 +64,10 @@ def source_messages() -> set[str]:
     with BABEL_CFG.open() as f:
         method_map, options_map = parse_mapping_cfg(f)
     keywords = {**DEFAULT_KEYWORDS, **dict.fromkeys(KEYWORDS)}
-    found = extract_from_dir(ROOT, method_map, options_map, keywords=keywords)
+    found = extract_from_dir(ROOT, method_map, options_map, keywords=keywords, directory_filter=_walked_into)
     return {message[0] if isinstance(message, tuple) else message for _, _, message, *_ in found}
+
+
+def _walked_into(path: str) -> bool:
+    """Whether the extraction looks inside the folder ``path`` (as pybabel's ``--ignore-dirs``)."""
+    return not any(fnmatch(os.path.basename(path), pattern) for pattern in IGNORE_DIRS)

@@ -6,7 +6,7 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from .catalogs import BABEL_CFG, KEYWORDS, POT, ROOT, TRANSLATIONS, compile_catalogs
+from .catalogs import BABEL_CFG, IGNORE_DIRS, KEYWORDS, POT, ROOT, TRANSLATIONS, compile_catalogs
 
 translate_cli = AppGroup("translate", help="Extract, update and compile the message catalogues.")
 
@@ -17,8 +17,19 @@ def _pybabel(*args: str) -> None:
 
 def _extract() -> None:
     keywords = [arg for keyword in KEYWORDS for arg in ("-k", keyword)]
+    # Our own list of folders to skip replaces pybabel's default, which also skips "_macros".
+    ignore = ["--ignore-dirs", " ".join(IGNORE_DIRS)]
     _pybabel(
-        "extract", "-F", str(BABEL_CFG), *keywords, "--no-location", "--sort-output", "-o", str(POT), "."
+        "extract",
+        "-F",
+        str(BABEL_CFG),
+        *keywords,
+        *ignore,
+        "--no-location",
+        "--sort-output",
+        "-o",
+        str(POT),
+        ".",
     )
 
 

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 
 from ..auth.access import manager_required
 from ..core.pagination import paginate
+from ..core.templating import OUTBOX_LABELS
 from ..extensions import db
 from ..i18n.forms import Form
 from . import queries
@@ -40,7 +41,10 @@ def retry_message(message_id: int):
         abort(400)
     if message.status != OutboxStatus.FAILED:
         flash(
-            _("Only a failed message can be retried; this one is %(status)s.", status=message.status.value),
+            _(
+                "Only a failed message can be retried; this one is %(status)s.",
+                status=str(OUTBOX_LABELS[message.status.value]).lower(),
+            ),
             "warning",
         )
     else:

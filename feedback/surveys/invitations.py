@@ -182,11 +182,13 @@ def send_case_survey(fu: Followup, now: datetime) -> SurveyInvitation | None:
         .limit(1)
     )
     case_id = fu.id
+    # Lazy, outside the f-string: a gettext call inside one is invisible to the extraction.
+    resolved = _l("Your case is resolved")
     return _invite_by_mail(
         fu.customer,
         SurveyKind.CASE_CSAT,
         "surveys/case_resolved",
-        lambda: f"[#{case_id}] {_('Your case is resolved')}",
+        lambda: f"[#{case_id}] {resolved}",
         optional=False,
         dedupe_key=f"case-resolved:{fu.id}:{resolved_at.isoformat()}",
         now=now,

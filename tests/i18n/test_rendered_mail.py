@@ -1,0 +1,99 @@
+"""Every e-mail, rendered for a recipient who reads Esperanto or Arabic, has no English word.
+
+The mail comes from the real flows (the rating, the case worked and resolved, the jobs that
+send receipts, progress reports, SLA alerts, surveys, notices and the digest), each rendered
+by the mailer's ``queue_email`` in its recipient's language; then every queued message — its
+subject, its text and what its HTML shows — is read with the same check as the pages
+(tests/i18n/test_rendered_pages.py). What people typed is made of made-up words.
+"""
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from feedback.auth.models import Role
+from feedback.extensions import db
+from feedback.followups import services as followups
+from feedback.mailer.models import OutboxMessage
+from feedback.notices import services as notices
+from feedback.worker.jobs import run_job
+from tests.conftest import T0
+from tests.i18n.english import MADE_UP, english_in, english_on, english_words, report
+from tests.notices.helpers import make_notice
+
+# The mail a customer gets; each must be among the messages checked.
+CUSTOMER_MAIL = {
+    "surveys/received",  # the receipt
+    "followups/reply",
+    "surveys/case_resolved",  # resolved, with the one-click survey
+    "followups/progress",  # the automatic progress report
+    "surveys/nps",
+    "notices/published",
+    "notices/update",
+    "notices/reminder",
+}
+URL = re.compile(r"https?://\S+")  # a link's path (/queue/, /preferences) is not prose
+
+
+def _people(make, language: str) -> dict:
+    people = {}
+    for role, name in zip((Role.CUSTOMER, Role.STAFF, Role.MANAGER), MADE_UP, strict=False):
+        people[role] = make.user(role, f"{name} {MADE_UP[-1]}", email=f"{name.lower()}@kvaxo.test")
+        people[role].locale = language
+    db.session.commit()
+    return people
+
+
+def _mail_from_every_flow(make, people: dict) -> None:
+    customer, staff, manager = people[Role.CUSTOMER], people[Role.STAFF], people[Role.MANAGER]
+    make.rating(customer, csat=5, comment="", now=T0)  # a receipt without a case
+    case = make.rating(customer, csat=1, comment=f"{MADE_UP[1]} {MADE_UP[2]}", category="uptime", now=T0)
+    run_job("feedback_receipts", T0, claim=False)  # receipt with a case; the team's alert
+    fu = case.followup
+    followups.assign(fu, manager, staff, T0 + timedelta(minutes=5))
+    run_job("sla_sweep", T0 + timedelta(minutes=50), claim=False)  # due soon
+    run_job("sla_sweep", T0 + timedelta(hours=2), claim=False)  # breached
+    followups.staff_reply(fu, staff, f"{MADE_UP[3]} {MADE_UP[4]}", T0 + timedelta(hours=2))
+    db.session.commit()
+    run_job("progress_reports", T0 + timedelta(hours=15), claim=False)
+    followups.resolve(fu, staff, T0 + timedelta(hours=16), body=MADE_UP[5])
+    db.session.commit()
+
+    notice = make_notice(
+        manager,
+        title=f"{MADE_UP[0]} {MADE_UP[3]}",
+        body=MADE_UP[4],
+        starts=T0 + timedelta(hours=30),  # more than a day after publishing: a reminder follows
+        ends=T0 + timedelta(hours=32),
+        publish=True,
+        now=T0 + timedelta(hours=1),
+    )
+    notices.add_update(notice, manager, MADE_UP[2], T0 + timedelta(hours=2))
+    db.session.commit()
+    run_job("notice_mail", T0 + timedelta(hours=7), claim=False)  # the update, then the reminder
+    run_job("relationship_surveys", T0 + timedelta(days=1), claim=False)
+    run_job("daily_digest", T0 + timedelta(days=1), claim=False)
+
+
+@pytest.mark.parametrize("language", ["eo", "ar"])
+def test_no_mail_has_an_english_word(app, make, language):
+    people = _people(make, language)
+
+    _mail_from_every_flow(make, people)
+
+    mails = db.session.scalars(db.select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert {mail.kind for mail in mails} >= CUSTOMER_MAIL
+    words = english_words(language)
+    english = {}
+    for mail in mails:
+        parts = {
+            "subject": english_in(mail.subject, words),
+            "text": english_in(URL.sub(" ", mail.body_text), words),
+            "html": english_on(mail.body_html, language, words),
+        }
+        for part, found in parts.items():
+            if found:
+                english[f"{mail.kind} ({part}) to {mail.to_name}"] = found
+        assert f'lang="{language}"' in mail.body_html, mail.kind
+    assert not english, report(english)

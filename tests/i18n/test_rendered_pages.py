@@ -1,0 +1,257 @@
+"""Every page, rendered in Esperanto and in Arabic, shows no English word of the interface.
+
+The catalogue tests prove each message has a translation; this proves the pages use them: a
+string that never went through gettext, a label built in Python, a macro whose folder the
+extraction skipped — they all show up here as an English word on a rendered page.
+
+The pages come from the app's URL map and the access matrix (tests/core/test_access.py), so a
+new page is visited without being listed here. Each is rendered twice: empty (the empty states)
+and over the demo population, with more items than a page holds (tables, pagers), then after
+every form is posted (flash messages, form errors). The demo's typed text (names, comments,
+notices …) is replaced by made-up words first, so what is left in English is the interface.
+"""
+
+import io
+import itertools
+import re
+
+import pytest
+from werkzeug.routing.converters import AnyConverter
+
+from feedback.auth.models import Role, User
+from feedback.core.time import utcnow
+from feedback.demo.generator import DEMO_LOGINS, DEMO_PASSWORD, generate_demo
+from feedback.extensions import db
+from feedback.followups.defaults import DEFAULT_CATEGORIES
+from feedback.followups.models import RoutingRule
+from feedback.mailer.models import OutboxMessage
+from feedback.notices.models import Notice
+from feedback.surveys.invitations import invite, make_token
+from feedback.surveys.models import Category, Feedback, SurveyKind
+from tests.core.test_access import ALLOWED, PUBLIC
+from tests.i18n.english import MADE_UP, english_on, english_words, report
+from tests.lifecycle.csvdata import csv_bytes
+
+# Text people typed (or the demo typed for them), replaced by made-up words before rendering:
+# a customer's comment in English is not an untranslated interface.
+TYPED = {
+    "users": ("name",),
+    "customer_accounts": ("server",),
+    "feedback": ("title", "comment"),
+    "notices": ("title", "body", "servers"),
+    "notice_updates": ("body",),
+    "followup_events": ("body",),
+    "routing_rules": ("name",),
+    # Mail is rendered in its recipient's language when it is queued; the outbox lists it as
+    # sent. Its wording is checked in test_rendered_mail.py.
+    "outbox": ("to_email", "to_name", "subject", "body_text", "body_html", "last_error"),
+}
+
+
+def test_the_check_finds_english_in_a_page_and_only_in_what_is_seen():
+    words = english_words("eo")
+    page = (
+        '<html lang="eo"><head><title>Paĝoj</title><style>.next{}</style></head><body>'
+        '<a class="page-link" href="?page=2" aria-label="Next">Sekva</a>'
+        '<button lang="en">English</button><script>var items = 1;</script>'
+        "<p>3 items, paĝo 1 el 2</p></body></html>"
+    )
+    assert {"next", "items", "page", "save", "cancel", "status", "priority"} <= words
+    assert [word for word, _context in english_on(page, "eo", words)] == ["Next", "items"]
+
+
+def _scramble_typed_text() -> None:
+    """Replace what people typed with made-up words, keeping each value's row apart."""
+    made_up = itertools.cycle(MADE_UP)
+    for table_name, columns in TYPED.items():
+        table = db.metadata.tables[table_name]
+        (key,) = table.primary_key.columns
+        for (row_id,) in db.session.execute(db.select(key)).all():
+            values = {c: f"{next(made_up)} {next(made_up)}{row_id}" for c in columns}
+            db.session.execute(table.update().where(key == row_id).values(**values))
+    # A category a manager typed is data too; the default ones are translated labels.
+    for category in db.session.scalars(db.select(Category)):
+        if category.name not in {name for _slug, name in DEFAULT_CATEGORIES}:
+            category.name = f"{next(made_up)}{category.id}"
+    db.session.commit()
+
+
+def _population(make, language: str) -> dict:
+    """The demo population as of now, every account speaking ``language``, typed text made up;
+    returns the users who sign in, by role."""
+    generate_demo(20, seed=3)
+    users = {}
+    for role, (email, _name) in DEMO_LOGINS.items():
+        users[role] = db.session.scalar(db.select(User).where(User.email == email))
+    for csat in (5, 4, 3, 2, 1) * 3:  # more of the customer's own feedback than a page holds
+        make.rating(users[Role.CUSTOMER], csat=csat, comment="", category="uptime")
+    _scramble_typed_text()
+    for user in db.session.scalars(db.select(User)):
+        user.email = f"{MADE_UP[user.id % len(MADE_UP)].lower()}{user.id}@kvaxo.test"
+        user.locale = language
+    db.session.commit()
+    return users
+
+
+def _ids(users: dict) -> dict:
+    """A real row for each kind of id a page's URL takes."""
+    customer = users[Role.CUSTOMER]
+    feedback = db.session.scalar(
+        db.select(Feedback).where(Feedback.customer_id == customer.id, Feedback.followup != None)  # noqa: E711
+    )
+    last_staff = db.select(User.id).where(User.role == Role.STAFF).order_by(User.id.desc())
+    now = utcnow()
+    nps = invite(customer, SurveyKind.NPS, now)
+    case = invite(customer, SurveyKind.CASE_CSAT, now, followup=feedback.followup)
+    db.session.commit()
+    return {
+        "feedback_id": feedback.id,
+        "followup_id": feedback.followup.id,
+        "customer_id": customer.id,
+        "user_id": db.session.scalar(last_staff),  # one a manager may switch off
+        "notice_id": db.session.scalar(db.select(Notice.id)),
+        "message_id": db.session.scalar(db.select(OutboxMessage.id)),
+        "rule_id": db.session.scalar(db.select(RoutingRule.id)),
+        "category_id": db.session.scalar(db.select(Category.id)),
+        "token": [make_token(nps, now), make_token(case, now)],
+    }
+
+
+def _role_of(blueprint: str | None) -> list[Role | None]:
+    """Who visits a blueprint's pages: every role the access matrix lets in, or nobody signed in."""
+    if blueprint in ALLOWED:
+        return sorted(ALLOWED[blueprint], key=lambda role: role.value)
+    return [None]
+
+
+def _urls(rule, ids: dict | None) -> list[str]:
+    """The rule's URL for each value its arguments can take (every action of an ``any()``);
+    with no ``ids`` (nothing in the database yet) only URLs that name no row."""
+    choices = []
+    for name, converter in rule._converters.items():
+        if isinstance(converter, AnyConverter):
+            choices.append([(name, item) for item in sorted(converter.items)])
+        elif ids is None:
+            return []
+        else:
+            assert name in ids, f"give a real {name!r} in _ids() so {rule.rule} can be visited"
+            values = ids[name] if isinstance(ids[name], list) else [ids[name]]
+            choices.append([(name, value) for value in values])
+    urls = []
+    for combination in itertools.product(*choices):
+        path = rule.rule
+        for name, value in combination:
+            path = re.sub(rf"<(?:[^<>:]+:)?{name}>", str(value), path)
+        urls.append(path)
+    return urls
+
+
+# Blueprints with no HTML page of their own: the JSON API (tests/api), /static and /healthz,
+# and the language switcher (a POST that redirects back).
+NO_PAGES = {"api", None, "i18n"}
+FORM = {"body": "Vrokzal Zirbeq", "comment": "Ulmotr", "note": "Hrinsk", "score": "4"}
+
+
+def _visits(app, ids: dict | None):
+    """(method, url, role, data) for every page and form of the site, GETs first."""
+    gets, posts = [], []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        blueprint = rule.endpoint.rsplit(".", 1)[0] if "." in rule.endpoint else None
+        if blueprint in NO_PAGES or rule.endpoint == "auth.logout":
+            continue
+        assert blueprint in ALLOWED or blueprint in PUBLIC, blueprint
+        roles = _role_of(blueprint)
+        for url in _urls(rule, ids):
+            if "GET" in rule.methods:
+                gets += [("GET", url, role, None) for role in roles]  # each role sees its own page
+            if "POST" in rule.methods:  # the answer (errors, flash) reads the same for every role
+                posts += [("POST", url, roles[0], {}), ("POST", url, roles[0], FORM)]
+    # Deleting last, so the other forms still find what they act on.
+    return gets + sorted(posts, key=lambda visit: "delete" in visit[1])
+
+
+def _clients(app, users: dict, password: str, language: str) -> dict:
+    clients = {None: app.test_client()}
+    for role, user in users.items():
+        clients[role] = app.test_client()
+        clients[role].post("/login", data={"email": user.email, "password": password})
+    for client in clients.values():
+        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+    return clients
+
+
+def _english_on_every_page(app, users: dict, password: str, ids: dict | None, language: str, extra=()):
+    """Visit every page and post every form (and the ``extra`` visits); return the English found
+    per visit, and the visits whose page showed a pager and a flash message (to prove the data
+    made them appear)."""
+    clients = _clients(app, users, password, language)
+    words = english_words(language)
+    english, pagers, flashes = {}, set(), set()
+    errors = [("GET", "/no-such-page", None, None), ("GET", "/s/not-a-token", None, None)]
+    visits = _visits(app, ids) + errors + list(extra)
+    for method, url, role, data in visits:
+        response = clients[role].open(url, method=method, data=data, follow_redirects=True)
+        where = f"{method} {url} as {role.value if role else 'anonymous'}{' with data' if data else ''}"
+        assert response.status_code < 500, where
+        if method == "GET" and "not-a-token" not in url and "no-such-page" not in url:
+            assert response.status_code == 200, (where, response.status_code)
+        if response.mimetype != "text/html":
+            continue  # the CSV and Excel exports
+        html = response.get_data(as_text=True)
+        assert f'<html lang="{language}"' in html, where
+        if found := english_on(html, language, words):
+            english[where] = found
+        if 'class="pagination' in html:
+            pagers.add(url)
+        if "alert-dismissible" in html:  # base.html's flash messages
+            flashes.add(where)
+    return english, pagers, flashes
+
+
+def _imports(customer) -> list:
+    """A manager's subscription uploads: one the importer takes (its summary) and one it
+    rejects (the lines and their reasons)."""
+    product = f"{MADE_UP[0]} VPS"  # the plan is read from the product's name
+    good = [
+        f"{customer.email},9001,{product},started,2025-03-01,118.80,Annually",
+        f"{customer.email},9001,{product},renewed,2026-03-01,118.80,Annually",
+    ]
+    bad = [
+        f"{MADE_UP[2].lower()}@kvaxo.test,9002,{product},started,2025-03-01,9.90,Monthly",
+        f"{customer.email},9004,{MADE_UP[1]},started,2025-03-01,9.90,Monthly",
+        f"{customer.email},9003,{product},{MADE_UP[3].lower()},2025-13-01,-1,Weekly",
+        f"{customer.email},,,,,,",
+    ]
+    name = f"{MADE_UP[4].lower()}.csv"  # shown on the result page, like anything typed
+    return [
+        ("POST", "/imports/", Role.MANAGER, {"file": (io.BytesIO(csv_bytes(*rows)), name)})
+        for rows in (good, bad)
+    ]
+
+
+@pytest.mark.parametrize("language", ["eo", "ar"])
+def test_no_page_shows_english_over_the_demo_population(app, make, monkeypatch, language):
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)  # so every list runs to more than one page
+    users = _population(make, language)
+
+    english, pagers, flashes = _english_on_every_page(
+        app, users, DEMO_PASSWORD, _ids(users), language, extra=_imports(users[Role.CUSTOMER])
+    )
+
+    assert not english, report(english)
+    assert {"/dashboard", "/queue/", "/outbox/", "/renewals/"} <= pagers
+    assert flashes
+
+
+@pytest.mark.parametrize("language", ["eo", "ar"])
+def test_no_page_shows_english_when_there_is_nothing_to_show(app, make, language):
+    users = {}
+    for role, name in zip((Role.CUSTOMER, Role.STAFF, Role.MANAGER), MADE_UP, strict=False):
+        users[role] = make.user(role, name, email=f"{name.lower()}@kvaxo.test")
+        users[role].locale = language
+    db.session.commit()
+
+    # No row yet: the pages that name none (lists, forms, settings), and the error pages.
+    english, _pagers, _flashes = _english_on_every_page(app, users, "password123", None, language)
+
+    assert not english, report(english)
