@@ -62,7 +62,9 @@ class Config:
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")  # per token
     LOGIN_RATE_LIMIT = "5 per minute"
     LOGIN_EMAIL_RATE_LIMIT = "20 per hour"
-    MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
+    # Unset: mail is held in the outbox, not sent (the banner and Settings → Outbox say so);
+    # it goes out once a server is configured.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "kontento@localhost")
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
@@ -73,6 +75,9 @@ class Config:
     # A claimed outbox row whose dispatcher has not finished within this goes back to the queue.
     MAIL_CLAIM_LEASE_SECONDS = int(os.environ.get("MAIL_CLAIM_LEASE_SECONDS", "300"))
     BASE_URL = base_url()
+    # The demo inbox (/inbox): each user reads the mail queued for them in the browser.
+    # Development only: ProductionConfig and TestingConfig keep it off.
+    DEMO_INBOX = False
     # "celery" (REDIS_URL set: run `celery -A make_celery worker -B`), "embedded" (a scheduler
     # thread inside the web process), or "off" (jobs only run when called, as in tests).
     WORKER_MODE = os.environ.get("WORKER_MODE") or ("celery" if os.environ.get("REDIS_URL") else "embedded")
@@ -96,6 +101,7 @@ class DevelopmentConfig(Config):
     """Local development: SQLite in ``instance/`` unless DATABASE_URL is set."""
 
     DEBUG = False
+    DEMO_INBOX = os.environ.get("DEMO_INBOX", "1").lower() not in ("0", "false", "no")
 
 
 class TestingConfig(Config):
@@ -117,6 +123,7 @@ class ProductionConfig(Config):
 
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    DEMO_INBOX = False
 
     def __init__(self) -> None:
         if not os.environ.get("SECRET_KEY"):
