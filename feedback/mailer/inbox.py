@@ -24,7 +24,7 @@ FRAME_HEAD = (
     '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
     "style-src 'unsafe-inline'; img-src data:\">"
 )
-_HEAD = re.compile(r"<head[^>]*>", re.IGNORECASE)
+_HEAD = re.compile(r"<head(\s[^>]*)?>", re.IGNORECASE)  # not <header>
 
 
 @bp.before_request
