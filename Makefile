@@ -23,10 +23,14 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/activate
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(VENV)/.runtime $@
 
-run: $(VENV)/.runtime translations  ## Migrate, seed demo data if the database is empty, serve on http://127.0.0.1:5000
-	$(FLASK) db upgrade
-	$(FLASK) demo --if-empty
-	$(FLASK) run --host $(HOST) --port $(PORT)
+# FLASK_RUN_HOST/PORT on every step: the demo's e-mail links (rendered by `flask demo` and by the
+# server) point where the server listens, unless BASE_URL is set (environment or .env).
+RUN_ENV := FLASK_RUN_HOST=$(HOST) FLASK_RUN_PORT=$(PORT)
+
+run: $(VENV)/.runtime translations  ## Migrate, seed demo data if the database is empty, serve on http://HOST:PORT (127.0.0.1:5000; `make run PORT=5101`)
+	$(RUN_ENV) $(FLASK) db upgrade
+	$(RUN_ENV) $(FLASK) demo --if-empty
+	$(RUN_ENV) $(FLASK) run --host $(HOST) --port $(PORT)
 
 translations: $(VENV)/.runtime  ## Compile the message catalogues (feedback/translations/*/LC_MESSAGES/*.po → .mo)
 	$(FLASK) translate compile

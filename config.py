@@ -3,6 +3,7 @@
 import os
 from pathlib import Path
 
+import click
 from dotenv import load_dotenv
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -21,6 +22,34 @@ def _database_url() -> str:
     return f"sqlite:///{BASE_DIR / 'instance' / 'kontento.sqlite'}"
 
 
+def base_url() -> str:
+    """Where e-mail links point: ``BASE_URL``, else where ``flask run`` serves.
+
+    ``flask run --host H --port P`` (or ``FLASK_RUN_HOST``/``FLASK_RUN_PORT``, which ``make run``
+    sets from ``HOST``/``PORT``) is read from the running command, so the links in mail follow
+    the port the demo is actually on. A wildcard host (0.0.0.0) becomes 127.0.0.1: a browser
+    cannot open it; serving other machines needs ``BASE_URL``.
+    """
+    url = os.environ.get("BASE_URL")
+    if url:
+        return url
+    host = os.environ.get("FLASK_RUN_HOST") or "127.0.0.1"
+    port = os.environ.get("FLASK_RUN_PORT") or "5000"
+    scheme = "http"
+    ctx = click.get_current_context(silent=True)
+    while ctx is not None:  # inside `flask run`: its options, which already include the env
+        if ctx.info_name == "run" and "port" in ctx.params:
+            host, port = ctx.params.get("host") or host, ctx.params["port"] or port
+            scheme = "https" if ctx.params.get("cert") else scheme
+            break
+        ctx = ctx.parent
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    if ":" in host:  # an IPv6 address
+        host = f"[{host}]"
+    return f"{scheme}://{host}:{port}"
+
+
 class Config:
     """Settings shared by every environment."""
 
@@ -33,7 +62,9 @@ class Config:
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")  # per token
     LOGIN_RATE_LIMIT = "5 per minute"
     LOGIN_EMAIL_RATE_LIMIT = "20 per hour"
-    MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
+    # Unset: mail is held in the outbox, not sent (the banner and Settings → Outbox say so);
+    # it goes out once a server is configured.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "kontento@localhost")
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
@@ -43,7 +74,10 @@ class Config:
     MAIL_SUPPRESS_SEND = False  # the outbox decides what goes; tests use a real SMTP server
     # A claimed outbox row whose dispatcher has not finished within this goes back to the queue.
     MAIL_CLAIM_LEASE_SECONDS = int(os.environ.get("MAIL_CLAIM_LEASE_SECONDS", "300"))
-    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    BASE_URL = base_url()
+    # The demo inbox (/inbox): each user reads the mail queued for them in the browser.
+    # Development only: ProductionConfig and TestingConfig keep it off.
+    DEMO_INBOX = False
     # "celery" (REDIS_URL set: run `celery -A make_celery worker -B`), "embedded" (a scheduler
     # thread inside the web process), or "off" (jobs only run when called, as in tests).
     WORKER_MODE = os.environ.get("WORKER_MODE") or ("celery" if os.environ.get("REDIS_URL") else "embedded")
@@ -67,6 +101,7 @@ class DevelopmentConfig(Config):
     """Local development: SQLite in ``instance/`` unless DATABASE_URL is set."""
 
     DEBUG = False
+    DEMO_INBOX = os.environ.get("DEMO_INBOX", "1").lower() not in ("0", "false", "no")
 
 
 class TestingConfig(Config):
@@ -88,6 +123,7 @@ class ProductionConfig(Config):
 
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    DEMO_INBOX = False
 
     def __init__(self) -> None:
         if not os.environ.get("SECRET_KEY"):

@@ -89,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
     from .followups.routes import bp as followups_bp
     from .i18n.routes import bp as i18n_bp
     from .lifecycle.routes import bp as imports_bp
+    from .mailer.inbox import bp as demo_inbox_bp
     from .mailer.routes import bp as outbox_bp
     from .notices.routes import bp as notices_bp
     from .notices.routes import status_bp
@@ -105,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(outbox_bp, url_prefix="/outbox")
+    app.register_blueprint(demo_inbox_bp, url_prefix="/inbox")  # 404 unless DEMO_INBOX
     app.register_blueprint(notices_bp, url_prefix="/notices")
     app.register_blueprint(status_bp)
     app.register_blueprint(survey_links_bp)

@@ -8,6 +8,10 @@ bookkeeping. A claim is a lease: rows left ``sending`` by a killed worker go bac
 A dispatcher renews its claim on each row just before sending it, and skips a row whose
 claim it lost: a run slower than the lease (a tarpitting server, a long queue) hands rows it
 has not reached to another dispatcher instead of sending them alongside it.
+
+With no mail server configured (``MAIL_SERVER`` unset, as in ``make run``) nothing is tried:
+messages stay ``pending`` with no attempt spent, shown as held, and go out normally once a
+server is configured — none is lost or failed for lack of one.
 """
 
 import contextlib
@@ -27,6 +31,7 @@ from ..core.time import utcnow
 from ..extensions import db
 from . import smtp
 from .models import OutboxMessage, OutboxStatus
+from .queries import held_count
 
 BATCH = 20
 GIVE_UP_AFTER = timedelta(hours=24)  # of failing, counted from the first attempt's message
@@ -41,6 +46,7 @@ class DispatchResult:
     deferred: int = 0
     failed: int = 0
     requeued: int = 0
+    held: int = 0  # waiting because no mail server is configured
     next_due: datetime | None = None
 
 
@@ -169,6 +175,11 @@ def dispatch(now: datetime | None = None, limit: int = 500) -> DispatchResult:
         return now + timedelta(seconds=time.monotonic() - started)
 
     result = DispatchResult(requeued=requeue_stuck(now))
+    if not smtp.configured():
+        # Trying would only spend the attempts and mark every message failed ("Connection
+        # refused") for a server nobody set up; held, they all go once one is configured.
+        result.held = held_count()
+        return result
     handled = 0
     while handled < limit:
         stamp = clock()

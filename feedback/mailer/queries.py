@@ -1,4 +1,4 @@
-"""Reads for the outbox page."""
+"""Reads for the outbox page, the held-mail banner and the demo inbox."""
 
 from sqlalchemy import func, select
 
@@ -21,6 +21,27 @@ def counts() -> dict[str, int]:
     return {status.value: found.get(status.value, 0) for status in OutboxStatus}
 
 
+def held_count() -> int:
+    """Messages waiting to be sent: all of them are held while no mail server is configured."""
+    return db.session.scalar(
+        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING)
+    )
+
+
 def message(message_id: int) -> OutboxMessage | None:
     """One message by id."""
     return db.session.get(OutboxMessage, message_id)
+
+
+def inbox(user):
+    """The demo inbox: mail queued for ``user`` at their current address, newest first."""
+    return (
+        select(OutboxMessage)
+        .where(OutboxMessage.user_id == user.id, OutboxMessage.to_email == user.email)
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())
+    )
+
+
+def inbox_message(user, message_id: int) -> OutboxMessage | None:
+    """One message of ``user``'s demo inbox; None for anyone else's."""
+    return db.session.scalar(inbox(user).where(OutboxMessage.id == message_id))

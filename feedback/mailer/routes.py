@@ -1,18 +1,31 @@
-"""The outbox page for managers: what is waiting, sent or failed, with a retry button."""
+"""The outbox page for managers: what is waiting, sent or failed, with a retry button; and
+the banner that tells managers when mail is held because no mail server is configured."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from ..auth.access import manager_required
 from ..core.pagination import paginate
 from ..core.templating import OUTBOX_LABELS
 from ..extensions import db
 from ..i18n.forms import Form
-from . import queries
+from . import queries, smtp
 from .models import OutboxStatus
 from .services import retry
 
 bp = Blueprint("outbox", __name__)
+
+
+@bp.app_context_processor
+def _mail_held():
+    def mail_held() -> int | None:
+        """Messages held for a manager's banner; None when a mail server is configured."""
+        if smtp.configured() or not (current_user.is_authenticated and current_user.is_manager):
+            return None
+        return queries.held_count()
+
+    return {"mail_held": mail_held}
 
 
 @bp.route("/")
@@ -22,7 +35,12 @@ def index():
     status = OutboxStatus(wanted) if wanted in {s.value for s in OutboxStatus} else None
     page = paginate(queries.outbox(status))
     return render_template(
-        "mailer/outbox.html", page=page, status=status, counts=queries.counts(), action_form=Form()
+        "mailer/outbox.html",
+        page=page,
+        status=status,
+        counts=queries.counts(),
+        held=not smtp.configured(),
+        action_form=Form(),
     )
 
 
@@ -30,7 +48,9 @@ def index():
 @manager_required
 def show(message_id: int):
     message = queries.message(message_id) or abort(404)
-    return render_template("mailer/message.html", message=message, action_form=Form())
+    return render_template(
+        "mailer/message.html", message=message, held=not smtp.configured(), action_form=Form()
+    )
 
 
 @bp.route("/<int:message_id>/retry", methods=["POST"])

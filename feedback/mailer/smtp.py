@@ -25,6 +25,11 @@ class TimedConnection(Connection):
         return host
 
 
+def configured() -> bool:
+    """Whether a mail server is configured (``MAIL_SERVER``). Without one, mail is held."""
+    return bool(current_app.config.get("MAIL_SERVER"))
+
+
 def connect() -> TimedConnection:
     """An unopened connection to the configured mail server (use it as a context manager)."""
     return TimedConnection(current_app.extensions["mail"])

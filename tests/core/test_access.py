@@ -10,6 +10,7 @@ from config import TestingConfig
 from feedback import create_app
 from feedback.auth.models import Role
 from feedback.extensions import db
+from feedback.mailer.services import queue_email
 from feedback.notices.services import NoticeDraft, save_notice
 from tests.conftest import T0
 
@@ -23,7 +24,11 @@ ALLOWED = {
     "imports": {Role.MANAGER},
     "renewals": {Role.STAFF, Role.MANAGER},
     "notices": {Role.MANAGER},
+    # Development only (DEMO_INBOX, turned on below); each user sees only their own mail.
+    "demo_inbox": {Role.CUSTOMER, Role.STAFF, Role.MANAGER},
 }
+# Blueprints whose pages show one user's own records: another user gets 404 on them.
+OWN_RECORDS = {"surveys", "demo_inbox"}
 # None: /static and /healthz; survey_links: e-mailed survey links; status: the public status page;
 # i18n: the language switcher, for everyone (tests/i18n).
 PUBLIC = {"auth", "api", "survey_links", "status", "i18n", None}
@@ -63,16 +68,19 @@ def _url(rule, ids: dict) -> str:
 
 
 @pytest.mark.parametrize("rule, method, blueprint", _routes())
-def test_route_access(app, make, rule, method, blueprint):
+def test_route_access(app, make, rule, method, blueprint, monkeypatch):
+    monkeypatch.setitem(app.config, "DEMO_INBOX", True)  # off outside development: 404 for all
     owner, other = make.customer(), make.customer()
     fb = make.rating(owner, csat=1, now=T0)
     notice = save_notice(None, None, NoticeDraft(kind="announcement", title="News", starts_at=T0), T0)
+    mail = queue_email(owner, "notices/published", "News", context={"notice": notice}, now=T0)
     db.session.commit()
     ids = {
         "feedback_id": fb.id,
         "followup_id": fb.followup.id,
         "notice_id": notice.id,
         "customer_id": owner.id,
+        "message_id": mail.id,
     }
     url = _url(rule, ids)
     users = {
@@ -96,8 +104,8 @@ def test_route_access(app, make, rule, method, blueprint):
         else:
             assert response.status_code == 403, (role, url, response.status_code)
 
-    if blueprint == "surveys" and rule.arguments:
-        # Another customer gets 404, not 403: we do not confirm the case exists.
+    if blueprint in OWN_RECORDS and rule.arguments:
+        # Another customer gets 404, not 403: we do not confirm the case (or the mail) exists.
         client = app.test_client()
         client.post("/login", data={"email": other.email, "password": "password123"})
         assert client.open(url, method=method).status_code == 404, url
