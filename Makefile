@@ -51,9 +51,10 @@ test: $(VENV)/.dev $(AXE)  ## Run the test suite (SQLite unless DATABASE_URL is 
 test-postgres: $(VENV)/.dev $(AXE)  ## Run the suite on the local PostgreSQL database `test`
 	DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test $(BIN)/python -m pytest
 
-lint: $(VENV)/.dev  ## ruff lint and format check
+lint: $(VENV)/.dev  ## ruff lint and format check, and the import contracts (layers, no cycles)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 fmt: $(VENV)/.dev  ## Format and fix what ruff can
 	$(BIN)/ruff format .
