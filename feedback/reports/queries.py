@@ -10,8 +10,8 @@ from sqlalchemy import Date, DateTime, cast, func, select
 from ..auth.models import User
 from ..core.db import count_if
 from ..extensions import db
-from ..followups.models import Followup, FollowupStatus, SlaEscalation, SlaTarget
-from ..surveys.models import Category, Feedback, SurveyInvitation
+from ..followups.models import Category, Followup, FollowupStatus, SlaEscalation, SlaTarget
+from ..surveys.models import Feedback, SurveyInvitation
 from .models import RatingRollup
 
 UNCATEGORISED = "Uncategorised"  # the category of ratings without one, as reports key it

@@ -8,9 +8,10 @@ from sqlalchemy import select
 from ..auth.models import User
 from ..core.time import utcnow
 from ..extensions import db
+from ..followups.models import Category
 from ..followups.routing import Signal, active_rules, route
 from ..followups.services import open_followup, policy_for
-from .models import Category, Channel, Feedback, FeedbackKind
+from .models import Channel, Feedback, FeedbackKind
 from .receipts import acknowledge_later
 
 MAX_COMMENT = 5000

@@ -23,11 +23,11 @@ from feedback.core.time import utcnow
 from feedback.demo.generator import DEMO_LOGINS, DEMO_PASSWORD, generate_demo
 from feedback.extensions import db
 from feedback.followups.defaults import DEFAULT_CATEGORIES
-from feedback.followups.models import RoutingRule
+from feedback.followups.models import Category, RoutingRule
 from feedback.mailer.models import OutboxMessage
 from feedback.notices.models import Notice
 from feedback.surveys.invitations import invite, make_token
-from feedback.surveys.models import Category, Feedback, SurveyKind
+from feedback.surveys.models import Feedback, SurveyKind
 from tests.core.test_access import ALLOWED, PUBLIC
 from tests.i18n.english import MADE_UP, english_on, english_words, report
 from tests.lifecycle.csvdata import csv_bytes

@@ -18,10 +18,11 @@ from feedback.auth.services import create_api_token
 from feedback.demo.bulk import generate_bulk
 from feedback.demo.generator import HISTORY_DAYS
 from feedback.extensions import db
+from feedback.followups.models import Category
 from feedback.reports.metrics import bucket_starts, satisfaction_report
 from feedback.reports.models import RatingRollup
 from feedback.reports.rollups import COUNTS, KEY, rebuild_rollups
-from feedback.surveys.models import Category, Channel, Feedback, FeedbackKind
+from feedback.surveys.models import Channel, Feedback, FeedbackKind
 from feedback.surveys.services import category_by_slug, submit_rating, submit_suggestion
 from tests.conftest import T0
 
