@@ -14,7 +14,8 @@ from feedback.worker.jobs import run_job
 from tests.e2e.conftest import ARTIFACTS
 from tests.notices.helpers import make_notice
 
-pytestmark = pytest.mark.browser
+# The live server answers in threads of its own: they must see committed rows.
+pytestmark = [pytest.mark.browser, pytest.mark.real_commits]
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING = ("serious", "critical")
