@@ -5,7 +5,6 @@ the app, clients, an ``auth`` helper and factories.
 import os
 import threading
 from contextlib import contextmanager
-from datetime import UTC, datetime
 
 import pytest
 from flask import g
@@ -18,10 +17,9 @@ from feedback import create_app
 from feedback.extensions import db, limiter
 from feedback.followups.defaults import install_defaults
 
+from .factories import T0 as T0  # re-exported: many tests take T0 from here
 from .factories import Factory
 from .mail_server import SmtpSink
-
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday morning, used as "now" in SLA tests
 
 
 def _database_url(tmp_path_factory) -> str:

@@ -1,14 +1,17 @@
-"""Factories that build rows through the real services."""
+"""Factories that build rows through the real services, shared by every test folder."""
 
 import itertools
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from feedback.auth.models import Plan, Role, User
 from feedback.auth.services import create_user
 from feedback.extensions import db
+from feedback.notices import services as notice_services
+from feedback.notices.jobs import send_notice_mail
 from feedback.surveys.models import Feedback
 from feedback.surveys.services import category_by_slug, submit_rating
 
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday morning, used as "now" in SLA tests
 PASSWORD = "password123"
 _seq = itertools.count(1)
 
@@ -58,3 +61,37 @@ class Factory:
         )
         db.session.commit()
         return fb
+
+
+def make_notice(
+    manager,
+    kind="maintenance",
+    title="Kernel upgrade",
+    starts=T0 + timedelta(days=3),
+    ends=T0 + timedelta(days=3, hours=2),
+    downtime=30,
+    plans=(),
+    servers="",
+    body="We upgrade the kernel.",
+    publish=False,
+    now=T0,
+):
+    """A notice saved (and optionally published, with the worker's notice mail job run) at
+    ``now``, committed."""
+    draft = notice_services.NoticeDraft(
+        kind=kind,
+        title=title,
+        body=body,
+        starts_at=starts,
+        ends_at=ends,
+        expected_downtime_minutes=downtime,
+        plans=list(plans),
+        servers=servers,
+    )
+    notice = notice_services.save_notice(None, manager, draft, now)
+    if publish:
+        notice_services.publish(notice, manager, now)
+        db.session.commit()
+        send_notice_mail(now)  # what the worker does right after the commit
+    db.session.commit()
+    return notice

@@ -5,7 +5,7 @@ from datetime import timedelta
 from feedback.auth.models import Plan
 from feedback.extensions import db
 from tests.conftest import T0
-from tests.notices.helpers import make_notice
+from tests.factories import make_notice
 
 from .conftest import ApiClient, token_for
 

@@ -1,4 +1,4 @@
-"""CSV builders for the importer tests."""
+"""Shared helpers for the importer tests: CSV builders."""
 
 HEADER = "email,service_id,product,event,date,amount,billing_cycle"
 
