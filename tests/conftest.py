@@ -95,11 +95,9 @@ class _OneConnectionSession(Session):
     another database keeps its own engine.
     """
 
-    owner_thread: int  # set on the factory: the thread the test runs in
-
     def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
         if bind is None and self.bind is not None and self._db.engine.url == self.bind.engine.url:
-            if threading.get_ident() != self.owner_thread:
+            if threading.get_ident() != self.info["test_thread"]:
                 # One DB-API connection must not serve two threads, and another connection
                 # would not see the test's uncommitted rows.
                 raise RuntimeError("a test that uses the database from another thread needs real_commits")
@@ -128,16 +126,21 @@ def _rolled_back_session():
     if sqlite:
         connection.exec_driver_sql("BEGIN")
     app_session = db.session
-    session_class = type("TestSession", (_OneConnectionSession,), {"owner_thread": threading.get_ident()})
     db.session = db._make_scoped_session(
-        {"class_": session_class, "bind": connection, "join_transaction_mode": "create_savepoint"}
+        {
+            "class_": _OneConnectionSession,
+            "bind": connection,
+            "join_transaction_mode": "create_savepoint",
+            "info": {"test_thread": threading.get_ident()},
+        }
     )
     try:
         yield
     finally:
         db.session.remove()
         db.session = app_session
-        # Something committed or closed the outer transaction: its rows would outlive the test.
+        # If something ended the outer transaction early, what the test wrote after that is
+        # in the database for good: fail the test rather than let the rows leak silently.
         still_open = outer.is_active
         outer.rollback()
         if sqlite:
