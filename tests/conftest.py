@@ -3,11 +3,13 @@ the app, clients, an ``auth`` helper and factories.
 """
 
 import os
-from datetime import UTC, datetime
+import threading
+from contextlib import contextmanager
 
 import pytest
 from flask import g
 from flask_migrate import upgrade
+from flask_sqlalchemy.session import Session
 from sqlalchemy import create_engine, text
 
 from config import TestingConfig
@@ -15,10 +17,9 @@ from feedback import create_app
 from feedback.extensions import db, limiter
 from feedback.followups.defaults import install_defaults
 
+from .factories import T0 as T0  # re-exported: many tests take T0 from here
 from .factories import Factory
 from .mail_server import SmtpSink
-
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday morning, used as "now" in SLA tests
 
 
 def _database_url(tmp_path_factory) -> str:
@@ -67,6 +68,9 @@ def _session_app(database_url):
         for key in list(vars(g)):
             delattr(g, key)
 
+    with app.app_context():
+        clear_database()  # the state every test starts from, committed once
+        db.session.remove()
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -82,13 +86,89 @@ def clear_database() -> None:
     db.session.commit()
 
 
-@pytest.fixture
-def app(_session_app):
-    with _session_app.app_context():
-        clear_database()
-        limiter.reset()
-        yield _session_app
+class _OneConnectionSession(Session):
+    """A session that runs every statement for the test database on the test's connection.
+
+    Flask-SQLAlchemy's ``get_bind`` always answers with the app's engine, which would take a
+    fresh pooled connection outside the test's transaction. A second app on the same
+    database (the CSRF-enforcing one some tests build) shares the connection too; an app on
+    another database keeps its own engine.
+    """
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        if bind is None and self.bind is not None and self._db.engine.url == self.bind.engine.url:
+            if threading.get_ident() != self.info["test_thread"]:
+                # One DB-API connection must not serve two threads, and another connection
+                # would not see the test's uncommitted rows.
+                raise RuntimeError("a test that uses the database from another thread needs real_commits")
+            return self.bind
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+@contextmanager
+def _rolled_back_session():
+    """Run the test inside one transaction that is rolled back at the end.
+
+    SQLAlchemy's recipe for joining a session into an external transaction: the session
+    works on savepoints (``join_transaction_mode="create_savepoint"``), so the code's own
+    ``commit()`` and ``rollback()`` keep their meaning, and nothing ever reaches the database.
+    """
+    connection = db.engine.connect()
+    driver = connection.connection.driver_connection
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # pysqlite's legacy transaction control does not BEGIN before a SAVEPOINT, so a
+        # released savepoint would be committed for good. SQLAlchemy's documented recipe:
+        # turn the driver's handling off and emit BEGIN ourselves (on this connection only,
+        # so tests that commit for real keep the driver's usual locking).
+        saved_level, driver.isolation_level = driver.isolation_level, None
+    outer = connection.begin()
+    if sqlite:
+        connection.exec_driver_sql("BEGIN")
+    app_session = db.session
+    db.session = db._make_scoped_session(
+        {
+            "class_": _OneConnectionSession,
+            "bind": connection,
+            "join_transaction_mode": "create_savepoint",
+            "info": {"test_thread": threading.get_ident()},
+        }
+    )
+    try:
+        yield
+    finally:
         db.session.remove()
+        db.session = app_session
+        # If something ended the outer transaction early, what the test wrote after that is
+        # in the database for good: fail the test rather than let the rows leak silently.
+        still_open = outer.is_active
+        outer.rollback()
+        if sqlite:
+            driver.isolation_level = saved_level
+        connection.close()
+        assert still_open, "the test's outer transaction ended early; its rows may have leaked"
+
+
+@pytest.fixture
+def app(request, _session_app):
+    """The app, in an app context, on a database in its default state.
+
+    Each test runs in a transaction that is rolled back afterwards. Tests marked
+    ``real_commits`` (other processes or threads must see their rows) commit for real, and
+    the database is emptied and given its defaults back after them.
+    """
+    with _session_app.app_context():
+        limiter.reset()
+        if request.node.get_closest_marker("real_commits"):
+            try:
+                yield _session_app
+            finally:
+                db.session.remove()
+                clear_database()
+                db.session.remove()
+        else:
+            with _rolled_back_session():
+                yield _session_app
 
 
 @pytest.fixture

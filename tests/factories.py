@@ -1,14 +1,19 @@
-"""Factories that build rows through the real services."""
+"""Factories that build rows through the real services, shared by every test folder."""
 
 import itertools
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+
+from werkzeug.routing.converters import AnyConverter, IntegerConverter
 
 from feedback.auth.models import Plan, Role, User
-from feedback.auth.services import create_user
+from feedback.auth.services import create_api_token, create_user
 from feedback.extensions import db
+from feedback.notices import services as notice_services
+from feedback.notices.jobs import send_notice_mail
 from feedback.surveys.models import Feedback
 from feedback.surveys.services import category_by_slug, submit_rating
 
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday morning, used as "now" in SLA tests
 PASSWORD = "password123"
 _seq = itertools.count(1)
 
@@ -58,3 +63,136 @@ class Factory:
         )
         db.session.commit()
         return fb
+
+
+def make_notice(
+    manager,
+    kind="maintenance",
+    title="Kernel upgrade",
+    starts=T0 + timedelta(days=3),
+    ends=T0 + timedelta(days=3, hours=2),
+    downtime=30,
+    plans=(),
+    servers="",
+    body="We upgrade the kernel.",
+    publish=False,
+    now=T0,
+):
+    """A notice saved (and optionally published, with the worker's notice mail job run) at
+    ``now``, committed."""
+    draft = notice_services.NoticeDraft(
+        kind=kind,
+        title=title,
+        body=body,
+        starts_at=starts,
+        ends_at=ends,
+        expected_downtime_minutes=downtime,
+        plans=list(plans),
+        servers=servers,
+    )
+    notice = notice_services.save_notice(None, manager, draft, now)
+    if publish:
+        notice_services.publish(notice, manager, now)
+        db.session.commit()
+        send_notice_mail(now)  # what the worker does right after the commit
+    db.session.commit()
+    return notice
+
+
+# The JSON API, as a client holding a token calls it.
+
+PREFIX = "/api/v1"
+
+
+class ApiClient:
+    """The test client with a bearer token and the /api/v1 prefix."""
+
+    def __init__(self, client, token: str | None = None):
+        self.client = client
+        self.token = token
+
+    def headers(self, extra: dict | None = None) -> dict:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        return {**headers, **(extra or {})}
+
+    def get(self, path: str, **kwargs):
+        return self.client.get(PREFIX + path, headers=self.headers(kwargs.pop("headers", None)), **kwargs)
+
+    def post(self, path: str, json=None, **kwargs):
+        headers = self.headers(kwargs.pop("headers", None))
+        if json is not None:
+            kwargs["json"] = json
+        return self.client.post(PREFIX + path, headers=headers, **kwargs)
+
+    def call(self, method: str, path: str, **kwargs):
+        return self.get(path, **kwargs) if method == "GET" else self.post(path, **kwargs)
+
+
+def token_for(user) -> str:
+    """A fresh committed API token for ``user``."""
+    token = create_api_token(user)
+    db.session.commit()
+    return token
+
+
+def error_of(response) -> dict:
+    """The ``error`` object of an error response, after checking the documented shape."""
+    body = response.get_json()
+    assert set(body) == {"error"}, body
+    assert set(body["error"]) == {"code", "message", "fields"}, body
+    assert body["error"]["message"]
+    return body["error"]
+
+
+# Subscription files as a billing panel exports them (the importer's CSV).
+
+HEADER = "email,service_id,product,event,date,amount,billing_cycle"
+
+
+def csv_bytes(*rows: str, header: str = HEADER, bom: bool = False) -> bytes:
+    """A file with ``header`` and ``rows``, optionally starting with a UTF-8 byte-order mark."""
+    text = "\n".join([header, *rows]) + "\n"
+    return (b"\xef\xbb\xbf" if bom else b"") + text.encode()
+
+
+def history(email: str, sid: str = "1001") -> list[str]:
+    """A service's started → renewed → upgraded history (annual, amounts per year)."""
+    return [
+        f"{email},{sid},Shared Hosting Starter,started,2024-03-01,118.80,Annually",
+        f"{email},{sid},Shared Hosting Starter,renewed,2025-03-01,118.80,Annually",
+        f"{email},{sid},VPS Cloud M,upgraded,2025-07-01,468.00,Annually",
+    ]
+
+
+# Who may use each blueprint's pages (the access matrix, the CSRF sweep, the rendered pages).
+# Who may use each blueprint's pages. The API has its own suite (tests/api).
+ALLOWED = {
+    "surveys": {Role.CUSTOMER},
+    "followups": {Role.STAFF, Role.MANAGER},
+    "reports": {Role.MANAGER},
+    "settings": {Role.MANAGER},
+    "outbox": {Role.MANAGER},
+    "imports": {Role.MANAGER},
+    "renewals": {Role.STAFF, Role.MANAGER},
+    "notices": {Role.MANAGER},
+    # Development only (DEMO_INBOX, turned on in the tests); each user sees only their own mail.
+    "demo_inbox": {Role.CUSTOMER, Role.STAFF, Role.MANAGER},
+}
+# None: /static and /healthz; survey_links: e-mailed survey links; status: the public status page;
+# i18n: the language switcher, for everyone (tests/i18n).
+PUBLIC = {"auth", "api", "survey_links", "status", "i18n", None}
+
+
+def rule_url(rule, ids: dict) -> str:
+    """Fill the rule's arguments by hand: ``url_for`` would need a request context here."""
+    path = rule.rule
+    for name, converter in rule._converters.items():
+        if isinstance(converter, AnyConverter):
+            value = sorted(converter.items)[0]
+        elif isinstance(converter, IntegerConverter):
+            value = ids.get(name, 1)
+        else:
+            value = "x"
+        start = path.index("<")
+        path = path[:start] + str(value) + path[path.index(">", start) + 1 :]
+    return path

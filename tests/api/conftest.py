@@ -4,12 +4,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from feedback.auth.services import create_api_token
-from feedback.extensions import db
-
-from ..conftest import T0
-
-PREFIX = "/api/v1"
+from ..factories import T0, ApiClient, token_for
 
 # (method, path, roles allowed) for every endpoint that needs a token; ids are filled in per test.
 ENDPOINTS = [
@@ -44,37 +39,6 @@ GOOD_BODIES = {
         "occurred_on": "2026-01-01",
     },
 }
-
-
-class ApiClient:
-    """The test client with a bearer token and the /api/v1 prefix."""
-
-    def __init__(self, client, token: str | None = None):
-        self.client = client
-        self.token = token
-
-    def headers(self, extra: dict | None = None) -> dict:
-        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        return {**headers, **(extra or {})}
-
-    def get(self, path: str, **kwargs):
-        return self.client.get(PREFIX + path, headers=self.headers(kwargs.pop("headers", None)), **kwargs)
-
-    def post(self, path: str, json=None, **kwargs):
-        headers = self.headers(kwargs.pop("headers", None))
-        if json is not None:
-            kwargs["json"] = json
-        return self.client.post(PREFIX + path, headers=headers, **kwargs)
-
-    def call(self, method: str, path: str, **kwargs):
-        return self.get(path, **kwargs) if method == "GET" else self.post(path, **kwargs)
-
-
-def token_for(user) -> str:
-    """A fresh committed API token for ``user``."""
-    token = create_api_token(user)
-    db.session.commit()
-    return token
 
 
 @dataclass
@@ -126,12 +90,3 @@ def clock(monkeypatch) -> Clock:
     clock = Clock()
     monkeypatch.setattr("feedback.api.blueprint.utcnow", lambda: clock.now)
     return clock
-
-
-def error_of(response) -> dict:
-    """The ``error`` object of an error response, after checking the documented shape."""
-    body = response.get_json()
-    assert set(body) == {"error"}, body
-    assert set(body["error"]) == {"code", "message", "fields"}, body
-    assert body["error"]["message"]
-    return body["error"]

@@ -12,7 +12,8 @@ from feedback.extensions import db
 from feedback.followups.models import FollowupStatus
 
 from ..conftest import T0
-from .conftest import ENDPOINTS, GOOD_BODIES, ApiClient, error_of, token_for
+from ..factories import ApiClient, error_of, token_for
+from .conftest import ENDPOINTS, GOOD_BODIES
 
 ENDPOINT_IDS = [f"{m} {p.split('?')[0]}" for m, p, _ in ENDPOINTS]
 

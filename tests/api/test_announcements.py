@@ -5,9 +5,9 @@ from datetime import timedelta
 from feedback.auth.models import Plan
 from feedback.extensions import db
 from tests.conftest import T0
-from tests.notices.helpers import make_notice
+from tests.factories import make_notice
 
-from .conftest import ApiClient, token_for
+from ..factories import ApiClient, token_for
 
 
 def test_customers_get_only_notices_affecting_them_and_staff_get_all(client, people, make, clock):

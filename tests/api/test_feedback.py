@@ -10,7 +10,7 @@ from feedback.followups.services import internal_note, staff_reply
 from feedback.surveys.models import Channel, Feedback, FeedbackKind
 
 from ..conftest import T0
-from .conftest import error_of
+from ..factories import error_of
 
 
 def _stored(feedback_id: int) -> Feedback:

@@ -9,7 +9,7 @@ from feedback.followups import services
 from feedback.followups.models import EventKind, FollowupStatus
 
 from ..conftest import T0
-from .conftest import error_of
+from ..factories import error_of
 
 H = timedelta(hours=1)
 

@@ -7,7 +7,7 @@ from feedback.followups.models import FollowupEvent
 from feedback.surveys.models import Feedback
 
 from ..conftest import T0
-from .conftest import error_of
+from ..factories import error_of
 
 
 def _count(model) -> int:

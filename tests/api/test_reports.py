@@ -8,7 +8,7 @@ from feedback.extensions import db
 from feedback.followups import services
 
 from ..conftest import T0
-from .conftest import error_of
+from ..factories import error_of
 
 
 @pytest.mark.parametrize(

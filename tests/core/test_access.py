@@ -4,7 +4,6 @@ The route list is read from the app's URL map, so a new page cannot ship without
 """
 
 import pytest
-from werkzeug.routing.converters import AnyConverter, IntegerConverter
 
 from config import TestingConfig
 from feedback import create_app
@@ -14,24 +13,10 @@ from feedback.mailer.services import queue_email
 from feedback.notices.services import NoticeDraft, save_notice
 from tests.conftest import T0
 
-# Who may use each blueprint's pages. The API has its own suite (tests/api).
-ALLOWED = {
-    "surveys": {Role.CUSTOMER},
-    "followups": {Role.STAFF, Role.MANAGER},
-    "reports": {Role.MANAGER},
-    "settings": {Role.MANAGER},
-    "outbox": {Role.MANAGER},
-    "imports": {Role.MANAGER},
-    "renewals": {Role.STAFF, Role.MANAGER},
-    "notices": {Role.MANAGER},
-    # Development only (DEMO_INBOX, turned on below); each user sees only their own mail.
-    "demo_inbox": {Role.CUSTOMER, Role.STAFF, Role.MANAGER},
-}
+from ..factories import ALLOWED, PUBLIC, rule_url
+
 # Blueprints whose pages show one user's own records: another user gets 404 on them.
 OWN_RECORDS = {"surveys", "demo_inbox"}
-# None: /static and /healthz; survey_links: e-mailed survey links; status: the public status page;
-# i18n: the language switcher, for everyone (tests/i18n).
-PUBLIC = {"auth", "api", "survey_links", "status", "i18n", None}
 
 
 def _routes():
@@ -52,21 +37,6 @@ def test_every_blueprint_has_an_access_rule():
     assert blueprints <= set(ALLOWED) | PUBLIC, "add the new blueprint to ALLOWED"
 
 
-def _url(rule, ids: dict) -> str:
-    """Fill the rule's arguments by hand: ``url_for`` would need a request context here."""
-    path = rule.rule
-    for name, converter in rule._converters.items():
-        if isinstance(converter, AnyConverter):
-            value = sorted(converter.items)[0]
-        elif isinstance(converter, IntegerConverter):
-            value = ids.get(name, 1)
-        else:
-            value = "x"
-        start = path.index("<")
-        path = path[:start] + str(value) + path[path.index(">", start) + 1 :]
-    return path
-
-
 @pytest.mark.parametrize("rule, method, blueprint", _routes())
 def test_route_access(app, make, rule, method, blueprint, monkeypatch):
     monkeypatch.setitem(app.config, "DEMO_INBOX", True)  # off outside development: 404 for all
@@ -82,7 +52,7 @@ def test_route_access(app, make, rule, method, blueprint, monkeypatch):
         "customer_id": owner.id,
         "message_id": mail.id,
     }
-    url = _url(rule, ids)
+    url = rule_url(rule, ids)
     users = {
         Role.CUSTOMER: owner,
         Role.STAFF: make.staff(),

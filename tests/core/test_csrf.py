@@ -9,7 +9,8 @@ from feedback.auth.models import Role
 from feedback.extensions import db
 from feedback.surveys.models import Feedback
 from tests.conftest import T0, make_config
-from tests.core.test_access import ALLOWED, PUBLIC, _url
+
+from ..factories import ALLOWED, PUBLIC, rule_url
 
 
 @pytest.fixture
@@ -91,7 +92,7 @@ def test_every_form_post_without_token_is_refused(csrf_app, make, rule, blueprin
     user = owner if role == Role.CUSTOMER else make.user(role)
     client = csrf_app.test_client()
     _login(client, user)
-    url = _url(rule, {"feedback_id": fb.id, "followup_id": fb.followup.id})
+    url = rule_url(rule, {"feedback_id": fb.id, "followup_id": fb.followup.id})
     response = client.post(url, data={"body": "x", "reply-body": "x", "note-body": "x"})
     assert response.status_code == 400, url
     assert EXPIRED in response.data

@@ -20,8 +20,9 @@ ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", Path(__file__).resolve().paren
 
 
 @pytest.fixture
-def live_server(app, _session_app):
+def live_server(request, app, _session_app):
     """Serve the test app on a free loopback port for the length of one test."""
+    assert request.node.get_closest_marker("real_commits"), "a live server needs @pytest.mark.real_commits"
     server = make_server("127.0.0.1", 0, _session_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -12,9 +12,10 @@ from feedback.extensions import db
 from feedback.mailer.models import OutboxMessage
 from feedback.worker.jobs import run_job
 from tests.e2e.conftest import ARTIFACTS
-from tests.notices.helpers import make_notice
+from tests.factories import make_notice
 
-pytestmark = pytest.mark.browser
+# The live server answers in threads of its own: they must see committed rows.
+pytestmark = [pytest.mark.browser, pytest.mark.real_commits]
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING = ("serious", "critical")

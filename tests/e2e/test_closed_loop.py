@@ -6,7 +6,8 @@ import pytest
 
 from feedback.core.time import utcnow
 
-pytestmark = pytest.mark.browser
+# The live server answers in threads of its own: they must see committed rows.
+pytestmark = [pytest.mark.browser, pytest.mark.real_commits]
 
 
 def _sign_in(page, base: str, email: str) -> None:

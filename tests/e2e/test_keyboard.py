@@ -5,7 +5,8 @@ import pytest
 from feedback.extensions import db
 from feedback.surveys.models import Feedback
 
-pytestmark = pytest.mark.browser
+# The live server answers in threads of its own: they must see committed rows.
+pytestmark = [pytest.mark.browser, pytest.mark.real_commits]
 
 
 def _focused(page) -> str:

@@ -9,7 +9,8 @@ from flask_babel import gettext
 
 from feedback.extensions import db
 
-pytestmark = pytest.mark.browser
+# The live server answers in threads of its own: they must see committed rows.
+pytestmark = [pytest.mark.browser, pytest.mark.real_commits]
 
 COMMENTS = {
     "ar": "متجري يعرض أخطاء منذ الصباح (HTTP 500) — please check PHP-FPM.",

@@ -19,8 +19,8 @@ from feedback.mailer.models import OutboxMessage
 from feedback.notices import services as notices
 from feedback.worker.jobs import run_job
 from tests.conftest import T0
+from tests.factories import make_notice
 from tests.i18n.english import MADE_UP, english_in, english_on, english_words, report
-from tests.notices.helpers import make_notice
 
 # The mail a customer gets; each must be among the messages checked.
 CUSTOMER_MAIL = {

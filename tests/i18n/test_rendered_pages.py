@@ -28,9 +28,8 @@ from feedback.mailer.models import OutboxMessage
 from feedback.notices.models import Notice
 from feedback.surveys.invitations import invite, make_token
 from feedback.surveys.models import Feedback, SurveyKind
-from tests.core.test_access import ALLOWED, PUBLIC
+from tests.factories import ALLOWED, PUBLIC, csv_bytes
 from tests.i18n.english import MADE_UP, english_on, english_words, report
-from tests.lifecycle.csvdata import csv_bytes
 
 # Text people typed (or the demo typed for them), replaced by made-up words before rendering:
 # a customer's comment in English is not an untranslated interface.

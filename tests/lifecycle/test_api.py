@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from feedback.auth.models import Plan
 from feedback.extensions import db
 from feedback.lifecycle.models import SubscriptionEvent
-from tests.api.conftest import ApiClient, error_of, token_for
+from tests.factories import ApiClient, error_of, token_for
 
 PATH = "/subscriptions/events"
 

@@ -9,7 +9,7 @@ from feedback.auth.models import Plan
 from feedback.extensions import db
 from feedback.lifecycle.models import SubscriptionEvent
 
-from .csvdata import csv_bytes, history
+from ..factories import csv_bytes, history
 
 
 def events() -> int:

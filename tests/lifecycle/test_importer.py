@@ -13,7 +13,7 @@ from feedback.lifecycle.importer import import_subscriptions, plan_for_product
 from feedback.lifecycle.models import Subscription, SubscriptionEvent
 from tests.conftest import T0
 
-from .csvdata import csv_bytes, history
+from ..factories import csv_bytes, history
 
 
 def count(model) -> int:

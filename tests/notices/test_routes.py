@@ -11,8 +11,7 @@ from feedback.followups.models import EventKind, FollowupEvent
 from feedback.notices import services
 from feedback.notices.models import Notice
 from tests.conftest import T0
-
-from .helpers import make_notice
+from tests.factories import make_notice
 
 
 @pytest.fixture
@@ -258,7 +257,6 @@ def test_publishing_wakes_the_worker_to_mail_and_renders_nothing_in_the_request(
 ):
     from feedback.mailer.models import OutboxMessage
     from feedback.notices.jobs import send_notice_mail
-    from tests.notices.helpers import make_notice
 
     for _ in range(3):
         make.customer()

@@ -13,9 +13,8 @@ from feedback.mailer.dispatch import dispatch
 from feedback.notices import queries, services
 from feedback.notices.jobs import send_notice_mail, send_reminders
 from tests.conftest import T0
+from tests.factories import make_notice
 from tests.mail_server import html_body, text_body
-
-from .helpers import make_notice
 
 
 @pytest.fixture

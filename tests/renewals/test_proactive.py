@@ -16,7 +16,8 @@ from feedback.surveys.models import FeedbackKind
 from feedback.surveys.receipts import announce_case, thank_customer
 from tests.conftest import T0
 from tests.mail_server import text_body
-from tests.renewals.helpers import case, customer_renewing, rate
+
+from .conftest import case, customer_renewing, rate
 
 RISK_WORDS = ("risk", "Risk", "Detractor", "NPS", "CSAT", "revenue", "priority")
 

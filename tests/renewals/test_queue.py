@@ -9,7 +9,8 @@ from feedback.lifecycle.models import SubscriptionStatus
 from feedback.renewals.queries import at_risk, risk_for, window_from
 from feedback.renewals.services import open_proactive_followup
 from tests.conftest import T0
-from tests.renewals.helpers import case, customer_renewing, rate, subscribe
+
+from .conftest import case, customer_renewing, rate, subscribe
 
 
 def listed(within_days=30, now=T0):

@@ -3,7 +3,8 @@
 import pytest
 
 from tests.conftest import T0
-from tests.renewals.helpers import customer_renewing, rate
+
+from .conftest import customer_renewing, rate
 
 
 @pytest.fixture(autouse=True)

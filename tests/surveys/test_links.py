@@ -18,9 +18,8 @@ from feedback.surveys import invitations as inv
 from feedback.surveys.models import Channel, Feedback, SurveyInvitation, SurveyKind
 from tests.conftest import T0, make_config
 from tests.mail_server import text_body
-from tests.surveys.test_invitations import DAY, link_for, resolved_case, survey_mail, tamper
 
-H = timedelta(hours=1)
+from .conftest import DAY, H, link_for, resolved_case, survey_mail, tamper
 
 
 def email_feedback() -> list[Feedback]:

@@ -15,8 +15,8 @@ from feedback.mailer.models import OutboxMessage
 from feedback.surveys.models import Feedback
 from feedback.surveys.receipts import _claim, send_receipts
 from feedback.worker.jobs import run_job
-from tests.api.conftest import token_for
 from tests.conftest import T0
+from tests.factories import token_for
 
 M = timedelta(minutes=1)
 
@@ -120,6 +120,7 @@ def test_a_large_backlog_is_worked_in_batches_each_mailed_once(app, make, monkey
 
 
 @pytest.mark.postgres
+@pytest.mark.real_commits  # two sessions on connections of their own
 def test_two_workers_claim_disjoint_rows(app, database_url, make):
     if not database_url.startswith("postgresql"):
         pytest.skip("needs PostgreSQL: SQLite takes one writer at a time, so claims cannot overlap")

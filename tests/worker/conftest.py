@@ -192,8 +192,9 @@ class Worker:
 
 
 @pytest.fixture
-def workers(database_url, redis_url, tmp_path):
+def workers(request, database_url, redis_url, tmp_path):
     """Start workers: ``workers.start("w1", smtp_port)``; all are killed when the test ends."""
+    assert request.node.get_closest_marker("real_commits"), "worker processes need @pytest.mark.real_commits"
 
     class Workers:
         def __init__(self):

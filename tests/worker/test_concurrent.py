@@ -13,6 +13,9 @@ from tests.conftest import T0
 
 from .conftest import all_settled, delivery_counts, outbox, queue_rows, report, wait_until
 
+# Celery worker processes read and write the database: they must see committed rows.
+pytestmark = pytest.mark.real_commits
+
 DISPATCH = "kontento.dispatch_outbox"
 H = timedelta(hours=1)
 

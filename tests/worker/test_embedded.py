@@ -17,6 +17,9 @@ from tests.conftest import make_config
 
 from .conftest import all_settled, delivery_counts, outbox, report, wait_until
 
+# The scheduler threads and the second web apps read and write the database: they must see committed rows.
+pytestmark = pytest.mark.real_commits
+
 
 @pytest.fixture
 def web_app(database_url):

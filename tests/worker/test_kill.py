@@ -5,10 +5,15 @@ import os
 import signal
 from datetime import timedelta
 
+import pytest
+
 from feedback.core.time import utcnow
 from feedback.mailer.models import OutboxStatus
 
 from .conftest import LEASE, all_settled, delivery_counts, outbox, queue_rows, report, wait_until
+
+# Celery worker processes read and write the database: they must see committed rows.
+pytestmark = pytest.mark.real_commits
 
 MESSAGES = 30
 KILL_AFTER = 10

@@ -3,6 +3,8 @@ notice out to the affected customers and then sends the mail."""
 
 from datetime import timedelta
 
+import pytest
+
 from feedback import create_app
 from feedback.auth.models import User
 from feedback.core.time import utcnow
@@ -12,6 +14,9 @@ from feedback.notices.services import NoticeDraft, publish, save_notice
 from tests.conftest import make_config
 
 from .conftest import wait_until
+
+# Celery worker processes read and write the database: they must see committed rows.
+pytestmark = pytest.mark.real_commits
 
 
 def test_a_published_notice_reaches_its_customers_through_a_real_worker(

@@ -1,6 +1,8 @@
 """A rating submitted to a web app on the Celery path: the commit wakes a real worker, which
 queues the receipt and the team's alert and then sends them."""
 
+import pytest
+
 from feedback import create_app
 from feedback.auth.models import User
 from feedback.extensions import db
@@ -8,6 +10,9 @@ from feedback.surveys.services import submit_rating
 from tests.conftest import make_config
 
 from .conftest import wait_until
+
+# Celery worker processes read and write the database: they must see committed rows.
+pytestmark = pytest.mark.real_commits
 
 
 def test_a_submission_is_acknowledged_through_a_real_worker(

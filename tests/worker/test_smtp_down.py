@@ -1,5 +1,6 @@
 """The mail server goes away under a real worker: mail waits, and goes out once when it is back."""
 
+import pytest
 from sqlalchemy import update
 
 from feedback import create_app
@@ -12,6 +13,9 @@ from feedback.mailer.models import OutboxMessage, OutboxStatus
 from tests.conftest import make_config
 
 from .conftest import all_settled, delivery_counts, outbox, report, wait_until
+
+# Celery worker processes read and write the database: they must see committed rows.
+pytestmark = pytest.mark.real_commits
 
 TASK = "kontento.dispatch_outbox"
 

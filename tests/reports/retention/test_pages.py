@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from feedback.reports.retention import metrics as retention_metrics
 from feedback.reports.retention.export import csv_text, xlsx_bytes
 from feedback.reports.retention.metrics import retention_report
-from tests.api.conftest import ApiClient, token_for
+from tests.factories import ApiClient, token_for
 
 from .dataset import END, NOW, START, build
 

@@ -1,4 +1,4 @@
-"""Rows for the renewal tests: subscriptions, ratings and cases inserted directly, so each
+"""Shared helpers for the renewal tests: subscriptions, ratings and cases inserted directly, so each
 customer carries exactly the signals a test names (the rating service would also route)."""
 
 import itertools
