@@ -1,4 +1,4 @@
-"""The rating scales and their bands (PRODUCT.md), written once for Python checks and SQL alike.
+"""The rating scales and their bands (docs/metrics.md), written once for Python checks and SQL alike.
 
 CSAT is 1–5: satisfied 4–5, neutral 3, low 1–2 (a low rating opens a high-priority follow-up,
 reopens a resolved case and is a renewal risk). NPS is 0–10: promoter 9–10, passive 7–8,

@@ -1,4 +1,4 @@
-"""Default categories, SLA policies and routing rules (PRODUCT.md), and their installer."""
+"""Default categories, SLA policies and routing rules (docs/metrics.md), and their installer."""
 
 from flask_babel import gettext
 from sqlalchemy import select

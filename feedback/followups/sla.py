@@ -1,6 +1,6 @@
 """SLA deadlines as pure functions of a follow-up's timestamps, its policy and ``now``.
 
-Definitions (PRODUCT.md, after Zendesk/Zammad):
+Definitions (docs/metrics.md, after Zendesk/Zammad):
 
 - first response: creation → first public staff reply;
 - next reply: oldest unanswered customer message → next public staff reply;

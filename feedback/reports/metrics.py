@@ -16,7 +16,7 @@ from ..followups.models import Priority, SlaTarget
 from ..surveys.models import SurveyKind
 from . import queries
 
-LOW_SAMPLE = 5  # a figure on fewer responses is flagged (PRODUCT.md)
+LOW_SAMPLE = 5  # a figure on fewer responses is flagged (docs/metrics.md)
 GRANULARITIES = ("week", "month")
 COUNT_COLUMNS = ["csat_n", "csat_satisfied", "csat_sum", "nps_n", "promoters", "detractors"]
 PRIORITIES = [p.value for p in Priority]

@@ -1,4 +1,4 @@
-"""The CSAT and NPS bands: as PRODUCT.md defines them, and the SQL builders agree with Python."""
+"""The CSAT and NPS bands: as docs/metrics.md defines them, and the SQL builders agree with Python."""
 
 from sqlalchemy import Integer, literal, select
 

@@ -1,4 +1,4 @@
-"""Default routing rules: what becomes a follow-up, at what priority (PRODUCT.md §2)."""
+"""Default routing rules: what becomes a follow-up, at what priority (docs/metrics.md)."""
 
 import pytest
 

@@ -30,7 +30,7 @@ SLUGS = ["support", "billing", "uptime", None]
 
 
 def _rounded(numerator: int, denominator: int, places: int):
-    """The exact quotient to ``places`` decimals, halves away from zero (PRODUCT.md)."""
+    """The exact quotient to ``places`` decimals, halves away from zero (docs/metrics.md)."""
     value = (Decimal(numerator) / Decimal(denominator)).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
     return int(value) if places == 0 else float(value)
 

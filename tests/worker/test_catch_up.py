@@ -42,7 +42,7 @@ def test_a_sweep_that_missed_a_day_escalates_everything_overdue_once(app, databa
     before = _escalations()
     mail_before = set(outbox())
 
-    # Nothing ran for a day. Deadlines that fell meanwhile (PRODUCT.md policies): critical
+    # Nothing ran for a day. Deadlines that fell meanwhile (docs/metrics.md policies): critical
     # 1 h / 4 h / 24 h attention, high 4 h / 24 h / 24 h, normal 24 h first response and
     # attention; the older normal cases passed 80 % of their 72 h resolution (T0 + 21.6 h).
     result = run_job("sla_sweep", now=T0 + DAY)

@@ -42,7 +42,7 @@ def test_two_dispatchers_on_a_slow_server_send_each_message_once(app, database_u
 
 
 FOLLOWUPS_PER_PRIORITY = 8
-# At T0 + 58 h, follow-ups opened at T0 (PRODUCT.md policies): critical and high have breached
+# At T0 + 58 h, follow-ups opened at T0 (docs/metrics.md policies): critical and high have breached
 # first response, resolution and the 24 h attention ceiling; normal has breached first response
 # and attention, and passed 80 % of its 72 h resolution (57.6 h), a warning.
 SWEEP_AT = T0 + 58 * H
