@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from ..auth.access import manager_required
 from ..core.time import utcnow
 from . import charts
-from .blueprint import bp, invalid_range
+from .blueprint import bp, validated
 from .export import csv_lines
 from .forms import range_form
 from .metrics import satisfaction_report, support_report
@@ -22,9 +22,7 @@ __all__ = ["bp"]
 @bp.route("/satisfaction")
 @manager_required
 def satisfaction():
-    form = range_form(request.args)
-    if not form.validate():
-        return invalid_range("reports/satisfaction.html", form)
+    form = validated(range_form(request.args), "reports/satisfaction.html")
     report = satisfaction_report(form.start.data, form.end.data, form.granularity.data)
     figures = None
     if report["responses"]["n"]:
@@ -45,9 +43,7 @@ def satisfaction():
 @bp.route("/support")
 @manager_required
 def support():
-    form = range_form(request.args)
-    if not form.validate():
-        return invalid_range("reports/support.html", form)
+    form = validated(range_form(request.args), "reports/support.html")
     report = support_report(form.start.data, form.end.data, now=utcnow())
     figures = {
         "times": charts.to_html(charts.response_times(report), "chart-times"),
@@ -60,9 +56,7 @@ def support():
 @bp.route("/export.csv")
 @manager_required
 def export_csv():
-    form = range_form(request.args)
-    if not form.validate():
-        return invalid_range("reports/satisfaction.html", form)
+    form = validated(range_form(request.args), "reports/satisfaction.html")
     start, end = form.start.data, form.end.data
     filename = f"kontento-responses-{start.isoformat()}-{end.isoformat()}.csv"
     return Response(

@@ -6,7 +6,7 @@ from werkzeug.datastructures import MultiDict
 from ...auth.access import manager_required
 from ...core.dates import add_months
 from ...core.time import utcnow
-from ..blueprint import bp, invalid_range
+from ..blueprint import bp, validated
 from ..charts import to_html
 from ..forms import range_form
 from . import charts
@@ -45,10 +45,7 @@ def _figures(report: dict) -> dict | None:
 @manager_required
 def retention():
     """Renewal, churn, cohorts, upgrades, MRR and satisfaction vs retention for the chosen months."""
-    form = _form()
-    if not form.validate():
-        return invalid_range("reports/retention.html", form)
-    report = retention_report(form.start.data, form.end.data, now=utcnow())
+    form, report = _report()
     return render_template(
         "reports/retention.html",
         form=form,
@@ -56,6 +53,12 @@ def retention():
         figures=_figures(report),
         band_label=charts.band_label,
     )
+
+
+def _report():
+    """The filter form and its report; a bad range stops the request with the page and its errors."""
+    form = validated(_form(), "reports/retention.html")
+    return form, retention_report(form.start.data, form.end.data, now=utcnow())
 
 
 def _download(body, mimetype: str, report: dict, suffix: str) -> Response:
@@ -70,13 +73,10 @@ def _download(body, mimetype: str, report: dict, suffix: str) -> Response:
 @manager_required
 def retention_csv():
     """The monthly table (default) or the cohort matrix (``?table=cohorts``) as CSV."""
-    form = _form()
     table = request.args.get("table", "monthly")
     if table not in TABLES:
         abort(400)
-    if not form.validate():
-        return invalid_range("reports/retention.html", form)
-    report = retention_report(form.start.data, form.end.data, now=utcnow())
+    _, report = _report()
     return _download(csv_text(report, table), "text/csv", report, f"-{table}.csv")
 
 
@@ -84,9 +84,6 @@ def retention_csv():
 @manager_required
 def retention_xlsx():
     """Every retention table in one workbook."""
-    form = _form()
-    if not form.validate():
-        return invalid_range("reports/retention.html", form)
-    report = retention_report(form.start.data, form.end.data, now=utcnow())
+    _, report = _report()
     mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return _download(xlsx_bytes(report), mimetype, report, ".xlsx")
