@@ -4,8 +4,11 @@ import logging
 import os
 
 from flask import Flask
+from flask_babel import gettext
 
 from config import CONFIGS, Config
+
+from .i18n.marks import N_
 
 
 def create_app(config: type[Config] | Config | dict | None = None) -> Flask:
@@ -76,6 +79,10 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
+    # Flask-Login's own "Please log in to access this page." would stay English: ours, translated
+    # when flashed (a plain string in the session, not a lazy one).
+    login_manager.login_message = N_("Please sign in to see this page.")
+    login_manager.localize_callback = gettext
 
     @login_manager.user_loader
     def load_user(token: str):

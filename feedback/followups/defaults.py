@@ -5,13 +5,8 @@ from sqlalchemy import select
 
 from ..core.scales import CSAT_LOW_MAX, NPS_DETRACTOR_MAX
 from ..extensions import db
+from ..i18n.marks import N_
 from .models import Category, Priority, RoutingRule, SlaPolicy
-
-
-def N_(text: str) -> str:
-    """Mark ``text`` for the catalogue without translating it: it is stored in English."""
-    return text
-
 
 # The names are stored in English; pages translate these (and only these) through
 # ``surveys.labels.category_name``, so they are marked here to get into the catalogue.

@@ -115,3 +115,18 @@ def test_signing_in_keeps_the_language_picked_just_before(client, make):
     client.post("/login", data={"email": customer.email, "password": "password123"})
     db.session.expire_all()
     assert db.session.get(User, customer.id).locale == "eo"  # so their e-mail is in Esperanto too
+
+
+@pytest.mark.parametrize(
+    ("accept", "message"),
+    [
+        ("en", "Please sign in to see this page."),
+        ("eo", "Bonvolu ensaluti por vidi ĉi tiun paĝon."),
+        ("ar", "يُرجى تسجيل الدخول لعرض هذه الصفحة."),
+    ],
+)
+def test_a_page_that_needs_signing_in_says_so_in_the_visitors_language(client, accept, message):
+    response = client.get("/dashboard", headers={"Accept-Language": accept}, follow_redirects=True)
+
+    assert response.request.path == "/login"
+    assert message in response.get_data(as_text=True)
