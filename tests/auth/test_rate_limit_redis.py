@@ -66,8 +66,8 @@ def _worker(db_url: str, prefix: str, attempts: int, setup: bool) -> list[int]:
         capture_output=True,
         text=True,
         timeout=60,
-        check=True,
     )
+    assert result.returncode == 0, result.stderr[-3000:]  # the worker's traceback, if it failed
     return [int(c) for c in result.stdout.split()]
 
 
