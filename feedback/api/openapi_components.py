@@ -1,5 +1,6 @@
 """Schemas of the OpenAPI document: resources, pages, errors, and the request bodies from ``schemas``."""
 
+from ..core.scales import CSAT_MAX, CSAT_MIN, NPS_MAX, NPS_MIN
 from ..surveys.models import FeedbackKind
 from . import schemas
 from .subscription_views import SUBSCRIPTION_EVENT
@@ -134,8 +135,8 @@ COMPONENT_SCHEMAS = {
             "channel": {"type": "string", "enum": ["dashboard", "email", "api"]},
             "customer_id": INT_ID,
             "category": {"type": ["string", "null"]},
-            "csat": {"type": ["integer", "null"], "minimum": 1, "maximum": 5},
-            "nps": {"type": ["integer", "null"], "minimum": 0, "maximum": 10},
+            "csat": {"type": ["integer", "null"], "minimum": CSAT_MIN, "maximum": CSAT_MAX},
+            "nps": {"type": ["integer", "null"], "minimum": NPS_MIN, "maximum": NPS_MAX},
             "urgent": {"type": "boolean"},
             "title": {"type": ["string", "null"]},
             "comment": {"type": "string"},

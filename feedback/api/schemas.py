@@ -1,5 +1,6 @@
 """Request bodies the API accepts. The OpenAPI document is generated from these same specs."""
 
+from ..core.scales import CSAT_MAX, CSAT_MIN, NPS_MAX, NPS_MIN
 from ..followups.services import MAX_BODY
 from ..surveys.services import MAX_COMMENT, MAX_TITLE
 from .validation import Field
@@ -15,8 +16,12 @@ _CATEGORY = Field(
 
 RATING = {
     "kind": _KIND,
-    "csat": Field("integer", required=True, minimum=1, maximum=5, description="Satisfaction, 1 to 5."),
-    "nps": Field("integer", nullable=True, minimum=0, maximum=10, description="Likelihood to recommend."),
+    "csat": Field(
+        "integer", required=True, minimum=CSAT_MIN, maximum=CSAT_MAX, description="Satisfaction, 1 to 5."
+    ),
+    "nps": Field(
+        "integer", nullable=True, minimum=NPS_MIN, maximum=NPS_MAX, description="Likelihood to recommend."
+    ),
     "category": _CATEGORY,
     "comment": Field("string", max_length=MAX_COMMENT, default="", description="Free text."),
     "urgent": Field("boolean", default=False, description="The customer's site is affected now."),

@@ -9,6 +9,8 @@ from sqlalchemy import case
 
 CSAT_MIN, CSAT_MAX = 1, 5
 NPS_MIN, NPS_MAX = 0, 10
+CSAT_SCALE = range(CSAT_MIN, CSAT_MAX + 1)  # every CSAT answer, in order
+NPS_SCALE = range(NPS_MIN, NPS_MAX + 1)  # every NPS answer, in order
 
 CSAT_SATISFIED_MIN = 4  # satisfied: 4–5
 CSAT_LOW_MAX = 2  # low: 1–2

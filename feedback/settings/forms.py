@@ -21,6 +21,7 @@ from wtforms.validators import (
     StopValidation,
 )
 
+from ..core.scales import CSAT_SCALE, NPS_SCALE
 from ..core.templating import PRIORITY_LABELS
 from ..followups.models import Priority
 from ..i18n.forms import Form, optional_int
@@ -76,12 +77,12 @@ class RuleForm(Form):
     )
     csat_max = SelectField(
         _l("CSAT at most"),
-        choices=[SelectChoice(ANY, _l("Any"))] + [SelectChoice(str(n), str(n)) for n in range(1, 6)],
+        choices=[SelectChoice(ANY, _l("Any"))] + [SelectChoice(str(n), str(n)) for n in CSAT_SCALE],
         default=ANY,
     )
     nps_max = SelectField(
         _l("NPS at most"),
-        choices=[SelectChoice(ANY, _l("Any"))] + [SelectChoice(str(n), str(n)) for n in range(11)],
+        choices=[SelectChoice(ANY, _l("Any"))] + [SelectChoice(str(n), str(n)) for n in NPS_SCALE],
         default=ANY,
     )
     category_id = SelectField(_l("Category"), default=ANY)

@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from ..core.scales import NPS_SCALE
 from ..i18n.forms import Form, optional_int
 from .services import MAX_COMMENT, MAX_TITLE
 
@@ -29,7 +30,7 @@ class RatingForm(Form):
     )
     nps = RadioField(
         _l("How likely are you to recommend us to a friend or colleague? (optional)"),
-        choices=[SelectChoice(n, str(n)) for n in range(11)],
+        choices=[SelectChoice(n, str(n)) for n in NPS_SCALE],
         coerce=optional_int,
         validators=[Optional()],
         invalid_value_message=_l("Choose a score from 0 to 10, or leave it empty."),

@@ -21,7 +21,7 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..auth.models import Role, User
-from ..core.scales import CSAT_LOW_MAX
+from ..core.scales import CSAT_LOW_MAX, CSAT_SCALE, NPS_SCALE
 from ..core.urls import external_url
 from ..extensions import db
 from ..followups.models import EventKind, Followup, FollowupEvent
@@ -33,7 +33,7 @@ from .services import MAX_COMMENT, FeedbackError, store_rating
 
 SALT = "kontento.survey-link"
 LIFETIME = timedelta(days=28)
-SCALES = {SurveyKind.CASE_CSAT: range(1, 6), SurveyKind.NPS: range(0, 11)}
+SCALES = {SurveyKind.CASE_CSAT: CSAT_SCALE, SurveyKind.NPS: NPS_SCALE}
 REOPEN_AT_OR_BELOW = CSAT_LOW_MAX  # an after-resolution answer this low (1–2) reopens the case
 BATCH = 500  # customers read and invited per round trip
 MAX_PER_RUN = 5000  # the rest wait for the next hourly run, so a first run does not flood the outbox

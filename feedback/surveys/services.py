@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..auth.models import User
+from ..core.scales import CSAT_MAX, CSAT_MIN, NPS_MAX, NPS_MIN
 from ..core.time import utcnow
 from ..extensions import db
 from ..followups.models import Category
@@ -65,8 +66,8 @@ def submit_rating(
 ) -> Feedback:
     """Store a rating; if the routing rules call it negative, open its follow-up in the same transaction."""
     errors: dict[str, str] = {}
-    csat = _check_int(csat, 1, 5, "csat", errors, required=True)
-    nps = _check_int(nps, 0, 10, "nps", errors, required=False)
+    csat = _check_int(csat, CSAT_MIN, CSAT_MAX, "csat", errors, required=True)
+    nps = _check_int(nps, NPS_MIN, NPS_MAX, "nps", errors, required=False)
     comment = (comment or "").strip()
     if len(comment) > MAX_COMMENT:
         errors["comment"] = _l("Keep the comment under %(limit)d characters.", limit=MAX_COMMENT)
