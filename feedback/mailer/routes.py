@@ -25,7 +25,8 @@ def _mail_held():
             return None
         return queries.held_count()
 
-    return {"mail_held": mail_held}
+    # Held, not sent, while no mail server is configured: the outbox and the demo inbox say so.
+    return {"mail_held": mail_held, "no_mail_server": not smtp.configured()}
 
 
 @bp.route("/")
@@ -39,7 +40,6 @@ def index():
         page=page,
         status=status,
         counts=queries.counts(),
-        held=not smtp.configured(),
         action_form=Form(),
     )
 
@@ -48,9 +48,7 @@ def index():
 @manager_required
 def show(message_id: int):
     message = queries.message(message_id) or abort(404)
-    return render_template(
-        "mailer/message.html", message=message, held=not smtp.configured(), action_form=Form()
-    )
+    return render_template("mailer/message.html", message=message, action_form=Form())
 
 
 @bp.route("/<int:message_id>/retry", methods=["POST"])
