@@ -1,11 +1,10 @@
 """Default categories, SLA policies and routing rules (docs/metrics.md), and their installer."""
 
-from flask_babel import gettext
 from sqlalchemy import select
 
 from ..core.scales import CSAT_LOW_MAX, NPS_DETRACTOR_MAX
 from ..extensions import db
-from ..i18n.marks import N_
+from ..i18n.marks import N_, shipped_or_typed
 from .models import Category, Priority, RoutingRule, SlaPolicy
 
 # The names are stored in English; pages translate these (and only these) through
@@ -40,9 +39,8 @@ _DEFAULT_RULE_NAMES = frozenset(name for name, _conditions, _priority in DEFAULT
 
 
 def rule_name(name: str) -> str:
-    """A routing rule's name in the reader's language: a default one from the catalogue, a name
-    a manager typed as typed (plain text, like ``surveys.labels.category_name``)."""
-    return gettext(name) if name in _DEFAULT_RULE_NAMES else name
+    """A routing rule's name in the reader's language, or as a manager typed it."""
+    return shipped_or_typed(name, _DEFAULT_RULE_NAMES)
 
 
 def install_defaults() -> None:
