@@ -10,6 +10,7 @@ from .followups.models import (  # noqa: F401
     SlaEscalation,
     SlaPolicy,
 )
+from .ideas.models import ChangelogEntry, Idea, IdeaEvent, IdeaFollower, IdeaLink, IdeaVote  # noqa: F401
 from .lifecycle.models import Subscription, SubscriptionEvent  # noqa: F401
 from .mailer.models import OutboxMessage  # noqa: F401
 from .notices.models import Notice, NoticeUpdate  # noqa: F401

@@ -91,6 +91,9 @@ class CustomerAccount(db.Model):
     renewal_date: Mapped[date]
     # The server the account is hosted on, e.g. "web-12.fra"; maintenance notices target it.
     server: Mapped[str | None] = mapped_column(String(120), index=True)
+    # The billing system's client id: several logins of one company share it and count as one
+    # account (an idea's voters, their revenue). None: the login is an account of its own.
+    billing_account: Mapped[str | None] = mapped_column(String(64), index=True)
 
     user: Mapped[User] = relationship(back_populates="account")
 
