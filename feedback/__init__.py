@@ -138,9 +138,11 @@ def register_template_helpers(app: Flask) -> None:
     from .core import templating
     from .core.security import reject_nul_bytes
     from .followups.defaults import rule_name
+    from .ideas import templating as idea_templating
     from .surveys.labels import category_name
 
     templating.init_app(app)
+    idea_templating.init_app(app)
     app.jinja_env.filters["category_name"] = category_name
     app.jinja_env.filters["rule_name"] = rule_name
     app.before_request(reject_nul_bytes)
