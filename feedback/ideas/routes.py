@@ -26,7 +26,6 @@ bp = Blueprint("ideas", __name__, url_prefix="/ideas")
 
 WRITE_LIMIT = "30/minute"  # a person clicks a few buttons a minute; a script clicks thousands
 SIMILAR_LIMIT = "60/minute"  # one call per pause in typing (debounced in similar-ideas.js)
-PER_PAGE = 20
 MAX_QUERY = 200
 
 
@@ -73,7 +72,7 @@ def board():
         status=IdeaStatus(status) if status else None,
         sort=sort,
     )
-    page = paginate(stmt, per_page=PER_PAGE)
+    page = paginate(stmt)
     return render_template(
         "ideas/board.html",
         page=page,
@@ -226,4 +225,4 @@ def unfollow(idea_id: int):
 @customer_required
 def changelog():
     """ "You asked, we did": done ideas, newest first."""
-    return render_template("ideas/changelog.html", page=paginate(queries.changelog(), per_page=PER_PAGE))
+    return render_template("ideas/changelog.html", page=paginate(queries.changelog()))

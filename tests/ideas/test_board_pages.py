@@ -125,7 +125,8 @@ def test_other_customers_see_a_short_name_or_a_customer_and_the_author_sees_thei
     assert "Ada Lovelace" in _page(client, f"/ideas/{hidden_name.id}")
 
 
-def test_the_board_searches_filters_sorts_and_paginates(client, auth, make):
+def test_the_board_searches_filters_sorts_and_paginates(app, client, auth, make, monkeypatch):
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 20)
     author = make.customer()
     for n in range(23):
         _post(author, f"Idea number {n}")
