@@ -4,7 +4,8 @@
   "use strict";
   var list = document.getElementById("similar-ideas");
   var form = document.getElementById("idea-form");
-  if (!list || !form || !window.fetch) return;
+  var forms = document.getElementById("similar-forms"); // outside the idea form: forms cannot nest
+  if (!list || !form || !forms || !window.fetch) return;
   var title = form.querySelector("[name=title]");
   var description = form.querySelector("[name=description]");
   var token = form.querySelector("[name=csrf_token]");
@@ -19,11 +20,12 @@
     return node;
   }
 
-  function voteForm(idea) {
+  // A hidden vote form outside the idea form, and a button inside the list that submits it.
+  function voteButton(idea) {
     var f = el("form");
     f.method = "post";
     f.action = idea.vote_url;
-    f.className = "d-inline";
+    f.id = "vote-" + idea.id;
     var csrf = el("input");
     csrf.type = "hidden";
     csrf.name = "csrf_token";
@@ -32,14 +34,17 @@
     next.type = "hidden";
     next.name = "next";
     next.value = idea.url;
+    f.append(csrf, next);
+    forms.append(f);
     var button = el("button", "btn btn-sm btn-outline-primary", list.dataset.voteLabel);
     button.type = "submit";
-    f.append(csrf, next, button);
-    return f;
+    button.setAttribute("form", f.id);
+    return button;
   }
 
   function show(ideas) {
     list.replaceChildren();
+    forms.replaceChildren();
     ideas.forEach(function (idea) {
       var item = el("li", "border-top py-2");
       var link = el("a", "fw-semibold", idea.title);
@@ -50,7 +55,7 @@
       if (idea.voted) {
         actions.append(el("span", "small text-success", list.dataset.votedLabel));
       } else {
-        actions.append(voteForm(idea));
+        actions.append(voteButton(idea));
       }
       var open = el("a", "btn btn-sm btn-link", list.dataset.openLabel);
       open.href = idea.url;

@@ -125,6 +125,15 @@ def test_other_customers_see_a_short_name_or_a_customer_and_the_author_sees_thei
     assert "Ada Lovelace" in _page(client, f"/ideas/{hidden_name.id}")
 
 
+def test_what_customers_typed_is_escaped(client, auth, make):
+    idea = _post(make.customer("<b>Eve</b> Evil"), "<script>alert(1)</script>")
+    auth.login(make.customer())
+    for url in ("/ideas/", f"/ideas/{idea.id}"):
+        page = _page(client, url)
+        assert "<script>alert(1)" not in page and "<b>Eve" not in page
+        assert "&lt;script&gt;alert(1)" in page
+
+
 def test_the_board_searches_filters_sorts_and_paginates(app, client, auth, make, monkeypatch):
     monkeypatch.setitem(app.config, "PAGE_SIZE", 20)
     author = make.customer()
