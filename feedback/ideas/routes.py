@@ -197,6 +197,7 @@ def _act(idea_id: int, action, done: str):
 @customer_required
 @_write_limit
 def vote(idea_id: int):
+    """Vote for the idea (its kept idea if merged); voters follow it."""
     return _act(idea_id, services.vote, _("Your vote counts. You will hear when its status changes."))
 
 
@@ -204,6 +205,7 @@ def vote(idea_id: int):
 @customer_required
 @_write_limit
 def unvote(idea_id: int):
+    """Take the vote back (following stays until stopped)."""
     return _act(idea_id, services.unvote, _("Your vote is taken back."))
 
 
@@ -211,6 +213,7 @@ def unvote(idea_id: int):
 @customer_required
 @_write_limit
 def follow(idea_id: int):
+    """Follow the idea without voting: an e-mail on each status change."""
     return _act(idea_id, services.follow, _("You follow this idea: we e-mail you when its status changes."))
 
 
@@ -218,6 +221,7 @@ def follow(idea_id: int):
 @customer_required
 @_write_limit
 def unfollow(idea_id: int):
+    """Stop the e-mails about the idea (a vote stays)."""
     return _act(idea_id, services.unfollow, _("You no longer follow this idea."))
 
 
