@@ -25,13 +25,16 @@ class BulkStatusForm(Form):
     """Several ideas to one status (a reason when declining)."""
 
     ideas = SelectMultipleField(_l("Ideas"), coerce=int, validate_choice=False)
-    status = SelectField(_l("New status"))
+    status = SelectField(_l("New status"), validators=[DataRequired(message=_l("Choose a status."))])
     reason = TextAreaField(_l("Reason (needed to decline)"), validators=[Length(max=MAX_TEXT)])
 
     @classmethod
     def build(cls, **kwargs) -> "BulkStatusForm":
-        """The form with the statuses under their current labels."""
-        return _with_statuses(cls(**kwargs))
+        """The form with the statuses under their current labels, none chosen at first (a
+        stray click must not move the ticked ideas back to "new")."""
+        form = _with_statuses(cls(**kwargs))
+        form.status.choices = [SelectChoice("", _l("Choose…")), *form.status.choices]
+        return form
 
 
 class StatusForm(Form):
@@ -86,7 +89,8 @@ class LinkForm(Form):
     """A case or a notice to link, by its number."""
 
     target = SelectField(
-        _l("Link to"), choices=[SelectChoice("case", _l("Case")), SelectChoice("notice", _l("Notice"))]
+        _l("Link to"),
+        choices=[SelectChoice("case", _l("Case (follow-up)")), SelectChoice("notice", _l("Notice"))],
     )
     target_id = _id_field(_l("Number"))
 
