@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: help run translations worker test test-postgres lint fmt bench bench-lifecycle clean
+.PHONY: help run translations worker test test-postgres lint fmt bench bench-lifecycle bench-ideas clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -65,6 +65,9 @@ bench: $(VENV)/.dev  ## Report benchmark (10k vs 1M responses)
 
 bench-lifecycle: $(VENV)/.dev  ## Scaling benchmark on PostgreSQL kt_bench (wipes it): reports, sweep, memory, submissions
 	$(BIN)/python bench/lifecycle_bench.py
+
+bench-ideas: $(VENV)/.dev  ## Idea board and similar-ideas lookup, 1k vs 10k ideas (DATABASE_URL, default SQLite)
+	$(BIN)/python bench/ideas_bench.py
 
 clean:  ## Remove the virtualenv and the local database
 	rm -rf $(VENV) instance/kontento.sqlite

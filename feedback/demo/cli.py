@@ -17,7 +17,11 @@ def _echo_summary(summary: dict, seed: int, seconds: float) -> None:
     click.echo(f"Demo data loaded in {seconds:.1f} s (seed {seed}):")
     click.echo(f"  customers    {summary['customers']} ({plans})")
     click.echo(f"  staff        {summary['staff']} (managers included)")
-    click.echo(f"  feedback     {summary['ratings']} ratings, {summary['suggestions']} suggestions")
+    click.echo(f"  feedback     {summary['ratings']} ratings")
+    board = ", ".join(f"{status.replace('_', ' ')} {n}" for status, n in summary["ideas"].items())
+    click.echo(
+        f"  ideas        {sum(summary['ideas'].values())} on the board ({board}); {summary['votes']} votes"
+    )
     click.echo(
         f"  follow-ups   {states}; {summary['breached']} breached, {summary['at_risk']} at risk,"
         f" {summary['unassigned']} open and unassigned"

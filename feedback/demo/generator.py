@@ -1,8 +1,9 @@
 """A realistic demo population for a web host, built through the real services.
 
 Staff, managers and customers with plans, signup and renewal dates over the last two years;
-ratings and suggestions spread over each customer's life; follow-ups worked by staff with
-past timestamps; then one SLA sweep at ``now`` so open cases carry their warnings and breaches.
+ratings spread over each customer's life; an idea board with votes in every status; follow-ups
+worked by staff with past timestamps; then one SLA sweep at ``now`` so open cases carry their
+warnings and breaches.
 Deterministic for a given seed and ``now``.
 """
 
@@ -19,11 +20,13 @@ from ..core.time import utcnow
 from ..extensions import db
 from ..followups.jobs import sweep
 from ..followups.models import Followup, FollowupStatus
+from ..ideas.models import Idea, IdeaStatus, IdeaVote
 from ..mailer.models import OutboxMessage, OutboxStatus
 from ..mailer.services import SESSION_FLAG, mail_only_to
 from ..surveys.models import Feedback, FeedbackKind
-from ..surveys.services import active_categories, submit_rating, submit_suggestion
+from ..surveys.services import active_categories, submit_rating
 from . import content
+from .ideas import create_demo_ideas
 from .lifecycle import CURRENT_QUEUE, DEMO_CUSTOMER_SCENARIOS, Crew, play_current, work_history
 from .notices import create_demo_notices
 from .subscriptions import create_demo_subscriptions
@@ -39,7 +42,6 @@ HISTORY_DAYS = 730
 HOUR = timedelta(hours=1)
 BATCH = 25  # customers per commit
 YEARLY_SHARE = 0.35
-SUGGESTION_SHARE = 0.2
 # Chance that a customer let their hosting lapse at a renewal, by their usual CSAT.
 LAPSE_BY_CSAT = {1: 0.4, 2: 0.3, 3: 0.15, 4: 0.06, 5: 0.03}
 
@@ -147,7 +149,7 @@ class _Builder:
         return user, usual
 
     def history(self, customer: User, usual: int) -> None:
-        """Ratings (and perhaps a suggestion) spread over the customer's active life."""
+        """Ratings spread over the customer's active life."""
         rng = self.rng
         account = customer.account
         start = customer.created_at
@@ -165,16 +167,6 @@ class _Builder:
             fb = self.rate(customer, csat, when)
             if fb.followup is not None:
                 work_history(rng, fb.followup, self.crew, self.now)
-        if rng.random() < SUGGESTION_SHARE:
-            title, text, slug = rng.choice(content.SUGGESTIONS)
-            submit_suggestion(
-                customer,
-                title=title,
-                text=text,
-                category=self.categories.get(slug),
-                channel=content.weighted(rng, content.CHANNEL_WEIGHTS),
-                now=start + span * rng.random(),
-            )
 
     def rate(self, customer: User, csat: int, when: datetime, **fixed) -> Feedback:
         """Submit one rating with plausible NPS, category, urgency and comment."""
@@ -252,6 +244,14 @@ def generate_demo(customers: int = 200, seed: int = 1, now: datetime | None = No
         build.current_queue(max(1, round(customers / 70)), demo_customer)
         create_demo_subscriptions(now, seed)
         create_demo_notices(logins[Role.MANAGER], now)
+        create_demo_ideas(
+            rng,
+            now,
+            build.customers,
+            staff=logins[Role.STAFF],
+            manager=logins[Role.MANAGER],
+            demo_customer=demo_customer,
+        )
         sweep(now)
         _commit()
     return summarise(now)
@@ -289,12 +289,17 @@ def summarise(now: datetime) -> dict:
     )
     statuses = dict(db.session.execute(select(Followup.status, func.count()).group_by(Followup.status)).all())
     active = Followup.status != FollowupStatus.RESOLVED
+    on_board = Idea.merged_into_id.is_(None), Idea.hidden.is_(False)
+    ideas = dict(
+        db.session.execute(select(Idea.status, func.count()).where(*on_board).group_by(Idea.status)).all()
+    )
     return {
         "customers": sum(plans.values()),
         "plans": {plan.value: plans.get(plan, 0) for plan in Plan},
         "staff": count(User.role != Role.CUSTOMER, model=User),
         "ratings": count(Feedback.kind == FeedbackKind.RATING),
-        "suggestions": count(Feedback.kind == FeedbackKind.SUGGESTION),
+        "ideas": {status.value: ideas.get(status, 0) for status in IdeaStatus},
+        "votes": count(model=IdeaVote),
         "followups": {status.value: statuses.get(status, 0) for status in FollowupStatus},
         "breached": count(Followup.breached, model=Followup),
         "at_risk": count(active, Followup.at_risk_at <= now, Followup.due_at > now, model=Followup),

@@ -3,7 +3,7 @@ customer's ideas and votes, followers, links and the changelog. Statements are r
 unexecuted where a page paginates them."""
 
 from sqlalchemy import exists, literal, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from .models import ChangelogEntry, Idea, IdeaFollower, IdeaLink, IdeaStatus, IdeaVote
@@ -36,9 +36,11 @@ def board(
 ):
     """Live ideas (not merged, not hidden unless asked), filtered and sorted, each row
     ``(Idea, voted)``."""
+    # Authors and categories in their own small queries for the page's rows: joined here, they
+    # made PostgreSQL join every idea to its author before keeping the top 25 (13× slower at 10k).
     stmt = (
         select(Idea, voted_by(viewer_id).label("voted"))
-        .options(joinedload(Idea.author), joinedload(Idea.category))
+        .options(selectinload(Idea.author), selectinload(Idea.category))
         .where(Idea.merged_into_id.is_(None))
     )
     if not include_hidden:

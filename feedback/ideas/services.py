@@ -161,7 +161,10 @@ def vote(idea: Idea, customer: User, now: datetime | None = None) -> bool:
         IdeaVote.__table__, {"idea_id": root.id, "customer_id": customer.id, "created_at": now}
     )
     if added:
-        db.session.execute(update(Idea).where(Idea.id == root.id).values(vote_count=Idea.vote_count + 1))
+        # No session sync: the refresh below reads the new count (evaluating the UPDATE against
+        # every object in a long session, the demo's, cost more than the vote itself).
+        bump = update(Idea).where(Idea.id == root.id).values(vote_count=Idea.vote_count + 1)
+        db.session.execute(bump.execution_options(synchronize_session=False))
         db.session.refresh(root, ["vote_count"])
         follow(root, customer, now=now)
     return added
@@ -177,7 +180,10 @@ def unvote(idea: Idea, customer: User) -> bool:
         delete(IdeaVote).where(IdeaVote.idea_id.in_(group_ids(root.id)), IdeaVote.customer_id == customer.id)
     ).rowcount
     if removed:
-        db.session.execute(update(Idea).where(Idea.id == root.id).values(vote_count=Idea.vote_count - 1))
+        # No session sync: the refresh below reads the new count (evaluating the UPDATE against
+        # every object in a long session, the demo's, cost more than the vote itself).
+        bump = update(Idea).where(Idea.id == root.id).values(vote_count=Idea.vote_count - 1)
+        db.session.execute(bump.execution_options(synchronize_session=False))
         db.session.refresh(root, ["vote_count"])
     return bool(removed)
 

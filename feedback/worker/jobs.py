@@ -13,6 +13,7 @@ from ..core.jobs import Job
 from ..core.time import utcnow
 from ..extensions import db
 from ..followups.jobs import PROGRESS_REPORTS, SLA_SWEEP
+from ..ideas.jobs import IDEA_MAIL
 from ..mailer.dispatch import DISPATCH_OUTBOX
 from ..notices.jobs import NOTICE_MAIL
 from ..reports.digest import DAILY_DIGEST
@@ -31,6 +32,7 @@ JOBS: dict[str, Job] = {
         RELATIONSHIP_SURVEYS,
         FEEDBACK_RECEIPTS,
         NOTICE_MAIL,
+        IDEA_MAIL,
         DAILY_DIGEST,
     )
 }

@@ -4,6 +4,7 @@ Celery beat, the embedded scheduler and ``flask jobs`` all read it."""
 from datetime import timedelta
 
 from feedback.followups.jobs import PROGRESS_REPORTS, SLA_SWEEP
+from feedback.ideas.jobs import IDEA_MAIL
 from feedback.mailer.dispatch import DISPATCH_OUTBOX
 from feedback.notices.jobs import NOTICE_MAIL
 from feedback.reports.digest import DAILY_DIGEST
@@ -20,6 +21,7 @@ EXPECTED = {
     "relationship_surveys": H,
     "feedback_receipts": M,
     "notice_mail": M,
+    "ideas": M,
     "daily_digest": H,
 }
 
@@ -32,6 +34,7 @@ def test_every_feature_job_is_in_the_table_under_its_old_name_and_period():
         RELATIONSHIP_SURVEYS,
         FEEDBACK_RECEIPTS,
         NOTICE_MAIL,
+        IDEA_MAIL,
         DAILY_DIGEST,
     ]
     assert {job.name: job.every for job in declared} == EXPECTED
