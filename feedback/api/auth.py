@@ -97,6 +97,11 @@ def idea_post_rate_limit() -> str:
     return current_app.config.get("API_IDEA_RATE_LIMIT", DEFAULT_IDEA_POST_LIMIT)
 
 
+def idea_was_posted(response) -> bool:
+    """Only ideas actually posted use up the idea budget: a refused body costs nothing."""
+    return response.status_code == 201
+
+
 def rate_limit_key() -> str:
     """Count requests per token (by its hash, never the token itself); without one, per address.
 

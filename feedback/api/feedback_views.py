@@ -67,6 +67,7 @@ def _not_a_suggestion() -> bool:
     scope=auth.IDEA_POST_SCOPE,
     key_func=auth.rate_limit_key,
     override_defaults=False,
+    deduct_when=auth.idea_was_posted,
     exempt_when=_not_a_suggestion,  # ratings have only the API's general budget
 )
 def feedback_create():

@@ -36,6 +36,7 @@ idea_post_limit = limiter.shared_limit(
     scope=auth.IDEA_POST_SCOPE,
     key_func=auth.rate_limit_key,
     override_defaults=False,
+    deduct_when=auth.idea_was_posted,
 )
 
 

@@ -222,6 +222,7 @@ def test_new_ideas_are_limited_per_token_and_suggestions_share_the_budget(app, p
     monkeypatch.setitem(app.config, "API_IDEA_RATE_LIMIT", "2 per hour")
     suggestion = {"kind": "suggestion", "title": "IPv6 please", "text": "On every server"}
 
+    refused = people.as_customer.post("/ideas", json={"title": ""})  # costs nothing
     first = people.as_customer.post("/ideas", json={"title": "Dark mode"})
     second = people.as_customer.post("/feedback", json=suggestion)
     third = people.as_customer.post("/ideas", json={"title": "Night mode"})
@@ -229,7 +230,7 @@ def test_new_ideas_are_limited_per_token_and_suggestions_share_the_budget(app, p
     rating = people.as_customer.post("/feedback", json={"csat": 5})  # ratings are not ideas
     other = people.as_other.post("/ideas", json={"title": "Free backups"})  # a budget of its own
 
-    assert [r.status_code for r in (first, second, third, fourth)] == [201, 201, 429, 429]
+    assert [r.status_code for r in (refused, first, second, third, fourth)] == [422, 201, 201, 429, 429]
     assert error_of(third)["code"] == "rate_limited"
     assert (rating.status_code, other.status_code) == (201, 201)
     assert db.session.scalar(db.select(db.func.count(Idea.id))) == 3
