@@ -5,6 +5,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 
 from feedback.extensions import db
 from feedback.ideas import services
@@ -446,3 +447,32 @@ def test_bad_merges_are_refused(people, into, status, field):
 def test_triage_on_an_unknown_idea_is_404(people):
     assert people.as_staff.post("/ideas/999999/status", json={"status": "planned"}).status_code == 404
     assert people.as_staff.post("/ideas/999999/unmerge").status_code == 404
+
+
+def _statements(run) -> int:
+    """SQL statements ``run`` sends (the test harness's savepoints aside)."""
+    count = [0]
+
+    def counted(conn, cursor, statement, *args):
+        count[0] += "SAVEPOINT" not in statement
+
+    event.listen(db.engine, "before_cursor_execute", counted)
+    try:
+        run()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", counted)
+    return count[0]
+
+
+def test_a_page_of_the_board_costs_the_same_statements_however_many_ideas_it_shows(people):
+    _idea(people.other, title="The only idea")
+    people.as_customer.get("/ideas")  # the token's first use of the minute is written down
+    one = _statements(lambda: people.as_customer.get("/ideas"))
+    for n in range(9):
+        idea = _idea(people.other, title=f"Idea number {n}")
+        services.vote(idea, people.customer, now=T0)
+    db.session.commit()
+
+    ten = _statements(lambda: people.as_customer.get("/ideas"))
+
+    assert ten == one <= 9  # votes, follows, authors and categories come in per page, not per idea
