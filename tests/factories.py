@@ -124,7 +124,13 @@ class ApiClient:
             kwargs["json"] = json
         return self.client.post(PREFIX + path, headers=headers, **kwargs)
 
+    def delete(self, path: str, **kwargs):
+        return self.client.delete(PREFIX + path, headers=self.headers(kwargs.pop("headers", None)), **kwargs)
+
     def call(self, method: str, path: str, **kwargs):
+        if method == "DELETE":
+            kwargs.pop("json", None)
+            return self.delete(path, **kwargs)
         return self.get(path, **kwargs) if method == "GET" else self.post(path, **kwargs)
 
 

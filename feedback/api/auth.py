@@ -18,6 +18,8 @@ from ..extensions import login_manager
 from .validation import ApiError
 
 DEFAULT_RATE_LIMIT = "120 per minute"
+DEFAULT_IDEA_POST_LIMIT = "20 per hour"
+IDEA_POST_SCOPE = "api-idea-posts"  # one budget for POST /ideas and suggestions sent to /feedback
 
 
 def bearer_token() -> str | None:
@@ -88,6 +90,16 @@ managers_only = roles(Role.MANAGER, message="Reports are for managers only.")
 def rate_limit() -> str:
     """The per-token limit (``API_RATE_LIMIT``, default 120 per minute)."""
     return current_app.config.get("API_RATE_LIMIT", DEFAULT_RATE_LIMIT)
+
+
+def idea_post_rate_limit() -> str:
+    """The per-token limit on new ideas (``API_IDEA_RATE_LIMIT``, default 20 per hour)."""
+    return current_app.config.get("API_IDEA_RATE_LIMIT", DEFAULT_IDEA_POST_LIMIT)
+
+
+def idea_was_posted(response) -> bool:
+    """Only ideas actually posted use up the idea budget: a refused body costs nothing."""
+    return response.status_code == 201
 
 
 def rate_limit_key() -> str:

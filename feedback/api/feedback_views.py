@@ -1,11 +1,18 @@
-"""``/api/v1/feedback``: customers leave feedback and read their own; staff read everyone's."""
+"""``/api/v1/feedback``: customers leave feedback and read their own; staff read everyone's.
 
-from flask import jsonify
+A "suggestion" sent here is posted to the idea board (it is an idea now, not a feedback row):
+the answer keeps ``"kind": "suggestion"`` and the fields old clients read, with ``id`` and
+``url`` those of the idea at ``/api/v1/ideas/<id>``.
+"""
+
+from flask import jsonify, request
 from sqlalchemy.orm import joinedload
 
 from ..auth.models import User
-from ..extensions import db
+from ..extensions import db, limiter
 from ..followups.models import Followup
+from ..ideas.labels import status_labels
+from ..ideas.services import IdeaError, post_idea
 from ..surveys.models import Channel, Feedback
 from ..surveys.queries import all_feedback, customer_feedback, customer_feedback_item
 from ..surveys.services import (
@@ -13,16 +20,16 @@ from ..surveys.services import (
     active_categories,
     category_by_slug,
     submit_rating,
-    submit_suggestion,
 )
-from . import serializers
+from . import auth, serializers
 from .auth import api_user, customers_only
 from .blueprint import bp, not_found, paginate, request_now
 from .schemas import KINDS, RATING, SUGGESTION
 from .validation import INT32_MAX, ApiError, QueryErrors, json_body, validate
 
 
-def _category(slug: str | None):
+def category_or_422(slug: str | None):
+    """The active category ``slug`` names (None for none), or 422 naming the valid slugs."""
     if slug is None:
         return None
     category = category_by_slug(slug)
@@ -45,40 +52,71 @@ def _parse_feedback() -> dict:
     return validate(body, SUGGESTION if kind == "suggestion" else RATING)
 
 
+def _not_a_suggestion() -> bool:
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # nested too deeply: the view answers 400 and posts nothing
+        return True
+    return not (isinstance(body, dict) and body.get("kind") == "suggestion")
+
+
 @bp.post("/feedback")
 @customers_only
+@limiter.shared_limit(
+    auth.idea_post_rate_limit,
+    scope=auth.IDEA_POST_SCOPE,
+    key_func=auth.rate_limit_key,
+    override_defaults=False,
+    deduct_when=auth.idea_was_posted,
+    exempt_when=_not_a_suggestion,  # ratings have only the API's general budget
+)
 def feedback_create():
-    """Leave a rating (opening its follow-up when negative) or a suggestion; channel "api"."""
+    """Leave a rating (channel "api"; opening its follow-up when negative) or a suggestion,
+    which is posted to the idea board."""
     data = _parse_feedback()
-    category = _category(data["category"])
+    category = category_or_422(data["category"])
     customer, now = api_user(), request_now()
+    if data["kind"] == "suggestion":
+        return _suggestion(data, category)
     try:
-        if data["kind"] == "suggestion":
-            item = submit_suggestion(
-                customer,
-                title=data["title"],
-                text=data["text"],
-                category=category,
-                channel=Channel.API,
-                now=now,
-            )
-        else:
-            item = submit_rating(
-                customer,
-                csat=data["csat"],
-                nps=data["nps"],
-                category=category,
-                comment=data["comment"],
-                urgent=data["urgent"],
-                channel=Channel.API,
-                now=now,
-            )
+        item = submit_rating(
+            customer,
+            csat=data["csat"],
+            nps=data["nps"],
+            category=category,
+            comment=data["comment"],
+            urgent=data["urgent"],
+            channel=Channel.API,
+            now=now,
+        )
     except FeedbackError as exc:  # the service's own rules (e.g. limits checked after trimming)
         # The service's messages are lazy (translated when rendered): JSON gets plain strings.
         fields = {name: str(message) for name, message in exc.fields.items()}
         raise ApiError(422, "The request body has invalid fields.", fields) from exc
     # Built before the commit, which would expire the new rows and make the answer reload them.
     body = serializers.feedback(item, staff=False)
+    db.session.commit()
+    response = jsonify(body)
+    response.status_code = 201
+    response.headers["Location"] = body["url"]
+    return response
+
+
+def _suggestion(data: dict, category):
+    """Post the suggestion as an idea; answer in the suggestion's shape, pointing at the idea."""
+    try:
+        idea = post_idea(
+            api_user(),
+            title=data["title"],
+            description=data["text"],
+            category=category,
+            now=request_now(),
+        )
+    except IdeaError as exc:
+        # The idea's "description" is the suggestion's "text"; messages are lazy strings.
+        fields = {"text" if k == "description" else k: str(v) for k, v in exc.fields.items()}
+        raise ApiError(422, "The request body has invalid fields.", fields) from exc
+    body = serializers.suggestion(idea, api_user(), labels=status_labels())
     db.session.commit()
     response = jsonify(body)
     response.status_code = 201

@@ -5,6 +5,7 @@ A test checks that every API route appears here, so the document cannot drift fr
 
 from . import schemas
 from .openapi_components import COMPONENT_SCHEMAS, ERROR_RESPONSES, INT_ID, error, json_content, ref
+from .openapi_ideas import IDEA_SCHEMAS, idea_paths
 from .validation import MAX_PER_PAGE
 
 
@@ -92,11 +93,13 @@ def _paths() -> dict:
     return {
         "/feedback": {
             "post": _op(
-                "Leave a rating or a suggestion (channel api)",
+                "Leave a rating (channel api), or a suggestion: posted to the idea board as an idea",
                 {
                     "201": {
                         **json_content(
-                            ref("Feedback"), "Stored; followup is set when the rating opened a case."
+                            {"oneOf": [ref("Feedback"), ref("SuggestionCreated")]},
+                            "A rating is stored (followup is set when it opened a case); a suggestion "
+                            "answers with the new idea's id and url (/ideas/{id}).",
                         ),
                         "headers": {"Location": {"schema": {"type": "string"}, "description": "Its URL."}},
                     }
@@ -237,6 +240,7 @@ def _paths() -> dict:
                 errors=[],
             )
         },
+        **idea_paths(_op, _query, _path_id, PAGING),
         "/openapi.json": {
             "get": {
                 "summary": "This document",
@@ -255,7 +259,7 @@ def document(server_url: str) -> dict:
         "info": {
             "title": "Kontento API",
             "version": "1.0.0",
-            "description": "Customer feedback and SLA follow-ups. Authenticate with "
+            "description": "Customer feedback, SLA follow-ups and the idea board. Authenticate with "
             "`Authorization: Bearer <token>` (create one with `flask tokens create EMAIL`). "
             'Errors are {"error": {"code", "message", "fields"}}. Datetimes are UTC with Z. '
             "Requests are limited per token (default 120 per minute).",
@@ -263,14 +267,15 @@ def document(server_url: str) -> dict:
         "servers": [{"url": server_url}],
         "security": [{"bearer": []}],
         "tags": [
-            {"name": t} for t in ("feedback", "followups", "reports", "notices", "subscriptions", "meta")
+            {"name": t}
+            for t in ("feedback", "ideas", "followups", "reports", "notices", "subscriptions", "meta")
         ],
         "paths": _paths(),
         "components": {
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "description": "An API token."}
             },
-            "schemas": COMPONENT_SCHEMAS,
+            "schemas": {**COMPONENT_SCHEMAS, **IDEA_SCHEMAS},
             "responses": {name: error(text) for name, text in ERROR_RESPONSES.items()},
         },
     }

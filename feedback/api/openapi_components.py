@@ -57,7 +57,8 @@ ERROR_RESPONSES = {
     "Carries a WWW-Authenticate: Bearer header.",
     "E403": "The token's user does not have the role this endpoint needs.",
     "E404": "No such resource (or it belongs to another customer).",
-    "E409": "The follow-up's state does not allow this action (e.g. resolving a resolved case).",
+    "E409": "The resource's state does not allow this action "
+    "(e.g. resolving a resolved case, voting for a locked idea).",
     "E413": "The body is larger than 64 KB.",
     "E415": "The body is not sent as application/json.",
     "E422": "Fields with wrong types, out-of-range values, unknown fields or over-long text; "

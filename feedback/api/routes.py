@@ -5,6 +5,7 @@ from flask import jsonify, url_for
 from . import (  # noqa: F401  (they register on bp)
     feedback_views,
     followup_views,
+    idea_views,
     notice_views,
     report_views,
     retention_views,

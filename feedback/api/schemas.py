@@ -2,8 +2,12 @@
 
 from ..core.scales import CSAT_MAX, CSAT_MIN, NPS_MAX, NPS_MIN
 from ..followups.services import MAX_BODY
+from ..ideas.models import IdeaStatus
+from ..ideas.services import MAX_TEXT as IDEA_MAX_TEXT
+from ..ideas.services import MAX_TITLE as IDEA_MAX_TITLE
+from ..ideas.services import MIN_TITLE as IDEA_MIN_TITLE
 from ..surveys.services import MAX_COMMENT, MAX_TITLE
-from .validation import Field
+from .validation import INT32_MAX, Field
 
 KINDS = ("rating", "suggestion")
 _KIND = Field("string", choices=KINDS, default="rating", description="Defaults to rating.")
@@ -58,3 +62,54 @@ FOLLOWUP_STATUSES = ("active", "open", "waiting", "resolved", "all")
 PRIORITIES = ("critical", "high", "normal")
 ASSIGNEES = ("me", "unassigned")
 GRANULARITIES = ("week", "month")
+
+# -- ideas -----------------------------------------------------------------------------------------
+
+IDEA_SORTS = ("top", "new", "updated")
+IDEA_STATUSES = tuple(s.value for s in IdeaStatus)
+
+IDEA_CREATE = {
+    "title": Field(
+        "string",
+        required=True,
+        not_blank=True,
+        max_length=IDEA_MAX_TITLE,
+        description=f"At least {IDEA_MIN_TITLE} characters once trimmed.",
+    ),
+    "description": Field("string", max_length=IDEA_MAX_TEXT, default="", description="Free text."),
+    "category": _CATEGORY,
+    "anonymous": Field(
+        "boolean", default=False, description='true: other customers see "A customer" instead of your name.'
+    ),
+}
+
+IDEA_STATUS = {
+    "status": Field("string", required=True, choices=IDEA_STATUSES),
+    "reason": Field(
+        "string",
+        max_length=IDEA_MAX_TEXT,
+        default="",
+        description="Required when declining: followers read it.",
+    ),
+    "changelog": Field(
+        "string",
+        max_length=IDEA_MAX_TEXT,
+        default="",
+        description='On "done": the changelog text (default: the official answer).',
+    ),
+}
+
+IDEA_ANSWER = {
+    "text": Field(
+        "string",
+        required=True,
+        max_length=IDEA_MAX_TEXT,
+        description="The official (public) answer; an empty string removes it.",
+    ),
+}
+
+IDEA_MERGE = {
+    "into": Field(
+        "integer", required=True, minimum=1, maximum=INT32_MAX, description="The id of the idea to keep."
+    ),
+}

@@ -8,6 +8,8 @@ from ..auth.models import User
 from ..core.time import as_utc
 from ..followups.models import EventKind, Followup, FollowupEvent
 from ..followups.sla import customer_promise, risk_level
+from ..ideas.labels import author_label
+from ..ideas.models import Idea, IdeaStatus
 from ..surveys.models import Feedback
 
 
@@ -149,6 +151,67 @@ def followup(fu: Followup, now: datetime, *, with_timeline: bool = False) -> dic
     if with_timeline:
         data["timeline"] = timeline(fu, staff=True)
     return data
+
+
+def idea(item: Idea, viewer: User, *, voted: bool, following: bool, labels: dict[str, str]) -> dict:
+    """An idea as ``viewer`` may see it: another customer's author is a short name (or "A customer"
+    when posted anonymously), never an id or e-mail; staff also get the author's id and moderation
+    flags. ``voted`` and ``following`` are the viewer's own."""
+    answered = bool(item.official_answer)
+    data = {
+        "id": item.id,
+        "url": url_for("api.idea_show", idea_id=item.id),
+        "title": item.title,
+        "description": item.description,
+        "category": item.category.slug if item.category else None,
+        "status": item.status.value,
+        "status_label": labels.get(item.status.value, item.status.value),
+        "author": author_label(item, viewer),
+        "anonymous": item.anonymous,
+        "yours": item.author_id is not None and item.author_id == viewer.id,
+        "vote_count": item.vote_count,
+        "voted": bool(voted),
+        "following": bool(following),
+        "official_answer": {"text": item.official_answer, "answered_at": iso(item.answered_at)}
+        if answered
+        else None,
+        "decline_reason": item.decline_reason if item.status == IdeaStatus.DECLINED else None,
+        "locked": item.locked,
+        "merged_into": item.merged_into_id,
+        "created_at": iso(item.created_at),
+        "updated_at": iso(item.updated_at),
+        "status_changed_at": iso(item.status_changed_at),
+        "done_at": iso(item.done_at),
+    }
+    if viewer.is_staff:
+        data["author_id"] = item.author_id
+        data["hidden"] = item.hidden
+        if answered:
+            data["official_answer"]["answered_by"] = person(item.answered_by)
+    return data
+
+
+def suggestion(item: Idea, author: User, *, labels: dict[str, str]) -> dict:
+    """A suggestion sent to POST /feedback, now an idea: the feedback fields old clients read,
+    with ``id`` and ``url`` those of the idea, and the idea itself under ``idea``."""
+    return {
+        "id": item.id,
+        "idea_id": item.id,
+        "url": url_for("api.idea_show", idea_id=item.id),
+        "kind": "suggestion",
+        "channel": "api",
+        "customer_id": author.id,
+        "category": item.category.slug if item.category else None,
+        "csat": None,
+        "nps": None,
+        "urgent": False,
+        "title": item.title,
+        "comment": item.description,
+        "created_at": iso(item.created_at),
+        "followup": None,
+        # A new idea: its author voted for it and follows it.
+        "idea": idea(item, author, voted=True, following=True, labels=labels),
+    }
 
 
 def page(pagination, items: list[dict], next_url: str | None) -> dict:

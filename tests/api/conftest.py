@@ -21,6 +21,17 @@ ENDPOINTS = [
     ("GET", "/reports/retention?start=2026-01-01&end=2026-03-31", {"manager"}),
     ("GET", "/announcements", {"customer", "staff", "manager"}),
     ("POST", "/subscriptions/events", {"manager"}),
+    ("GET", "/ideas", {"customer", "staff", "manager"}),
+    ("POST", "/ideas", {"customer"}),
+    ("GET", "/ideas/{idea_id}", {"customer", "staff", "manager"}),
+    ("POST", "/ideas/{idea_id}/vote", {"customer"}),
+    ("DELETE", "/ideas/{idea_id}/vote", {"customer"}),
+    ("POST", "/ideas/{idea_id}/follow", {"customer", "staff", "manager"}),
+    ("DELETE", "/ideas/{idea_id}/follow", {"customer", "staff", "manager"}),
+    ("POST", "/ideas/{idea_id}/status", {"staff", "manager"}),
+    ("POST", "/ideas/{idea_id}/answer", {"staff", "manager"}),
+    ("POST", "/ideas/{idea_id}/merge", {"staff", "manager"}),
+    ("POST", "/ideas/{idea_id}/unmerge", {"staff", "manager"}),  # on a merged idea, see UNMERGE
 ]
 
 # A body each POST endpoint accepts, so role tests reach the role check with valid input.
@@ -38,7 +49,14 @@ GOOD_BODIES = {
         "monthly_price": "9.90",
         "occurred_on": "2026-01-01",
     },
+    "/ideas": {"title": "Dark mode for the panel", "category": "support"},
+    "/ideas/{idea_id}/status": {"status": "planned"},
+    "/ideas/{idea_id}/answer": {"text": "We are on it."},
+    "/ideas/{idea_id}/merge": lambda ids: {"into": ids["other_idea_id"]},  # ids come per test
 }
+
+# Paths whose {idea_id} must name a merged idea for the call to succeed.
+MERGED_IDEA_PATHS = {"/ideas/{idea_id}/unmerge"}
 
 
 @dataclass

@@ -10,24 +10,40 @@ from feedback.core.security import hash_token
 from feedback.core.time import as_utc, utcnow
 from feedback.extensions import db
 from feedback.followups.models import FollowupStatus
+from feedback.ideas.merge import merge
+from feedback.ideas.services import post_idea
 
 from ..conftest import T0
 from ..factories import ApiClient, error_of, token_for
-from .conftest import ENDPOINTS, GOOD_BODIES
+from .conftest import ENDPOINTS, GOOD_BODIES, MERGED_IDEA_PATHS
 
 ENDPOINT_IDS = [f"{m} {p.split('?')[0]}" for m, p, _ in ENDPOINTS]
 
 
 @pytest.fixture
 def ids(people, make):
-    """A feedback item of ``people.customer`` with an open follow-up, for paths that need ids."""
+    """A feedback item of ``people.customer`` with an open follow-up, and ideas of the other
+    customer (one of them merged into another), for paths that need ids."""
     fb = make.rating(people.customer, csat=1, now=T0)
-    return {"feedback_id": fb.id, "followup_id": fb.followup.id}
+    idea, other, merged = (
+        post_idea(people.other, title=title, now=T0) for title in ("Dark mode", "IPv6", "Night mode")
+    )
+    merge(merged, idea, people.staff, now=T0)
+    db.session.commit()
+    return {
+        "feedback_id": fb.id,
+        "followup_id": fb.followup.id,
+        "idea_id": idea.id,
+        "other_idea_id": other.id,
+        "merged_idea_id": merged.id,
+    }
 
 
 def _call(api: ApiClient, method: str, path: str, ids: dict):
     template = path.split("?")[0]
-    return api.call(method, path.format(**ids), json=GOOD_BODIES.get(template))
+    values = {**ids, "idea_id": ids["merged_idea_id"]} if template in MERGED_IDEA_PATHS else ids
+    body = GOOD_BODIES.get(template)
+    return api.call(method, path.format(**values), json=body(ids) if callable(body) else body)
 
 
 @pytest.mark.parametrize(("method", "path", "allowed"), ENDPOINTS, ids=ENDPOINT_IDS)

@@ -7,6 +7,7 @@ import pytest
 from feedback.extensions import db
 from feedback.followups.models import EventKind, Followup, FollowupStatus, Priority
 from feedback.followups.services import internal_note, staff_reply
+from feedback.ideas.models import Idea
 from feedback.surveys.models import Channel, Feedback, FeedbackKind
 
 from ..conftest import T0
@@ -81,7 +82,7 @@ def test_a_happy_rating_opens_no_follow_up(people, clock):
     assert db.session.scalar(db.select(db.func.count(Followup.id))) == 0
 
 
-def test_a_suggestion_is_stored_without_a_follow_up(people, clock):
+def test_a_suggestion_is_posted_as_an_idea_the_customer_votes_for(people, clock):
     response = people.as_customer.post(
         "/feedback",
         json={
@@ -93,15 +94,27 @@ def test_a_suggestion_is_stored_without_a_follow_up(people, clock):
     )
 
     assert response.status_code == 201
-    row = _stored(response.get_json()["id"])
-    assert (row.kind, row.channel, row.title, row.comment, row.csat) == (
-        FeedbackKind.SUGGESTION,
-        Channel.API,
+    body = response.get_json()
+    idea = db.session.get(Idea, body["id"])
+    assert (idea.title, idea.description, idea.category.slug, idea.author_id) == (
+        "Dark mode",
+        "For the panel",
+        "control-panel",
+        people.customer.id,
+    )
+    assert idea.vote_count == 1
+    # Old clients still read a suggestion; its id and links are the idea's.
+    assert (body["kind"], body["title"], body["comment"], body["followup"]) == (
+        "suggestion",
         "Dark mode",
         "For the panel",
         None,
     )
-    assert row.followup is None
+    assert body["idea_id"] == idea.id
+    assert body["url"] == response.headers["Location"] == f"/api/v1/ideas/{idea.id}"
+    assert body["idea"]["voted"] is True and body["idea"]["following"] is True
+    assert db.session.scalar(db.select(db.func.count(Feedback.id))) == 0  # no feedback row
+    assert people.as_customer.get(f"/ideas/{idea.id}").get_json()["title"] == "Dark mode"
 
 
 @pytest.mark.parametrize("role", ["staff", "manager"])

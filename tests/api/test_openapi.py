@@ -38,7 +38,7 @@ def _documented(doc) -> set[tuple[str, str]]:
 def test_every_api_route_is_documented_and_nothing_else(app, doc):
     served = _api_routes(app)
 
-    assert len(served) == 14  # a guard against the rule walk above silently finding nothing
+    assert len(served) == 25  # a guard against the rule walk above silently finding nothing
     assert served == _documented(doc)
 
 
@@ -133,3 +133,26 @@ def test_documented_report_schemas_match_real_reports(doc, people):
     _assert_matches(satisfaction["csat"], schemas_["Figure"])
     _assert_matches(support, schemas_["SupportReport"])
     _assert_matches(support["first_response"], schemas_["Durations"])
+
+
+def test_documented_idea_schemas_match_real_responses(doc, people):
+    schemas_ = doc["components"]["schemas"]
+    posted = people.as_customer.post("/ideas", json={"title": "Dark mode", "category": "support"}).get_json()
+    other = people.as_other.post("/ideas", json={"title": "Night theme", "anonymous": True}).get_json()
+    answered = people.as_staff.post(f"/ideas/{posted['id']}/answer", json={"text": "Soon."}).get_json()
+    vote = people.as_customer.post(f"/ideas/{other['id']}/vote").get_json()
+    follow = people.as_staff.post(f"/ideas/{other['id']}/follow").get_json()
+    merged = people.as_staff.post(f"/ideas/{other['id']}/merge", json={"into": posted["id"]}).get_json()
+    suggestion = people.as_customer.post(
+        "/feedback", json={"kind": "suggestion", "title": "IPv6 please", "text": "Everywhere"}
+    ).get_json()
+
+    for item in (posted, other, answered, merged["idea"], merged["kept"], suggestion["idea"]):
+        _assert_matches(item, schemas_["Idea"])
+    _assert_matches(people.as_customer.get("/ideas").get_json(), schemas_["IdeaPage"])
+    _assert_matches(people.as_staff.get("/ideas").get_json()["items"][0], schemas_["Idea"])
+    _assert_matches(vote, schemas_["VoteResult"])
+    _assert_matches(follow, schemas_["FollowResult"])
+    _assert_matches(merged, schemas_["MergeResult"])
+    _assert_matches(suggestion, schemas_["SuggestionCreated"])
+    assert set(schemas_["IdeaCreate"]["properties"]) == set(schemas.IDEA_CREATE)
