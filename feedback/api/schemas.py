@@ -6,7 +6,7 @@ from ..ideas.models import IdeaStatus
 from ..ideas.services import MAX_TEXT as IDEA_MAX_TEXT
 from ..ideas.services import MAX_TITLE as IDEA_MAX_TITLE
 from ..ideas.services import MIN_TITLE as IDEA_MIN_TITLE
-from ..surveys.services import MAX_COMMENT, MAX_TITLE
+from ..surveys.services import MAX_COMMENT
 from .validation import INT32_MAX, Field
 
 KINDS = ("rating", "suggestion")
@@ -33,8 +33,8 @@ RATING = {
 
 SUGGESTION = {
     "kind": Field("string", required=True, choices=("suggestion",)),
-    "title": Field("string", required=True, not_blank=True, max_length=MAX_TITLE),
-    "text": Field("string", required=True, not_blank=True, max_length=MAX_COMMENT),
+    "title": Field("string", required=True, not_blank=True, max_length=IDEA_MAX_TITLE),
+    "text": Field("string", required=True, not_blank=True, max_length=IDEA_MAX_TEXT),
     "category": _CATEGORY,
 }
 

@@ -165,27 +165,6 @@ def draw_comment(rng: random.Random, csat: int, category: str) -> str:
     return rng.choice(COMMENTS[(kind, category)])
 
 
-SUGGESTIONS = [
-    (
-        "Two-factor login for the control panel",
-        "Please add TOTP codes; a password alone is not enough.",
-        "control-panel",
-    ),
-    ("Hourly backups", "Daily backups are not enough for a busy shop. Hourly snapshots would help.", "other"),
-    ("Status page with history", "Show past incidents so we can see how reliable the service is.", "uptime"),
-    ("Pay by bank transfer", "Our accounting prefers SEPA transfers over cards.", "billing"),
-    ("Staging sites", "A one-click copy of my site to test updates first.", "control-panel"),
-    ("Newer PHP versions sooner", "PHP releases arrive months late on shared hosting.", "performance"),
-    (
-        "Chat support at night",
-        "Our customers are in Asia; support during European nights would help.",
-        "support",
-    ),
-    ("Bigger mailboxes", "10 GB per mailbox would match what competitors offer.", "email"),
-    ("Esperanto-lingva panelo", "Bonvolu traduki la kontrolpanelon al Esperanto.", "other"),
-    ("واجهة باللغة العربية", "نرجو إضافة اللغة العربية إلى لوحة التحكم.", "control-panel"),
-]
-
 FIRST_NAMES = [
     "Amira", "Lucas", "Sofia", "Kenji", "Fatima", "Noah", "Ingrid", "Mateo", "Aisha", "Liam",
     "Chloé", "Arjun", "Elena", "Tomasz", "Yara", "Oliver", "Mei", "Diego", "Hana", "Jonas",

@@ -21,6 +21,7 @@ class FeedbackKind(enum.StrEnum):
     """A rating (CSAT, optional NPS) or a suggestion (title and text)."""
 
     RATING = "rating"
+    # Suggestions became ideas (feedback/ideas, migration 0009); none are stored here any more.
     SUGGESTION = "suggestion"
     PROACTIVE = "proactive"  # staff reached out first (renewal at risk): never a rating
 

@@ -16,7 +16,6 @@ from .models import Channel, Feedback, FeedbackKind
 from .receipts import acknowledge_later
 
 MAX_COMMENT = 5000
-MAX_TITLE = 200
 
 
 class FeedbackError(ValueError):
@@ -120,45 +119,6 @@ def store_rating(
     else:
         db.session.flush()
     acknowledge_later()  # the receipt mail goes from the worker, see receipts.py
-    return feedback
-
-
-def submit_suggestion(
-    customer: User,
-    *,
-    title: str,
-    text: str,
-    category: Category | None = None,
-    channel: Channel = Channel.DASHBOARD,
-    now: datetime | None = None,
-) -> Feedback:
-    """Store a suggestion (an idea for the host); suggestions never open a follow-up."""
-    title = (title or "").strip()
-    text = (text or "").strip()
-    errors: dict[str, str] = {}
-    if not title:
-        errors["title"] = _l("Give your suggestion a title.")
-    elif len(title) > MAX_TITLE:
-        errors["title"] = _l("Keep the title under %(limit)d characters.", limit=MAX_TITLE)
-    if not text:
-        errors["text"] = _l("Describe your suggestion.")
-    elif len(text) > MAX_COMMENT:
-        errors["text"] = _l("Keep the text under %(limit)d characters.", limit=MAX_COMMENT)
-    if errors:
-        raise FeedbackError(errors)
-    feedback = Feedback(
-        customer=customer,
-        kind=FeedbackKind.SUGGESTION,
-        channel=channel,
-        title=title,
-        comment=text,
-        category=category,
-        created_at=now or utcnow(),
-        followup=None,
-    )
-    db.session.add(feedback)
-    db.session.flush()
-    acknowledge_later()
     return feedback
 
 

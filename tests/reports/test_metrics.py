@@ -8,8 +8,8 @@ from feedback.auth.models import Plan
 from feedback.extensions import db
 from feedback.followups import services
 from feedback.followups.jobs import sweep
+from feedback.ideas.services import post_idea
 from feedback.reports.metrics import ratio, satisfaction_report, support_report
-from feedback.surveys.services import submit_suggestion
 from tests.conftest import T0
 
 
@@ -28,7 +28,7 @@ def ratings(make):
     make.rating(b, csat=5, nps=8, category="support", now=at(17))
     make.rating(b, csat=1, nps=0, category="support", now=at(23, 0))  # the day after the range
     make.rating(b, csat=1, nps=0, category="support", now=at(1, 23))  # the day before
-    submit_suggestion(a, title="IPv6", text="Please", category=None)
+    post_idea(a, title="IPv6 please", description="Please")  # an idea is not a rating
     db.session.commit()
     return a, b
 

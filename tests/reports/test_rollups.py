@@ -19,11 +19,12 @@ from feedback.demo.bulk import generate_bulk
 from feedback.demo.generator import HISTORY_DAYS
 from feedback.extensions import db
 from feedback.followups.models import Category
+from feedback.ideas.services import post_idea
 from feedback.reports.metrics import bucket_starts, satisfaction_report
 from feedback.reports.models import RatingRollup
 from feedback.reports.rollups import COUNTS, KEY, rebuild_rollups
 from feedback.surveys.models import Channel, Feedback, FeedbackKind
-from feedback.surveys.services import category_by_slug, submit_rating, submit_suggestion
+from feedback.surveys.services import category_by_slug, submit_rating
 from tests.conftest import T0
 
 SLUGS = ["support", "billing", "uptime", None]
@@ -141,7 +142,7 @@ def test_report_equals_raw_through_arrivals_late_ratings_edits_and_deletes(
     monkeypatch.setattr("feedback.api.blueprint.utcnow", lambda: T0)  # API ratings arrive at T0
     rng = random.Random(4)
     rate_randomly(rng, customers, 150, T0)
-    submit_suggestion(customers[0], title="IPv6", text="Please", now=T0)  # not a rating
+    post_idea(customers[0], title="IPv6", description="Please", now=T0)  # an idea is not a rating
     db.session.commit()
     for customer in customers[:2]:  # the hosting-panel path: JSON API with a customer token
         token = create_api_token(customer)

@@ -8,13 +8,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from feedback.auth.models import User
-from feedback.core.time import utcnow
 from feedback.extensions import db
 from feedback.followups import services
 from feedback.mailer.models import OutboxMessage
 from feedback.surveys.models import Feedback
 from feedback.surveys.receipts import _claim, send_receipts
-from feedback.surveys.services import category_by_slug, submit_suggestion
 from feedback.worker.jobs import run_job
 from tests.conftest import T0
 from tests.factories import token_for
@@ -61,28 +59,6 @@ def test_an_api_submission_renders_no_mail_and_wakes_the_receipts_job(app, clien
     assert _mail() == [(customer.email, "surveys/received"), (staff.email, "followups/new_followup")]
     run_job("feedback_receipts", T0 + M, claim=False)
     assert len(_mail()) == 2  # a second run mails nobody again
-
-
-def test_a_suggestion_is_acknowledged_by_the_job(app, make, recorder):
-    # Customers post ideas on the board now; suggestions still come in through the service
-    # until it goes (the receipt job must keep answering the ones already stored).
-    customer = make.customer()
-    submit_suggestion(
-        customer,
-        title="Dark mode",
-        text="For the control panel, please.",
-        category=category_by_slug("support"),
-    )
-    db.session.commit()
-
-    assert recorder == ["feedback_receipts"]
-    [item] = db.session.scalars(select(Feedback)).all()
-    assert item.acknowledged_at is None
-    now = utcnow()
-    assert send_receipts(now).acknowledged == 1
-    db.session.refresh(item)
-    assert item.acknowledged_at == now
-    assert _mail() == [(customer.email, "surveys/received")]
 
 
 def test_a_late_receipt_does_not_tell_the_team_a_taken_case_is_unassigned(app, make):
