@@ -33,7 +33,7 @@ def by_status(report: dict) -> go.Figure:
             marker_color=COLOURS[status.value],
             hovertemplate="%{y}<extra>%{fullData.name}</extra>",
         )
-    fig.update_layout(barmode="stack")
+    fig.update_layout(barmode="stack", legend={"traceorder": "normal"})
     fig.update_xaxes(type="category")
-    title = _("Ideas posted per month, by status today (n = %(n)s ideas)", n=report["posted"])
+    title = _("Ideas per month, by status (n = %(n)s)", n=report["posted"])
     return _layout(fig, title, _("Ideas"), _("Month"))
