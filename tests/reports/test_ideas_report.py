@@ -93,3 +93,25 @@ def test_ranking_filters_by_status(client, make, manager):
 def test_customers_and_staff_are_refused(client, make, auth, path, role):
     auth.login(getattr(make, role)())
     assert client.get(path).status_code == 403
+
+
+def test_chart_escapes_a_status_label_typed_by_a_manager(client, make, manager):
+    _ideas(make)
+    services.set_status_labels({"new": "<img src=x onerror=alert(1)>"})
+    db.session.commit()
+    page = client.get(f"/reports/ideas?start={START}&end={END}").get_data(as_text=True)
+    assert "<img src=x" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page  # table cells and the legend both escaped
+
+
+def test_ranking_pages_keep_each_ideas_figures(client, make, manager, app):
+    app.config["PAGE_SIZE"], saved = 2, app.config["PAGE_SIZE"]
+    try:
+        a, b, c = _ideas(make)
+        first = client.get("/reports/ideas/ranking?sort=votes&dir=asc").get_data(as_text=True)
+        second = client.get("/reports/ideas/ranking?sort=votes&dir=asc&page=2").get_data(as_text=True)
+    finally:
+        app.config["PAGE_SIZE"] = saved
+    shown = [f"/staff/ideas/{i.id}" for i in (a, b, c)]
+    assert sum(s in first for s in shown) == 2 and sum(s in second for s in shown) == 1
+    assert "3 items, page 2 of 2" in second
