@@ -95,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
     from .auth.routes import bp as auth_bp
     from .followups.routes import bp as followups_bp
     from .i18n.routes import bp as i18n_bp
+    from .ideas.routes import bp as ideas_bp
     from .lifecycle.routes import bp as imports_bp
     from .mailer.inbox import bp as demo_inbox_bp
     from .mailer.routes import bp as outbox_bp
@@ -120,6 +121,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(imports_bp, url_prefix="/imports")
     app.register_blueprint(renewals_bp, url_prefix="/renewals")
     app.register_blueprint(i18n_bp)
+    app.register_blueprint(ideas_bp)  # /ideas: the customers' idea board
 
     from .core.health import healthz
 

@@ -175,6 +175,7 @@ ALLOWED = {
     "imports": {Role.MANAGER},
     "renewals": {Role.STAFF, Role.MANAGER},
     "notices": {Role.MANAGER},
+    "ideas": {Role.CUSTOMER},
     # Development only (DEMO_INBOX, turned on in the tests); each user sees only their own mail.
     "demo_inbox": {Role.CUSTOMER, Role.STAFF, Role.MANAGER},
 }

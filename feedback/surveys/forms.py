@@ -1,12 +1,12 @@
 """Customer feedback forms."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from ..core.scales import NPS_SCALE
 from ..i18n.forms import Form, optional_int
-from .services import MAX_COMMENT, MAX_TITLE
+from .services import MAX_COMMENT
 
 CSAT_CHOICES = [
     SelectChoice(5, _l("5 — Very satisfied")),
@@ -39,14 +39,6 @@ class RatingForm(Form):
     category = SelectField(_l("What is it about?"), validators=[DataRequired()])
     comment = TextAreaField(_l("Comment"), validators=[Length(max=MAX_COMMENT)])
     urgent = BooleanField(_l("Urgent — my site is affected"))
-
-
-class SuggestionForm(Form):
-    """An idea for the host."""
-
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=MAX_TITLE)])
-    text = TextAreaField(_l("Your suggestion"), validators=[DataRequired(), Length(max=MAX_COMMENT)])
-    category = SelectField(_l("Area"), validators=[DataRequired()])
 
 
 class ReplyForm(Form):

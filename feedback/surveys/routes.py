@@ -10,7 +10,7 @@ from ..extensions import db
 from ..followups.models import EventKind
 from ..followups.services import FollowupError, customer_reply
 from ..followups.sla import customer_promise
-from .forms import PreferencesForm, RatingForm, ReplyForm, SuggestionForm
+from .forms import PreferencesForm, RatingForm, ReplyForm
 from .labels import category_name
 from .queries import customer_feedback, customer_feedback_item
 from .services import (
@@ -19,32 +19,25 @@ from .services import (
     category_by_slug,
     set_mail_preferences,
     submit_rating,
-    submit_suggestion,
 )
 
 bp = Blueprint("surveys", __name__)
 
 
-def _forms(rating: RatingForm | None = None, suggestion: SuggestionForm | None = None):
-    choices = [(c.slug, category_name(c.name)) for c in active_categories()]
-    rating = rating or RatingForm(prefix="r")
-    suggestion = suggestion or SuggestionForm(prefix="s")
-    rating.category.choices = choices
-    suggestion.category.choices = choices
-    return rating, suggestion
+def _rating_form(form: RatingForm | None = None) -> RatingForm:
+    form = form or RatingForm(prefix="r")
+    form.category.choices = [(c.slug, category_name(c.name)) for c in active_categories()]
+    return form
 
 
-def _dashboard(rating=None, suggestion=None, status=200, tab="rating"):
-    rating, suggestion = _forms(rating, suggestion)
+def _dashboard(rating=None, status=200):
     page = paginate(customer_feedback(current_user.id), per_page=10)
     return (
         render_template(
             "surveys/dashboard.html",
-            rating_form=rating,
-            suggestion_form=suggestion,
+            rating_form=_rating_form(rating),
             page=page,
             promise=customer_promise,
-            tab=tab,
         ),
         status,
     )
@@ -64,7 +57,7 @@ def dashboard():
 @bp.route("/feedback", methods=["POST"])
 @customer_required
 def leave_rating():
-    form, _sugg = _forms(RatingForm(prefix="r"))
+    form = _rating_form()
     if form.validate_on_submit():
         try:
             feedback = submit_rating(
@@ -88,27 +81,6 @@ def leave_rating():
             flash(_("Thank you for your feedback."), "success")
             return redirect(url_for("surveys.dashboard"))
     return _dashboard(rating=form, status=400)
-
-
-@bp.route("/suggestions", methods=["POST"])
-@customer_required
-def leave_suggestion():
-    _rating, form = _forms(suggestion=SuggestionForm(prefix="s"))
-    if form.validate_on_submit():
-        try:
-            submit_suggestion(
-                current_user,
-                title=form.title.data,
-                text=form.text.data,
-                category=category_by_slug(form.category.data),
-            )
-        except FeedbackError as exc:
-            _copy_errors(form, exc, {})
-        else:
-            db.session.commit()
-            flash(_("Thank you for your suggestion."), "success")
-            return redirect(url_for("surveys.dashboard"))
-    return _dashboard(suggestion=form, status=400, tab="suggestion")
 
 
 def _own_or_404(feedback_id: int):

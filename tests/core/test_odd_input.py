@@ -22,7 +22,15 @@ def test_no_form_or_query_answers_500(app, client, make, auth, v):
     codes.append(
         client.post("/feedback", data={"r-csat": v, "r-nps": v, "r-category": v, "r-comment": v}).status_code
     )
-    codes.append(client.post("/suggestions", data={"s-title": v, "s-text": v, "s-category": v}).status_code)
+    codes.append(
+        client.post(
+            "/ideas/new", data={"title": v, "description": v, "category": v, "anonymous": v}
+        ).status_code
+    )
+    codes.append(
+        client.get("/ideas/", query_string={"q": v, "category": v, "status": v, "sort": v}).status_code
+    )
+    codes.append(client.get("/ideas/similar", query_string={"q": v}).status_code)
     codes.append(client.get("/dashboard", query_string={"page": v}).status_code)
     auth.logout()
     auth.login(s)

@@ -24,6 +24,9 @@ from feedback.demo.generator import DEMO_LOGINS, DEMO_PASSWORD, generate_demo
 from feedback.extensions import db
 from feedback.followups.defaults import DEFAULT_CATEGORIES
 from feedback.followups.models import Category, RoutingRule
+from feedback.ideas import services as idea_services
+from feedback.ideas.merge import merge
+from feedback.ideas.models import Idea, IdeaStatus
 from feedback.mailer.models import OutboxMessage
 from feedback.notices.models import Notice
 from feedback.surveys.invitations import invite, make_token
@@ -41,6 +44,8 @@ TYPED = {
     "notice_updates": ("body",),
     "followup_events": ("body",),
     "routing_rules": ("name",),
+    "ideas": ("title", "description", "official_answer", "decline_reason"),
+    "changelog_entries": ("title", "body"),
     # Mail is rendered in its recipient's language when it is queued; the outbox lists it as
     # sent. Its wording is checked in test_rendered_mail.py.
     "outbox": ("to_email", "to_name", "subject", "body_text", "body_html", "last_error"),
@@ -108,8 +113,10 @@ def _ids(users: dict) -> dict:
     now = utcnow()
     nps = invite(customer, SurveyKind.NPS, now)
     case = invite(customer, SurveyKind.CASE_CSAT, now, followup=feedback.followup)
+    idea = _ideas(customer)
     db.session.commit()
     return {
+        "idea_id": idea.id,
         "feedback_id": feedback.id,
         "followup_id": feedback.followup.id,
         "customer_id": customer.id,
@@ -121,6 +128,28 @@ def _ids(users: dict) -> dict:
         "category_id": db.session.scalar(db.select(Category.id)),
         "token": [make_token(nps, now), make_token(case, now)],
     }
+
+
+def _ideas(customer) -> Idea:
+    """Ideas in every state the customer's pages show (answered, planned, declined, done, one the
+    customer voted for, one merged), in made-up words; returns one to open."""
+    others = db.select(User).where(User.role == Role.CUSTOMER, User.id != customer.id)
+    author = db.session.scalar(others) or customer
+    staff = db.session.scalar(db.select(User).where(User.role == Role.STAFF))
+    words = itertools.cycle(MADE_UP)
+    posted = [
+        idea_services.post_idea(author, title=f"{next(words)} {next(words)}", description=next(words))
+        for _ in range(5)
+    ]
+    live, declined, done, anonymous, merged = posted
+    anonymous.anonymous = True
+    idea_services.answer(live, next(words), staff)
+    idea_services.set_status(live, IdeaStatus.PLANNED, staff)
+    idea_services.set_status(declined, IdeaStatus.DECLINED, staff, reason=next(words))
+    idea_services.set_status(done, IdeaStatus.DONE, staff, changelog=next(words))
+    idea_services.vote(live, customer)
+    merge(merged, live, staff)
+    return live
 
 
 def _newest_message(user) -> int:

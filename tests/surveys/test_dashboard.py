@@ -7,7 +7,9 @@ import pytest
 from feedback.extensions import db
 from feedback.followups import services as fu_services
 from feedback.followups.models import EventKind, Priority
-from feedback.surveys.models import Channel, Feedback, FeedbackKind
+from feedback.ideas import services as idea_services
+from feedback.ideas.models import IdeaStatus
+from feedback.surveys.models import Channel, Feedback
 from tests.conftest import T0
 
 
@@ -16,13 +18,23 @@ def _rating(**overrides):
     return {k: v for k, v in data.items() if v is not None}
 
 
-def test_dashboard_offers_both_forms_and_an_empty_history(client, auth, make):
+def test_dashboard_offers_the_rating_form_the_idea_board_and_an_empty_history(client, auth, make):
     auth.login(make.customer())
     page = client.get("/dashboard").get_data(as_text=True)
     assert "How satisfied are you with our service?" in page
-    assert "Your suggestion" in page
     assert "Urgent — my site is affected" in page
-    assert "Nothing yet. Your ratings, suggestions and any cases" in page
+    assert 'href="/ideas/new"' in page  # suggestions go to the idea board now
+    assert "Nothing yet. Your ratings and any cases" in page
+    assert "You have not posted or voted for an idea yet." in page
+
+
+def test_the_old_suggestion_form_is_gone(client, auth, make):
+    auth.login(make.customer())
+    response = client.post(
+        "/suggestions", data={"s-title": "Offer IPv6", "s-text": "x", "s-category": "other"}
+    )
+    assert response.status_code in (404, 405)
+    assert db.session.scalar(db.select(db.func.count(Feedback.id))) == 0
 
 
 def test_positive_rating_is_stored_without_a_case(client, auth, make):
@@ -84,25 +96,21 @@ def test_bad_rating_input_returns_the_form_with_what_was_typed(client, auth, mak
     assert db.session.scalar(db.select(db.func.count(Feedback.id))) == 0
 
 
-def test_suggestion_is_stored_and_listed(client, auth, make):
-    customer = make.customer()
-    auth.login(customer)
-    response = client.post(
-        "/suggestions", data={"s-title": "Offer IPv6", "s-text": "Please add IPv6.", "s-category": "other"}
-    )
-    assert response.status_code == 302
-    fb = db.session.scalar(db.select(Feedback))
-    assert (fb.kind, fb.title, fb.comment) == (FeedbackKind.SUGGESTION, "Offer IPv6", "Please add IPv6.")
-    assert "Offer IPv6" in client.get("/dashboard").get_data(as_text=True)
-
-
-def test_bad_suggestion_keeps_the_text(client, auth, make):
-    auth.login(make.customer())
-    response = client.post("/suggestions", data={"s-title": "", "s-text": "Keep me", "s-category": "other"})
-    assert response.status_code == 400
-    page = response.get_data(as_text=True)
-    assert "This field is required." in page
-    assert "Keep me" in page
+def test_history_lists_own_ideas_votes_and_what_was_built(client, auth, make):
+    me, other, staff = make.customer(), make.customer(), make.staff("Sam Staff")
+    mine = idea_services.post_idea(me, title="Offer IPv6 everywhere", now=T0)
+    theirs = idea_services.post_idea(other, title="Daily backups kept longer", now=T0)
+    idea_services.vote(theirs, me, now=T0)
+    built = idea_services.post_idea(other, title="Free SSL certificates", now=T0)
+    idea_services.set_status(built, IdeaStatus.DONE, staff, changelog="Every site gets one.", now=T0)
+    db.session.commit()
+    auth.login(me)
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "Your ideas and votes" in page
+    assert f'href="/ideas/{mine.id}"' in page
+    assert f'href="/ideas/{theirs.id}"' in page
+    assert "Free SSL certificates" in page  # the latest changelog entry
+    assert 'href="/ideas/changelog"' in page
 
 
 def test_history_shows_only_own_feedback_and_paginates(client, auth, make):
