@@ -96,6 +96,8 @@ def register_blueprints(app: Flask) -> None:
     from .followups.routes import bp as followups_bp
     from .i18n.routes import bp as i18n_bp
     from .ideas.routes import bp as ideas_bp
+    from .ideas.settings_routes import bp as idea_settings_bp
+    from .ideas.triage_routes import bp as idea_triage_bp
     from .lifecycle.routes import bp as imports_bp
     from .mailer.inbox import bp as demo_inbox_bp
     from .mailer.routes import bp as outbox_bp
@@ -122,6 +124,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(renewals_bp, url_prefix="/renewals")
     app.register_blueprint(i18n_bp)
     app.register_blueprint(ideas_bp)  # /ideas: the customers' idea board
+    app.register_blueprint(idea_triage_bp)  # /staff/ideas
+    app.register_blueprint(idea_settings_bp)  # /settings/ideas
 
     from .core.health import healthz
 

@@ -176,6 +176,8 @@ ALLOWED = {
     "renewals": {Role.STAFF, Role.MANAGER},
     "notices": {Role.MANAGER},
     "ideas": {Role.CUSTOMER},
+    "idea_triage": {Role.STAFF, Role.MANAGER},
+    "idea_settings": {Role.MANAGER},
     # Development only (DEMO_INBOX, turned on in the tests); each user sees only their own mail.
     "demo_inbox": {Role.CUSTOMER, Role.STAFF, Role.MANAGER},
 }

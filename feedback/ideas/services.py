@@ -216,6 +216,15 @@ def is_following(idea: Idea, user_id: int) -> bool:
     )
 
 
+def _check_status_change(idea: Idea, status: IdeaStatus, reason: str, changelog: str) -> None:
+    if idea.merged_into_id is not None:
+        raise IdeaError({"status": _l("This idea was merged into another: change that one.")})
+    if status == IdeaStatus.DECLINED and not reason:
+        raise IdeaError({"reason": _l("Say why the idea is declined: its followers will read it.")})
+    if len(reason) > MAX_TEXT or len(changelog) > MAX_TEXT:
+        raise IdeaError({"reason": _l("Keep the text under %(limit)d characters.", limit=MAX_TEXT)})
+
+
 def set_status(
     idea: Idea,
     status: IdeaStatus,
@@ -232,12 +241,7 @@ def set_status(
     """
     status = IdeaStatus(status)
     reason, changelog = (reason or "").strip(), (changelog or "").strip()
-    if idea.merged_into_id is not None:
-        raise IdeaError({"status": _l("This idea was merged into another: change that one.")})
-    if status == IdeaStatus.DECLINED and not reason:
-        raise IdeaError({"reason": _l("Say why the idea is declined: its followers will read it.")})
-    if len(reason) > MAX_TEXT or len(changelog) > MAX_TEXT:
-        raise IdeaError({"reason": _l("Keep the text under %(limit)d characters.", limit=MAX_TEXT)})
+    _check_status_change(idea, status, reason, changelog)
     if status == idea.status:
         return None
     now = now or utcnow()
@@ -267,6 +271,9 @@ def bulk_set_status(ideas: list[Idea], status: IdeaStatus, actor: User, *, reaso
     All or nothing: one refused idea (a merged one, a decline without reason) refuses the lot.
     Returns how many changed.
     """
+    status, reason = IdeaStatus(status), (reason or "").strip()
+    for idea in ideas:  # every idea is checked before any changes
+        _check_status_change(idea, status, reason, "")
     now = now or utcnow()
     return sum(set_status(idea, status, actor, reason=reason, now=now) is not None for idea in ideas)
 

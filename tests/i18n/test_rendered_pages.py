@@ -24,9 +24,9 @@ from feedback.demo.generator import DEMO_LOGINS, DEMO_PASSWORD, generate_demo
 from feedback.extensions import db
 from feedback.followups.defaults import DEFAULT_CATEGORIES
 from feedback.followups.models import Category, RoutingRule
+from feedback.ideas import merge as idea_merge
 from feedback.ideas import services as idea_services
-from feedback.ideas.merge import merge
-from feedback.ideas.models import Idea, IdeaStatus
+from feedback.ideas.models import Idea, IdeaLink, IdeaStatus
 from feedback.mailer.models import OutboxMessage
 from feedback.notices.models import Notice
 from feedback.surveys.invitations import invite, make_token
@@ -44,8 +44,9 @@ TYPED = {
     "notice_updates": ("body",),
     "followup_events": ("body",),
     "routing_rules": ("name",),
-    "ideas": ("title", "description", "official_answer", "decline_reason"),
     "changelog_entries": ("title", "body"),
+    "ideas": ("title", "description", "search_text", "official_answer", "decline_reason"),
+    "idea_events": ("body",),
     # Mail is rendered in its recipient's language when it is queued; the outbox lists it as
     # sent. Its wording is checked in test_rendered_mail.py.
     "outbox": ("to_email", "to_name", "subject", "body_text", "body_html", "last_error"),
@@ -114,14 +115,16 @@ def _ids(users: dict) -> dict:
     nps = invite(customer, SurveyKind.NPS, now)
     case = invite(customer, SurveyKind.CASE_CSAT, now, followup=feedback.followup)
     idea = _ideas(customer)
+    notice_id = db.session.scalar(db.select(Notice.id))
+    ideas = _idea_with_a_full_trail(users, feedback.followup, db.session.get(Notice, notice_id))
     db.session.commit()
     return {
-        "idea_id": idea.id,
         "feedback_id": feedback.id,
         "followup_id": feedback.followup.id,
         "customer_id": customer.id,
         "user_id": db.session.scalar(last_staff),  # one a manager may switch off
-        "notice_id": db.session.scalar(db.select(Notice.id)),
+        "notice_id": notice_id,
+        "idea_id": [idea.id, *ideas],
         # Each role opens a message of its own: the demo inbox shows a user only their mail.
         "message_id": {role: _newest_message(user) for role, user in users.items()},
         "rule_id": db.session.scalar(db.select(RoutingRule.id)),
@@ -148,8 +151,35 @@ def _ideas(customer) -> Idea:
     idea_services.set_status(declined, IdeaStatus.DECLINED, staff, reason=next(words))
     idea_services.set_status(done, IdeaStatus.DONE, staff, changelog=next(words))
     idea_services.vote(live, customer)
-    merge(merged, live, staff)
+    idea_merge.merge(merged, live, staff)
     return live
+
+
+def _idea_with_a_full_trail(users: dict, followup, notice) -> list[int]:
+    """An idea (typed in made-up words) with every kind of trail entry, linked to the case and
+    the notice, with a duplicate merged into it; the staff's idea page shows them all."""
+    customer, staff = users[Role.CUSTOMER], users[Role.STAFF]
+    idea = idea_services.post_idea(customer, title=f"{MADE_UP[0]} {MADE_UP[1]}", description=MADE_UP[2])
+    duplicate = idea_services.post_idea(customer, title=f"{MADE_UP[3]} {MADE_UP[4]}")
+    idea_services.edit(idea, staff, title=f"{MADE_UP[1]} {MADE_UP[0]}", description=MADE_UP[5])
+    idea_services.add_note(idea, MADE_UP[3], staff)
+    idea_services.answer(idea, MADE_UP[4], staff)
+    idea_services.set_status(idea, "declined", staff, reason=MADE_UP[5])
+    idea_services.move(idea, db.session.scalar(db.select(Category)), staff)
+    for flag in (True, False):
+        idea_services.set_locked(idea, flag, staff)
+        idea_services.set_hidden(idea, flag, staff)
+    idea_services.link(idea, staff, followup=followup)
+    idea_services.link(idea, staff, notice=notice)
+    third = idea_services.post_idea(customer, title=f"{MADE_UP[2]} {MADE_UP[5]}")
+    idea_services.link(third, staff, notice=notice)
+    idea_services.unlink(
+        db.session.scalars(db.select(IdeaLink).where(IdeaLink.idea_id == third.id)).one(), staff
+    )
+    idea_merge.merge(third, idea, staff)
+    idea_merge.unmerge(third, staff)
+    idea_merge.merge(duplicate, idea, staff)
+    return [idea.id, duplicate.id]  # the kept idea's page and the merged one's
 
 
 def _newest_message(user) -> int:
