@@ -1,6 +1,7 @@
 """Pagination of ``select()`` statements for pages and the API."""
 
 from flask import current_app, request
+from flask_sqlalchemy.pagination import SelectPagination
 
 from ..extensions import db
 
@@ -18,3 +19,20 @@ def paginate(stmt, per_page: int | None = None, page: int | None = None):
     if page is None:
         page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
+
+
+class _RowsPagination(SelectPagination):
+    """Pages of whole result rows (an entity with figures beside it), not only the first column."""
+
+    def _query_items(self) -> list:
+        select = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
+        return list(self._query_args["session"].execute(select).all())
+
+
+def paginate_rows(stmt, per_page: int | None = None):
+    """Like :func:`paginate` at ``?page=``, but each item is the full row (``row.Idea``, ``row.votes``)."""
+    per_page = per_page or current_app.config["PAGE_SIZE"]
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+    return _RowsPagination(
+        select=stmt, session=db.session(), page=page, per_page=per_page, error_out=False, count=True
+    )

@@ -92,10 +92,16 @@ class _AtRiskBundle(Bundle):
         return proc
 
 
-def _statement(now: datetime, within_days: int | None, customer_id: int | None):
-    today = now.date()
-    not_proactive = Feedback.kind != FeedbackKind.PROACTIVE
+def customer_facts():
+    """Per customer login: current ``plan``, monthly ``revenue``, next renewal (``renews_on``) and
+    ``billing_account`` (logins sharing it are one company).
 
+    One rule for every page that weighs a customer (this queue, the idea ranking): from the
+    *active* subscriptions (revenue = the sum of their monthly prices, next renewal = the earliest
+    ``renews_on``, plan = that subscription's); a login with no subscription rows at all falls
+    back to its account's ``monthly_price``, ``renewal_date`` and ``plan``. A login whose
+    subscriptions all ended gets NULLs (churned). Returns a ``select()`` to use as a subquery.
+    """
     next_sub = (
         select(
             Subscription.customer_id,
@@ -110,8 +116,32 @@ def _statement(now: datetime, within_days: int | None, customer_id: int | None):
             .label("rn"),
         )
         .where(Subscription.status == SubscriptionStatus.ACTIVE, Subscription.renews_on.is_not(None))
-        .cte("next_sub")
+        .subquery("next_sub")
     )
+    has_subscriptions = exists().where(Subscription.customer_id == User.id)
+    return (
+        select(
+            User.id.label("customer_id"),
+            case((has_subscriptions, next_sub.c.plan), else_=CustomerAccount.plan).label("plan"),
+            case((has_subscriptions, next_sub.c.revenue), else_=CustomerAccount.monthly_price).label(
+                "revenue"
+            ),
+            case((has_subscriptions, next_sub.c.renews_on), else_=CustomerAccount.renewal_date).label(
+                "renews_on"
+            ),
+            CustomerAccount.billing_account,
+        )
+        .select_from(User)
+        .outerjoin(CustomerAccount, CustomerAccount.user_id == User.id)
+        .outerjoin(next_sub, and_(next_sub.c.customer_id == User.id, next_sub.c.rn == 1))
+        .where(User.role == Role.CUSTOMER)
+    )
+
+
+def _statement(now: datetime, within_days: int | None, customer_id: int | None):
+    today = now.date()
+    not_proactive = Feedback.kind != FeedbackKind.PROACTIVE
+
     nps_ranked = (
         select(
             Feedback.customer_id,
@@ -160,10 +190,8 @@ def _statement(now: datetime, within_days: int | None, customer_id: int | None):
         .cte("open_case")
     )
 
-    has_subscriptions = exists().where(Subscription.customer_id == User.id)
-    renews_on = case((has_subscriptions, next_sub.c.renews_on), else_=CustomerAccount.renewal_date)
-    revenue = case((has_subscriptions, next_sub.c.revenue), else_=CustomerAccount.monthly_price)
-    plan = case((has_subscriptions, next_sub.c.plan), else_=CustomerAccount.plan)
+    facts = customer_facts().subquery("facts")
+    renews_on, revenue, plan = facts.c.renews_on, facts.c.revenue, facts.c.plan
     detractor = case((detractor_sql(nps_ranked.c.nps), 1), else_=0)
     low = case((low_csat.c.lowest.is_not(None), 1), else_=0)
     breached = func.coalesce(case_signals.c.breached, 0)
@@ -197,8 +225,7 @@ def _statement(now: datetime, within_days: int | None, customer_id: int | None):
     stmt = (
         select(row)
         .select_from(User)
-        .outerjoin(CustomerAccount, CustomerAccount.user_id == User.id)
-        .outerjoin(next_sub, and_(next_sub.c.customer_id == User.id, next_sub.c.rn == 1))
+        .outerjoin(facts, facts.c.customer_id == User.id)
         .outerjoin(nps_ranked, and_(nps_ranked.c.customer_id == User.id, nps_ranked.c.rn == 1))
         .outerjoin(low_csat, low_csat.c.customer_id == User.id)
         .outerjoin(case_signals, case_signals.c.customer_id == User.id)

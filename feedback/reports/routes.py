@@ -1,7 +1,7 @@
 """Manager report pages and the CSV export (thin: form → metrics → charts → template).
 
-The blueprint lives in blueprint.py; this module and ``retention.routes`` add pages to it, and
-importing this module (as the app factory does) brings both.
+The blueprint lives in blueprint.py; this module, ``retention.routes`` and ``ideas.routes`` add
+pages to it, and importing this module (as the app factory does) brings them all.
 """
 
 from flask import Response, render_template, request, stream_with_context
@@ -13,6 +13,7 @@ from . import charts
 from .blueprint import bp, validated
 from .export import csv_lines
 from .forms import range_form
+from .ideas import routes as ideas_routes  # noqa: F401  (adds the ideas pages to bp)
 from .metrics import satisfaction_report, support_report
 from .retention import routes as retention_routes  # noqa: F401  (adds the retention pages to bp)
 

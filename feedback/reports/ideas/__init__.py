@@ -1,0 +1,1 @@
+"""The ideas report and the managers' weighted ranking of ideas, on the reports blueprint."""
