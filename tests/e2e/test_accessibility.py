@@ -9,6 +9,8 @@ import pytest
 
 from feedback.core.time import utcnow
 from feedback.extensions import db
+from feedback.ideas import services as ideas
+from feedback.ideas.models import IdeaStatus
 from feedback.mailer.models import OutboxMessage
 from feedback.worker.jobs import run_job
 from tests.e2e.conftest import ARTIFACTS
@@ -25,9 +27,27 @@ def _pages(ids: dict) -> dict[str, list[str]]:
     """Every HTML page, by who may see it."""
     return {
         "anonymous": ["/login", "/signup", "/status"],
-        "customer": ["/dashboard", "/preferences", f"/feedback/{ids['feedback']}"],
-        "staff": ["/queue/", f"/queue/{ids['followup']}", "/renewals/"],
+        "customer": [
+            "/dashboard",
+            "/preferences",
+            f"/feedback/{ids['feedback']}",
+            "/ideas/",
+            "/ideas/new",
+            f"/ideas/{ids['idea']}",
+            "/ideas/changelog",
+        ],
+        "staff": [
+            "/queue/",
+            f"/queue/{ids['followup']}",
+            "/renewals/",
+            "/staff/ideas/",
+            f"/staff/ideas/{ids['idea']}",
+            f"/staff/ideas/{ids['duplicate']}/merge?keep={ids['idea']}",
+        ],
         "manager": [
+            "/reports/ideas",
+            "/reports/ideas/ranking",
+            "/settings/ideas/",
             "/reports/satisfaction",
             "/reports/support",
             "/reports/retention",
@@ -76,10 +96,17 @@ def test_no_page_has_a_serious_accessibility_violation(lang, live_server, browse
     fb = make.rating(customer, csat=1, comment="Slow since Tuesday — ما زال بطيئًا", now=utcnow())
     run_job("feedback_receipts", utcnow(), claim=False)
     notice = make_notice(manager, title="Kernel upgrade", starts=utcnow(), ends=utcnow())
+    idea = ideas.post_idea(customer, title="Daily off-site backups", description="In another data centre.")
+    duplicate = ideas.post_idea(customer, title="Backups in a second place")
+    ideas.answer(idea, "Planned for spring — مخطط له", staff)
+    ideas.set_status(idea, IdeaStatus.DONE, staff, changelog="Every plan keeps a daily copy elsewhere.")
+    db.session.commit()
     ids = {
         "feedback": fb.id,
         "followup": fb.followup.id,
         "notice": notice.id,
+        "idea": idea.id,
+        "duplicate": duplicate.id,
         "message": db.session.scalar(db.select(OutboxMessage.id)),
     }
     found = {}
