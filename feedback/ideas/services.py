@@ -124,16 +124,15 @@ def _locked_root(idea: Idea) -> Idea:
     ).one()
 
 
+def _in_group(column, user_column, idea: Idea, user_id: int) -> bool:
+    """Whether a row of ``column``'s table links the user to ``idea``'s group (any idea of it)."""
+    group = group_ids(live(idea).id)
+    return bool(db.session.scalar(select(column).where(column.in_(group), user_column == user_id).limit(1)))
+
+
 def has_voted(idea: Idea, customer_id: int) -> bool:
     """Whether the customer voted on ``idea``'s group (on it or on an idea merged into it)."""
-    group = group_ids(live(idea).id)
-    return bool(
-        db.session.scalar(
-            select(IdeaVote.id)
-            .where(IdeaVote.idea_id.in_(group), IdeaVote.customer_id == customer_id)
-            .limit(1)
-        )
-    )
+    return _in_group(IdeaVote.idea_id, IdeaVote.customer_id, idea, customer_id)
 
 
 def _insert_ignoring_duplicate(table, values: dict) -> bool:
@@ -212,14 +211,7 @@ def unfollow(idea: Idea, user: User) -> bool:
 
 def is_following(idea: Idea, user_id: int) -> bool:
     """Whether the user follows ``idea``'s group."""
-    group = group_ids(live(idea).id)
-    return bool(
-        db.session.scalar(
-            select(IdeaFollower.id)
-            .where(IdeaFollower.idea_id.in_(group), IdeaFollower.user_id == user_id)
-            .limit(1)
-        )
-    )
+    return _in_group(IdeaFollower.idea_id, IdeaFollower.user_id, idea, user_id)
 
 
 def _check_status_change(idea: Idea, status: IdeaStatus, reason: str, changelog: str) -> None:
