@@ -160,6 +160,8 @@ class IdeaEvent(db.Model):
     body: Mapped[str] = mapped_column(Text, default="")
     detail: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # On STATUS events: the status the idea moved to (the report counts ideas by status at a date).
+    status: Mapped[IdeaStatus | None] = mapped_column(enum_column(IdeaStatus, "idea_event_status"))
     # Set on STATUS events once the followers' e-mails are queued (the idea-mail job's mark).
     mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

@@ -249,6 +249,7 @@ def set_status(
     idea.done_at = now if status == IdeaStatus.DONE else None
     body = reason if status == IdeaStatus.DECLINED else changelog
     event = _event(idea, IdeaEventKind.STATUS, actor, now, body=body, detail=f"{old.value}>{status.value}")
+    event.status = status
     if status == IdeaStatus.DONE:
         _write_changelog(idea, changelog or idea.official_answer, now)
     wake_after_commit(JOB)

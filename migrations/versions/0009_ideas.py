@@ -87,6 +87,7 @@ def upgrade():
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('detail', sa.String(length=200), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('status', sa.Enum('new', 'under_review', 'planned', 'in_progress', 'done', 'declined', name='idea_event_status', native_enum=False, length=20), nullable=True),
     sa.Column('mailed_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_idea_events_actor_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['idea_id'], ['ideas.id'], name=op.f('fk_idea_events_idea_id_ideas'), ondelete='CASCADE'),

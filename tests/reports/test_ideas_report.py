@@ -48,6 +48,24 @@ def test_report_figures_on_a_small_set(make):
     assert report["definitions"]["answered"].startswith("Answered =")
 
 
+def test_ideas_by_status_counts_each_month_end_with_the_status_of_that_day(make):
+    staff, ada = make.staff(), make.customer()
+    idea = services.post_idea(ada, title="Hourly backups", now=T0 - timedelta(days=60))  # 1 January
+    services.set_status(idea, IdeaStatus.PLANNED, staff, now=T0 - timedelta(days=40))  # 21 January
+    services.set_status(idea, IdeaStatus.DONE, staff, now=T0 - timedelta(days=5))  # 25 February
+    services.post_idea(ada, title="Dark mode", now=T0 - timedelta(days=20))  # 10 February
+    db.session.commit()
+
+    months = ideas_report(START - timedelta(days=40), END, now=T0)["months"]
+    counted = {m["month"]: {k: v for k, v in m.items() if k != "month" and v} for m in months}
+    assert counted == {
+        "2025-12": {},
+        "2026-01": {"planned": 1},
+        "2026-02": {"done": 1, "new": 1},
+        "2026-03": {"done": 1, "new": 1},
+    }
+
+
 def test_csv_neutralises_formulas(make):
     a, *_ = _ideas(make)
     text = "".join(csv_lines(T0))

@@ -35,5 +35,9 @@ def by_status(report: dict) -> go.Figure:
         )
     fig.update_layout(barmode="stack", legend={"traceorder": "normal"})
     fig.update_xaxes(type="category")
-    title = _("Ideas per month, by status (n = %(n)s)", n=report["posted"])
+    last = report["months"][-1] if report["months"] else {}
+    title = _(
+        "Ideas at the end of each month, by status (n = %(n)s in the last month)",
+        n=sum(last.get(s.value, 0) for s in STATUSES),
+    )
     return _layout(fig, title, _("Ideas"), _("Month"))

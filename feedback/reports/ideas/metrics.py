@@ -18,8 +18,8 @@ TOP = 10
 
 DEFINITIONS = {
     "by_status": _l(
-        "Ideas posted each month (UTC), coloured by the status they have today. Merged duplicates and "
-        "hidden ideas are not counted."
+        "Ideas on the board at the end of each month (UTC; now, for the month under way), by the "
+        "status they had then. Merged duplicates and hidden ideas are not counted."
     ),
     "answer_time": _l(
         "Time to first answer = median time from an idea being posted to its first official answer, over "
@@ -84,7 +84,7 @@ def ideas_report(start: date, end: date, now: datetime) -> dict:
     """Everything the ideas page, its chart and the API show for ``start``–``end`` (inclusive, UTC)."""
     start_at, end_at = midnight(start), midnight(end + timedelta(days=1))
     bounds = month_bounds(start, end)
-    counts = {(i, getattr(s, "value", s)): n for i, s, n in q.statuses_by_month(bounds)}
+    counts = {(i, getattr(s, "value", s)): n for i, s, n in q.statuses_at_month_ends(bounds)}
     months = [
         {"month": first.strftime("%Y-%m"), **{s.value: int(counts.get((i, s.value), 0)) for s in STATUSES}}
         for i, (first, _next) in enumerate(bounds)

@@ -10,7 +10,7 @@ from sqlalchemy import and_, case, exists, func, or_, select
 
 from ...auth.models import CustomerAccount, Role, User
 from ...extensions import db
-from ...ideas.models import Idea, IdeaEvent, IdeaEventKind, IdeaVote
+from ...ideas.models import Idea, IdeaEvent, IdeaEventKind, IdeaStatus, IdeaVote
 from ...ideas.ranking import account_key
 from ...lifecycle.models import Subscription
 from ..retention.queries import active_at, months_table, start_of
@@ -18,15 +18,27 @@ from ..retention.queries import active_at, months_table, start_of
 LIVE = and_(Idea.merged_into_id.is_(None), Idea.hidden.is_(False))
 
 
-def statuses_by_month(bounds):
-    """Per month index and status: live ideas posted in the month, by the status they have now."""
+def statuses_at_month_ends(bounds):
+    """Per month index and status: live ideas on the board at the end of the month (or now, for
+    the month under way), by the status they had then (their last status change before it)."""
     months = months_table(bounds)
-    posted = and_(Idea.created_at >= months.c.m_at, Idea.created_at < start_of(months.c.n))
+    end = start_of(months.c.n)
+    then = (
+        select(IdeaEvent.status)
+        .where(
+            IdeaEvent.idea_id == Idea.id, IdeaEvent.kind == IdeaEventKind.STATUS, IdeaEvent.created_at < end
+        )
+        .order_by(IdeaEvent.created_at.desc(), IdeaEvent.id.desc())
+        .limit(1)
+        .correlate(Idea, months)
+        .scalar_subquery()
+    )
+    status = func.coalesce(then, IdeaStatus.NEW.value).label("status")
     stmt = (
-        select(months.c.i, Idea.status, func.count(Idea.id))
-        .join(Idea, posted)
+        select(months.c.i, status, func.count(Idea.id))
+        .join(Idea, Idea.created_at < end)
         .where(LIVE)
-        .group_by(months.c.i, Idea.status)
+        .group_by(months.c.i, status)
     )
     return db.session.execute(stmt).all()
 
