@@ -20,7 +20,7 @@ from ..core.time import utcnow
 from ..extensions import db
 from ..followups.jobs import sweep
 from ..followups.models import Followup, FollowupStatus
-from ..ideas.models import Idea, IdeaStatus, IdeaVote
+from ..ideas.models import Idea, IdeaStatus, IdeaVote, on_board
 from ..mailer.models import OutboxMessage, OutboxStatus
 from ..mailer.services import SESSION_FLAG, mail_only_to
 from ..surveys.models import Feedback, FeedbackKind
@@ -289,9 +289,8 @@ def summarise(now: datetime) -> dict:
     )
     statuses = dict(db.session.execute(select(Followup.status, func.count()).group_by(Followup.status)).all())
     active = Followup.status != FollowupStatus.RESOLVED
-    on_board = Idea.merged_into_id.is_(None), Idea.hidden.is_(False)
     ideas = dict(
-        db.session.execute(select(Idea.status, func.count()).where(*on_board).group_by(Idea.status)).all()
+        db.session.execute(select(Idea.status, func.count()).where(on_board()).group_by(Idea.status)).all()
     )
     return {
         "customers": sum(plans.values()),

@@ -6,7 +6,7 @@ from sqlalchemy import exists, literal, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
-from .models import ChangelogEntry, Idea, IdeaFollower, IdeaLink, IdeaStatus, IdeaVote
+from .models import ChangelogEntry, Idea, IdeaFollower, IdeaLink, IdeaStatus, IdeaVote, on_board
 from .search import match_score, matches_all, terms
 
 SORTS = ("top", "new", "updated")
@@ -38,13 +38,10 @@ def board(
     ``(Idea, voted)``."""
     # Authors and categories in their own small queries for the page's rows: joined here, they
     # made PostgreSQL join every idea to its author before keeping the top 25 (13× slower at 10k).
-    stmt = (
-        select(Idea, voted_by(viewer_id).label("voted"))
-        .options(selectinload(Idea.author), selectinload(Idea.category))
-        .where(Idea.merged_into_id.is_(None))
+    stmt = select(Idea, voted_by(viewer_id).label("voted")).options(
+        selectinload(Idea.author), selectinload(Idea.category)
     )
-    if not include_hidden:
-        stmt = stmt.where(Idea.hidden.is_(False))
+    stmt = stmt.where(on_board()) if not include_hidden else stmt.where(Idea.merged_into_id.is_(None))
     search = matches_all(Idea.search_text, q)
     if search is not None:
         stmt = stmt.where(search)
@@ -69,7 +66,7 @@ def similar(text: str | None, limit: int = SIMILAR_LIMIT, exclude_id: int | None
     stmt = (
         select(Idea)
         .options(joinedload(Idea.category))
-        .where(Idea.merged_into_id.is_(None), Idea.hidden.is_(False), any_word)
+        .where(on_board(), any_word)
         .order_by(score.desc(), Idea.vote_count.desc(), Idea.id.desc())
         .limit(limit)
     )

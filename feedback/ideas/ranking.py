@@ -24,7 +24,7 @@ from ..auth.models import CustomerAccount, Plan
 from ..core.scales import detractor_sql
 from ..renewals.queries import customer_facts
 from ..surveys.models import Feedback, FeedbackKind
-from .models import Idea, IdeaStatus, IdeaVote
+from .models import Idea, IdeaStatus, IdeaVote, on_board
 
 RENEWAL_DAYS = 90
 PLAN_RANK = {Plan.SHARED: 1, Plan.VPS: 2, Plan.DEDICATED: 3}
@@ -159,11 +159,7 @@ def ranking(
     f = _figures(now)
     zero = {name: func.coalesce(f.c[name], 0).label(name) for name in SORTS if name != "votes"}
     columns = {"votes": Idea.vote_count.label("votes"), **zero}
-    stmt = (
-        select(Idea, *columns.values())
-        .outerjoin(f, f.c.idea_id == Idea.id)
-        .where(Idea.merged_into_id.is_(None), Idea.hidden.is_(False))
-    )
+    stmt = select(Idea, *columns.values()).outerjoin(f, f.c.idea_id == Idea.id).where(on_board())
     if status:
         stmt = stmt.where(Idea.status == status)
     if category_id:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 from ..auth.models import CustomerAccount, Plan
 from ..extensions import db
 from ..followups.models import Category
-from .models import Idea, IdeaEvent, IdeaEventKind, IdeaFollower, IdeaStatus, IdeaVote
+from .models import Idea, IdeaEvent, IdeaEventKind, IdeaFollower, IdeaStatus, IdeaVote, on_board
 from .queries import similar
 from .search import matches_all
 
@@ -134,7 +134,7 @@ def merge_candidates(idea: Idea, q: str = "") -> list[Idea]:
     """Live ideas ``idea`` may be merged into: those matching ``q``, else those most like it."""
     if not (q or "").strip():
         return similar(f"{idea.title} {idea.description}", limit=CANDIDATE_LIMIT, exclude_id=idea.id)
-    stmt = select(Idea).where(Idea.merged_into_id.is_(None), Idea.hidden.is_(False), Idea.id != idea.id)
+    stmt = select(Idea).where(on_board(), Idea.id != idea.id)
     search = matches_all(Idea.search_text, q)
     if search is not None:
         stmt = stmt.where(search)

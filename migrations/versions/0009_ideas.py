@@ -58,13 +58,18 @@ def upgrade():
     )
     with op.batch_alter_table('ideas', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ideas_author_id'), ['author_id'], unique=False)
-        batch_op.create_index('ix_ideas_board_updated', ['merged_into_id', 'hidden', 'updated_at'], unique=False)
-        batch_op.create_index('ix_ideas_board_votes', ['merged_into_id', 'hidden', 'vote_count'], unique=False)
         batch_op.create_index(batch_op.f('ix_ideas_category_id'), ['category_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ideas_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_ideas_merged_into_id'), ['merged_into_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ideas_root_id'), ['root_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ideas_status'), ['status'], unique=False)
+    # The board's orders over the ideas on it: partial indexes (feedback/ideas/models.py, ON_BOARD_SQL).
+    for name, columns in (("votes", ["vote_count", "id"]), ("updated", ["updated_at", "id"]), ("new", ["created_at", "id"])):
+        op.create_index(
+            f"ix_ideas_board_{name}", "ideas", columns,
+            postgresql_where=sa.text("merged_into_id IS NULL AND hidden = false"),
+            sqlite_where=sa.text("merged_into_id IS NULL AND hidden = 0"),
+        )
 
     op.create_table('changelog_entries',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -235,14 +240,14 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_changelog_entries_published_at'))
 
     op.drop_table('changelog_entries')
+    for name in ("votes", "updated", "new"):
+        op.drop_index(f"ix_ideas_board_{name}", table_name="ideas")
     with op.batch_alter_table('ideas', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ideas_status'))
         batch_op.drop_index(batch_op.f('ix_ideas_root_id'))
         batch_op.drop_index(batch_op.f('ix_ideas_merged_into_id'))
         batch_op.drop_index(batch_op.f('ix_ideas_created_at'))
         batch_op.drop_index(batch_op.f('ix_ideas_category_id'))
-        batch_op.drop_index('ix_ideas_board_votes')
-        batch_op.drop_index('ix_ideas_board_updated')
         batch_op.drop_index(batch_op.f('ix_ideas_author_id'))
 
     op.drop_table('ideas')

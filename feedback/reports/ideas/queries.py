@@ -10,12 +10,12 @@ from sqlalchemy import and_, case, exists, func, or_, select
 
 from ...auth.models import CustomerAccount, Role, User
 from ...extensions import db
-from ...ideas.models import Idea, IdeaEvent, IdeaEventKind, IdeaStatus, IdeaVote
+from ...ideas.models import Idea, IdeaEvent, IdeaEventKind, IdeaStatus, IdeaVote, on_board
 from ...ideas.ranking import account_key
 from ...lifecycle.models import Subscription
 from ..retention.queries import active_at, months_table, start_of
 
-LIVE = and_(Idea.merged_into_id.is_(None), Idea.hidden.is_(False))
+LIVE = on_board()
 
 
 def statuses_at_month_ends(bounds):
