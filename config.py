@@ -61,6 +61,7 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")  # per token
     API_IDEA_RATE_LIMIT = os.environ.get("API_IDEA_RATE_LIMIT", "20 per hour")  # new ideas, per token
+    IDEA_POST_RATE_LIMIT = os.environ.get("IDEA_POST_RATE_LIMIT", "20 per hour")  # per customer, on the board
     LOGIN_RATE_LIMIT = "5 per minute"
     LOGIN_EMAIL_RATE_LIMIT = "20 per hour"
     # Unset: mail is held in the outbox, not sent (the banner and Settings → Outbox say so);

@@ -8,6 +8,7 @@ rule (:func:`feedback.ideas.labels.author_label`). A merged idea still answers 2
 
 from flask import jsonify, request
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..auth.models import Role
 from ..extensions import db, limiter
@@ -124,6 +125,8 @@ def idea_list():
         sort=sort,
         include_hidden=user.is_staff,  # staff moderate: they see spam too, flagged "hidden"
     )
+    if user.is_staff:  # staff answers name who answered: loaded with the page, not row by row
+        stmt = stmt.options(selectinload(Idea.answered_by))
     result, next_url = paginate(stmt, errors)
     ids = [idea.id for idea in result.items]
     voted = _mine(IdeaVote, IdeaVote.customer_id, user.id, ids) if user.is_customer else set()

@@ -18,6 +18,15 @@ from .models import Idea, IdeaEventKind
 from .services import IdeaError, _event, recount
 
 
+def _lock(*idea_ids: int) -> None:
+    """Lock the rows of the live ideas whose counts change (PostgreSQL; in id order, so two merges
+    never wait on each other): a vote, which locks its live idea too, then waits for the merge
+    instead of being counted from before it and overwritten."""
+    db.session.execute(
+        select(Idea.id).where(Idea.id.in_(sorted(set(idea_ids)))).order_by(Idea.id).with_for_update()
+    )
+
+
 def merge(duplicate: Idea, keep: Idea, actor: User, now: datetime | None = None) -> None:
     """Merge ``duplicate`` into ``keep``: its votes and followers count for ``keep`` from now on,
     and its page sends readers to ``keep`` with a notice."""
@@ -25,6 +34,9 @@ def merge(duplicate: Idea, keep: Idea, actor: User, now: datetime | None = None)
         raise IdeaError({"keep": _l("Choose another idea to keep: an idea cannot be merged into itself.")})
     if duplicate.merged_into_id is not None or keep.merged_into_id is not None:
         raise IdeaError({"keep": _l("Both ideas must be on the board: one of them is already merged.")})
+    if keep.hidden:
+        raise IdeaError({"keep": _l("The idea to keep is hidden as spam: show it again first.")})
+    _lock(duplicate.id, keep.id)
     now = now or utcnow()
     duplicate.merged_into_id, duplicate.merged_at = keep.id, now
     db.session.execute(update(Idea).where(Idea.root_id == duplicate.id).values(root_id=keep.id))
@@ -56,6 +68,7 @@ def unmerge(idea: Idea, actor: User, now: datetime | None = None) -> Idea:
     ideas merged into it). Returns the idea it had been merged into."""
     if idea.merged_into_id is None:
         raise IdeaError({"merge": _l("This idea is not merged.")})
+    _lock(idea.root_id, idea.id)
     now = now or utcnow()
     kept = db.session.get(Idea, idea.merged_into_id)
     old_root = idea.root_id

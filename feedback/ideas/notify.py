@@ -53,6 +53,9 @@ def mail_followers(event: IdeaEvent, labels: dict[IdeaStatus, str], now: datetim
     its actor, and mark the event mailed. Returns how many were queued."""
     idea = event.idea
     root_id = idea.root_id or idea.id
+    if idea.hidden:  # spam: nobody is told about it (its page is gone for customers)
+        event.mailed_at = now
+        return 0
     status = new_status(event)
     label = labels.get(status, status.value)
     ids = [uid for uid in follower_ids(root_id) if uid != event.actor_id]

@@ -2,7 +2,7 @@
 customer's ideas and votes, followers, links and the changelog. Statements are returned
 unexecuted where a page paginates them."""
 
-from sqlalchemy import exists, literal, select
+from sqlalchemy import and_, exists, literal, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
@@ -136,4 +136,10 @@ def ideas_linked_to(*, followup_id: int | None = None, notice_id: int | None = N
 
 def changelog():
     """ "You asked, we did", newest first."""
-    return select(ChangelogEntry).order_by(ChangelogEntry.published_at.desc(), ChangelogEntry.id.desc())
+    shown = or_(ChangelogEntry.idea_id.is_(None), and_(on_board(), Idea.status == IdeaStatus.DONE))
+    return (
+        select(ChangelogEntry)
+        .outerjoin(Idea, Idea.id == ChangelogEntry.idea_id)
+        .where(shown)
+        .order_by(ChangelogEntry.published_at.desc(), ChangelogEntry.id.desc())
+    )

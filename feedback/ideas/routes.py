@@ -4,7 +4,7 @@ Thin views: the rules (who may vote, what a title needs, how votes count over me
 :mod:`.services` and :mod:`.queries`; the staff's triage pages are elsewhere.
 """
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
@@ -36,6 +36,18 @@ def _per_customer() -> str:
 
 def _write_limit(view):
     return limiter.limit(WRITE_LIMIT, key_func=_per_customer, methods=["POST"])(view)
+
+
+def _post_limit(view):
+    """New ideas per customer (``IDEA_POST_RATE_LIMIT``): every idea is public to all customers,
+    so the board takes a person's pace, not a script's. Only ideas posted (a redirect) count."""
+    return limiter.limit(
+        lambda: current_app.config["IDEA_POST_RATE_LIMIT"],
+        key_func=_per_customer,
+        methods=["POST"],
+        scope="idea-posts",
+        deduct_when=lambda response: response.status_code == 302,
+    )(view)
 
 
 def _voted_ids(ideas: list[Idea]) -> set[int]:
@@ -97,6 +109,7 @@ def _new_form() -> IdeaForm:
 @bp.route("/new", methods=["GET", "POST"])
 @customer_required
 @_write_limit
+@_post_limit
 def new():
     """Post an idea; similar ideas are offered while typing (similar-ideas.js)."""
     form = _new_form()
@@ -146,6 +159,7 @@ def similar():
                 "url": url_for(".show", idea_id=idea.id),
                 "vote_url": url_for(".vote", idea_id=idea.id),
                 "voted": idea.id in voted,
+                "locked": idea.locked,  # closed for voting: the script offers no vote button
             }
             for idea in ideas
         ]

@@ -247,11 +247,15 @@ def set_status(
     idea.status, idea.status_changed_at, idea.updated_at = status, now, now
     idea.decline_reason = reason if status == IdeaStatus.DECLINED else ""
     idea.done_at = now if status == IdeaStatus.DONE else None
-    body = reason if status == IdeaStatus.DECLINED else changelog
+    # Only a decline's reason or a done idea's "what changed" is public text; anything typed in
+    # the other box (hidden, not cleared, by the page) is not published with another status.
+    body = {IdeaStatus.DECLINED: reason, IdeaStatus.DONE: changelog}.get(status, "")
     event = _event(idea, IdeaEventKind.STATUS, actor, now, body=body, detail=f"{old.value}>{status.value}")
     event.status = status
     if status == IdeaStatus.DONE:
         _write_changelog(idea, changelog or idea.official_answer, now)
+    elif old == IdeaStatus.DONE:  # no longer done: "you asked, we did" no longer says so
+        db.session.execute(delete(ChangelogEntry).where(ChangelogEntry.idea_id == idea.id))
     wake_after_commit(JOB)
     return event
 
@@ -277,11 +281,13 @@ def bulk_set_status(ideas: list[Idea], status: IdeaStatus, actor: User, *, reaso
     return sum(set_status(idea, status, actor, reason=reason, now=now) is not None for idea in ideas)
 
 
-def answer(idea: Idea, text: str, actor: User, now: datetime | None = None) -> IdeaEvent:
-    """Set the official (public) answer; an empty text removes it."""
+def answer(idea: Idea, text: str, actor: User, now: datetime | None = None) -> IdeaEvent | None:
+    """Set the official (public) answer; an empty text removes it. None if unchanged."""
     text = (text or "").strip()
     if len(text) > MAX_TEXT:
         raise IdeaError({"answer": _l("Keep the text under %(limit)d characters.", limit=MAX_TEXT)})
+    if text == idea.official_answer:
+        return None
     now = now or utcnow()
     idea.official_answer = text
     idea.answered_at, idea.answered_by = (now, actor) if text else (None, None)

@@ -27,6 +27,8 @@ class IdeaHistory:
     votes: list[Idea]
     idea_total: int
     vote_total: int
+    # A merged idea's live idea (whose status and votes are the ones that count), by merged id.
+    live: dict[int, Idea]
 
 
 def _count(stmt) -> int:
@@ -36,11 +38,20 @@ def _count(stmt) -> int:
 def idea_history(customer_id: int, limit: int = HISTORY_LIMIT) -> IdeaHistory:
     """The customer's own ideas and the ideas they voted for, newest first."""
     ideas_stmt, votes_stmt = customer_ideas(customer_id), customer_votes(customer_id)
+    ideas = list(db.session.scalars(ideas_stmt.limit(limit)))
+    merged = {idea.id: idea.root_id for idea in ideas if idea.merged_into_id is not None}
+    roots = (
+        db.session.scalars(select(Idea).where(Idea.id.in_(set(merged.values())), Idea.hidden.is_(False)))
+        if merged
+        else []
+    )
+    by_id = {root.id: root for root in roots}
     return IdeaHistory(
-        ideas=list(db.session.scalars(ideas_stmt.limit(limit))),
+        ideas=ideas,
         votes=list(db.session.scalars(votes_stmt.limit(limit))),
         idea_total=_count(ideas_stmt),
         vote_total=_count(votes_stmt),
+        live={idea_id: by_id[root_id] for idea_id, root_id in merged.items() if root_id in by_id},
     )
 
 

@@ -29,7 +29,7 @@ from ..extensions import db
 from .models import EventKind, Subscription, SubscriptionEvent
 from .services import CENT, LifecycleError, NewEvent, apply_events, check_event, check_history, sync_account
 
-COLUMNS = ("email", "service_id", "product", "event", "date", "amount", "billing_cycle")
+COLUMNS = ("email", "service_id", "product", "event", "date", "amount", "billing_cycle", "client_id")
 REQUIRED = ("email", "service_id", "product", "event", "date")
 # WHMCS billing cycle names (and plain month counts).
 CYCLES = {
@@ -78,6 +78,7 @@ class _Row:
     service_id: str
     cycle: int | None
     event: NewEvent
+    client_id: str = ""  # the billing system's client: logins sharing it are one company
 
 
 def plan_for_product(name: str) -> Plan | None:
@@ -99,6 +100,8 @@ def _parse_row(line: int, raw: dict, now: datetime) -> _Row:
     email, service_id = get["email"].lower(), get["service_id"]
     if len(service_id) > 64:
         problems.append(_("service_id is longer than 64 characters"))
+    if len(get["client_id"]) > 64:
+        problems.append(_("client_id is longer than 64 characters"))
     plan = plan_for_product(get["product"]) if get["product"] else None
     if get["product"] and plan is None:
         problems.append(
@@ -150,7 +153,7 @@ def _parse_row(line: int, raw: dict, now: datetime) -> _Row:
         check_event(event, now)
     except LifecycleError as exc:
         raise ValueError(exc.message) from exc
-    return _Row(line, email, service_id, cycle, event)
+    return _Row(line, email, service_id, cycle, event, get["client_id"])
 
 
 def _read(data: bytes) -> csv.DictReader:
@@ -222,6 +225,7 @@ def import_subscriptions(
         else:
             seen.add(row.event.source_key)
             fresh[row.service_id].append(row)
+    companies = _companies(rows, customers, result)
     subscriptions = _subscriptions(list(fresh))
     plans = _check_histories(fresh, subscriptions, customers, result)
     if result.rejected:
@@ -244,9 +248,25 @@ def import_subscriptions(
         report(done, total)
     db.session.flush()
     _sync(touched)
+    for email, client_id in companies.items():
+        if customers[email].account is not None:
+            customers[email].account.billing_account = client_id
     db.session.flush()
     report(total, total)
     return result
+
+
+def _companies(rows: list[_Row], customers: dict[str, User], result: ImportResult) -> dict[str, str]:
+    """E-mail → billing client id, from the rows that give one; a login given two is rejected."""
+    found: dict[str, str] = {}
+    for row in rows:
+        if not row.client_id or row.email not in customers:
+            continue
+        if found.setdefault(row.email, row.client_id) != row.client_id:
+            result.rejected.append(
+                (row.line, _("%(email)s has two client ids in this file", email=row.email))
+            )
+    return found
 
 
 def _check_histories(fresh, subscriptions, customers, result) -> dict[str, list[_Row]]:

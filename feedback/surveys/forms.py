@@ -50,4 +50,6 @@ class ReplyForm(Form):
 class PreferencesForm(Form):
     """Which e-mails a customer wants beyond the essential ones."""
 
-    optional_mail = BooleanField(_l("Surveys, feedback receipts, announcements and backup notices"))
+    optional_mail = BooleanField(
+        _l("Surveys, feedback receipts, announcements, backup notices and idea updates")
+    )

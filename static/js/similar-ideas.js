@@ -54,7 +54,7 @@
       var actions = el("div", "d-flex flex-wrap gap-2 mt-1 align-items-center");
       if (idea.voted) {
         actions.append(el("span", "small text-success", list.dataset.votedLabel));
-      } else {
+      } else if (!idea.locked) {
         actions.append(voteButton(idea));
       }
       var open = el("a", "btn btn-sm btn-link", list.dataset.openLabel);

@@ -232,6 +232,7 @@ def test_similar_finds_ideas_in_every_language(client, auth, make, title, typed)
         "url": f"/ideas/{idea.id}",
         "vote_url": f"/ideas/{idea.id}/vote",
         "voted": False,
+        "locked": False,
     }
     services.vote(idea, me, now=T0)
     db.session.commit()
@@ -277,6 +278,16 @@ def test_every_write_is_rate_limited_and_the_similar_endpoint_too(client, auth, 
     assert codes[-1] == 429
 
 
+def test_new_ideas_are_limited_per_customer_and_refused_ones_do_not_count(
+    app, client, auth, make, monkeypatch
+):
+    monkeypatch.setitem(app.config, "IDEA_POST_RATE_LIMIT", "2 per hour")
+    auth.login(make.customer())
+    refused = [client.post("/ideas/new", data={"title": ""}).status_code for _ in range(3)]
+    posted = [client.post("/ideas/new", data={"title": f"Idea number {n}"}).status_code for n in range(3)]
+    assert refused == [400, 400, 400] and posted == [302, 302, 429]
+
+
 @pytest.fixture
 def csrf_client(app, database_url):
     protected = create_app(make_config(database_url, WTF_CSRF_ENABLED=True))
@@ -302,3 +313,26 @@ def test_every_button_carries_a_csrf_token_and_a_forged_post_is_refused(csrf_cli
     assert response.status_code == 302
     db.session.refresh(idea)
     assert idea.vote_count == 2
+
+
+def test_the_dashboard_shows_a_merged_idea_with_the_status_and_votes_of_the_one_kept(client, auth, make):
+    author, staff = make.customer(), make.staff()
+    mine = _post(author, "Backups in a second place")
+    kept = _post(make.customer(), "Daily off-site backups")
+    merging.merge(mine, kept, staff, now=T0)
+    services.set_status(kept, IdeaStatus.PLANNED, staff, now=T0)
+    db.session.commit()
+    auth.login(author)
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "Merged into “Daily off-site backups”" in page
+    assert "Planned · 2" in page
+
+
+def test_a_follower_who_turned_optional_mail_off_is_told_the_e_mails_will_not_come(client, auth, make):
+    idea = _post(make.customer())
+    me = make.customer()
+    me.optional_mail = False
+    db.session.commit()
+    auth.login(me)
+    page = client.get(f"/ideas/{idea.id}").get_data(as_text=True)
+    assert "Your e-mail preferences turn idea updates off" in page
