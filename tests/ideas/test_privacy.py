@@ -13,12 +13,13 @@ from feedback.worker.jobs import run_job
 from tests.factories import T0, ApiClient, token_for
 
 SECRET_EMAIL = "ada.secret@bigclient.example"
-SECRETS = (SECRET_EMAIL, "Lovelace-Byron", "Zenobia", "Dedicated", "349")
+# The price is one no timestamp or count can contain ("HH:MM:SS.ffffff" has 2 digits before a dot).
+SECRETS = (SECRET_EMAIL, "Lovelace-Byron", "Zenobia", "Dedicated", "8765.43", "8,765.43")
 
 
 def _setup(make):
     ada = make.customer(name="Ada Lovelace-Byron", email=SECRET_EMAIL, plan=Plan.DEDICATED)
-    ada.account.monthly_price = Decimal("349.00")
+    ada.account.monthly_price = Decimal("8765.43")
     zen = make.customer(name="Zenobia Quist")
     reader = make.customer(name="Rex Reader")
     staff = make.staff()
