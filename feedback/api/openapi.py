@@ -3,10 +3,11 @@
 A test checks that every API route appears here, so the document cannot drift from the code.
 """
 
+from ..core.dates import FIRST_DAY, LAST_DAY
 from . import schemas
 from .openapi_components import COMPONENT_SCHEMAS, ERROR_RESPONSES, INT_ID, error, json_content, ref
 from .openapi_ideas import IDEA_SCHEMAS, idea_paths
-from .validation import MAX_PER_PAGE
+from .validation import MAX_PAGE, MAX_PER_PAGE
 
 
 def _query(name: str, schema: dict, description: str, required: bool = False) -> dict:
@@ -18,7 +19,9 @@ def _path_id(name: str) -> dict:
 
 
 PAGING = [
-    _query("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number, from 1."),
+    _query(
+        "page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}, "Page number, from 1."
+    ),
     _query(
         "per_page",
         {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 25},
@@ -26,12 +29,13 @@ PAGING = [
     ),
 ]
 
+_DAYS = f"from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}"
 REPORT_RANGE = [
-    _query("start", {"type": "string", "format": "date"}, "First day, YYYY-MM-DD.", required=True),
+    _query("start", {"type": "string", "format": "date"}, f"First day, YYYY-MM-DD ({_DAYS}).", required=True),
     _query(
         "end",
         {"type": "string", "format": "date"},
-        "Last day, YYYY-MM-DD; at most 3 years after start.",
+        f"Last day, YYYY-MM-DD ({_DAYS}); at most 3 years after start.",
         required=True,
     ),
 ]

@@ -12,6 +12,8 @@ from datetime import UTC, date, datetime
 
 from flask import request
 
+from ..core.dates import FIRST_DAY, LAST_DAY
+
 INT32_MAX = 2**31 - 1  # ids are 32-bit integers; larger values cannot exist (and upset PostgreSQL)
 _DIGITS = re.compile(r"[0-9]{1,10}")  # not \d: that also matches other scripts' digits
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -227,10 +229,14 @@ class QueryErrors:
         try:
             if not _DATE.fullmatch(raw):
                 raise ValueError
-            return date.fromisoformat(raw)
+            day = date.fromisoformat(raw)
         except ValueError:
             self.fields[name] = "Must be a real date written YYYY-MM-DD."
             return None
+        if not FIRST_DAY <= day <= LAST_DAY:
+            self.fields[name] = f"Must be from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}."
+            return None
+        return day
 
     def moment(self, name: str) -> datetime | None:
         """A date (midnight UTC) or an ISO 8601 date-time with a time zone."""
@@ -261,10 +267,11 @@ class QueryErrors:
 
 
 MAX_PER_PAGE = 100
+MAX_PAGE = 10_000_000  # beyond it the OFFSET would overflow the database's integer
 
 
 def page_args(errors: QueryErrors, default_per_page: int) -> tuple[int, int]:
     """``?page=`` (from 1) and ``?per_page=`` (1 to 100)."""
-    page = errors.integer("page", 1, 1, 10_000_000)
+    page = errors.integer("page", 1, 1, MAX_PAGE)
     per_page = errors.integer("per_page", default_per_page, 1, MAX_PER_PAGE)
     return page, per_page

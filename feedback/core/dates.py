@@ -20,6 +20,11 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import DateTime
 
+# The days a report or a date filter may name. Far beyond them date arithmetic overflows (a
+# range ending 9999-12-31 has no next day); no host has feedback from before 2000.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2099, 12, 31)
+
 
 def add_months(day: date, months: int) -> date:
     """``day`` moved by ``months`` calendar months, clamped to the target month's last day.

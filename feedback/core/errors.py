@@ -43,9 +43,12 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         status = exc.code or 500
+        # The exception's own headers (Allow on a 405, Retry-After …) belong on our page too.
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
         if _wants_json():
-            return json_error(status, exc.description or "")
-        return render_template("errors/error.html", code=status, message=exc.description), status
+            body, status = json_error(status, exc.description or "")
+            return body, status, headers
+        return render_template("errors/error.html", code=status, message=exc.description), status, headers
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

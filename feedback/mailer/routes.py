@@ -48,7 +48,8 @@ def index():
 @manager_required
 def show(message_id: int):
     message = queries.message(message_id) or abort(404)
-    return render_template("mailer/message.html", message=message, action_form=Form())
+    body = queries.masked(message.body_text)
+    return render_template("mailer/message.html", message=message, body=body, action_form=Form())
 
 
 @bp.route("/<int:message_id>/retry", methods=["POST"])

@@ -1,5 +1,7 @@
 """Plotly figures from the report dicts. Every chart has a title, axis units and its sample sizes."""
 
+import html
+
 import plotly.graph_objects as go
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -105,9 +107,10 @@ def volume(report: dict) -> go.Figure:
 
 
 def category_label(name: str) -> str:
-    """A category as pages show it: stored names are translated where the catalogue has them
-    (the default categories), and ratings without a category are "Uncategorised"."""
-    return _("Uncategorised") if name == UNCATEGORISED else category_name(name)
+    """A category as charts show it: stored names are translated where the catalogue has them
+    (the default categories), ratings without a category are "Uncategorised", and a name a
+    manager typed is escaped (plotly draws a few HTML tags in labels: a typed <a> became a link)."""
+    return html.escape(_("Uncategorised") if name == UNCATEGORISED else category_name(name))
 
 
 def _bar_text(figure: dict) -> str:

@@ -7,6 +7,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import DateField, SelectChoice, SelectField
 from wtforms.validators import InputRequired, ValidationError
 
+from ..core.dates import FIRST_DAY, LAST_DAY
 from ..core.time import utcnow
 from ..i18n.forms import Form
 
@@ -34,12 +35,27 @@ class RangeForm(Form):
         default="week",
     )
 
+    def validate_start(self, field):
+        _in_reach(field.data)
+
     def validate_end(self, field):
+        _in_reach(field.data)
         if self.start.data and field.data:
             if field.data < self.start.data:
                 raise ValidationError(_l("The end date is before the start date."))
             if (field.data - self.start.data).days > MAX_DAYS:
                 raise ValidationError(_l("Choose a range of at most three years."))
+
+
+def _in_reach(day: date | None) -> None:
+    if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+        raise ValidationError(
+            _l(
+                "Choose a date from %(first)s to %(last)s.",
+                first=FIRST_DAY.isoformat(),
+                last=LAST_DAY.isoformat(),
+            )
+        )
 
 
 def range_form(args) -> RangeForm:

@@ -172,6 +172,7 @@ def test_wrong_method_is_a_json_405(people):
 
     assert response.status_code == 405
     assert error_of(response)["code"] == "method_not_allowed"
+    assert set(response.headers["Allow"].split(", ")) >= {"GET", "POST"}  # what the client may do
 
 
 def test_rate_limit_is_per_token_and_answers_429_in_the_error_shape(app, client, people, monkeypatch):

@@ -156,3 +156,13 @@ def test_documented_idea_schemas_match_real_responses(doc, people):
     _assert_matches(merged, schemas_["MergeResult"])
     _assert_matches(suggestion, schemas_["SuggestionCreated"])
     assert set(schemas_["IdeaCreate"]["properties"]) == set(schemas.IDEA_CREATE)
+
+
+def test_the_limits_the_server_enforces_are_in_the_document(doc, people):
+    page = next(p for p in doc["paths"]["/feedback"]["get"]["parameters"] if p["name"] == "page")
+    limit = page["schema"]["maximum"]
+    assert people.as_staff.get(f"/feedback?page={limit}").status_code == 200
+    assert people.as_staff.get(f"/feedback?page={limit + 1}").status_code == 400
+    end = next(p for p in doc["paths"]["/reports/satisfaction"]["get"]["parameters"] if p["name"] == "end")
+    assert "at most 3 years after start" in end["description"] and "2099-12-31" in end["description"]
+    assert "413" in doc["paths"]["/feedback"]["post"]["responses"]

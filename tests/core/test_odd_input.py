@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.factories import ApiClient, error_of, token_for
+
 ODD = ["sNaN", "../../etc/passwd", "\x00", "9" * 400, "-1", "🙂", "<script>", "1e999999"]
 
 
@@ -54,3 +56,25 @@ def test_no_form_or_query_answers_500(app, client, make, auth, v):
     )
     codes.append(client.get("/settings/users", query_string={"page": v}).status_code)
     assert 500 not in codes, codes
+
+
+def test_a_page_asked_with_the_wrong_method_says_which_methods_it_takes(client):
+    response = client.delete("/login")
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].split(", ")) >= {"GET", "POST"}
+
+
+def test_report_dates_near_year_9999_are_a_clear_refusal_not_a_500(app, client, make, auth):
+    auth.login(make.manager())
+    far = {"start": "9999-12-30", "end": "9999-12-31"}
+    for path in ("/reports/satisfaction", "/reports/support", "/reports/retention", "/reports/ideas"):
+        response = client.get(path, query_string=far)
+        assert response.status_code == 400, path
+        assert "Choose a date from 2000-01-01 to 2099-12-31." in response.get_data(as_text=True), path
+
+
+def test_api_report_dates_near_year_9999_are_a_clear_refusal_not_a_500(client, make):
+    api = ApiClient(client, token_for(make.manager()))
+    response = api.get("/reports/satisfaction?start=9999-12-30&end=9999-12-31")
+    assert response.status_code in (400, 422)
+    assert error_of(response)["fields"]["start"] == "Must be from 2000-01-01 to 2099-12-31."

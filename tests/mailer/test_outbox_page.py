@@ -1,8 +1,11 @@
 """The managers' outbox page: counts by state, filters, and the retry button."""
 
+import re
+
 from feedback.extensions import db
 from feedback.mailer.dispatch import dispatch
 from feedback.mailer.models import OutboxMessage, OutboxStatus
+from feedback.surveys.invitations import send_relationship_surveys
 from feedback.worker.jobs import run_job
 from tests.conftest import T0
 
@@ -48,3 +51,17 @@ def test_empty_outbox_says_so(app, make, auth, client):
     auth.login(make.manager())
     assert "Nothing has been sent yet" in client.get("/outbox/").get_data(as_text=True)
     assert client.get("/outbox/?status=bogus").status_code == 200  # unknown filter: all
+
+
+def test_a_manager_reading_a_survey_mail_cannot_use_its_one_click_links(app, make, auth, client):
+    customer = make.customer()
+    send_relationship_surveys(T0)
+    db.session.commit()
+    message = db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.user_id == customer.id))
+    tokens = re.findall(r"/s/([A-Za-z0-9_\-.~]+)", message.body_text)
+    assert tokens  # the mail itself carries the customer's one-click links
+
+    auth.login(make.manager())
+    page = client.get(f"/outbox/{message.id}").get_data(as_text=True)
+    assert "/s/••••••" in page
+    assert not any(token in page for token in tokens)

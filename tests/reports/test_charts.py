@@ -26,3 +26,16 @@ def test_low_sample_warning_is_in_the_language(app):
         fig = charts.csat_breakdown(rows, "plan", "CSAT")
 
     assert "low sample" not in fig.data[0].text[0] and "n=2" in fig.data[0].text[0]
+
+
+def test_a_category_name_typed_by_a_manager_is_text_in_the_chart_not_markup(app):
+    rows = [
+        {
+            "category": '<a href="https://evil.test">Billing</a>',
+            "csat": {"value": 80.0, "n": 9, "low_sample": False},
+        }
+    ]
+    with app.test_request_context():
+        fig = charts.csat_breakdown(rows, "category", "CSAT")
+
+    assert fig.data[0].y == ("&lt;a href=&quot;https://evil.test&quot;&gt;Billing&lt;/a&gt;",)
