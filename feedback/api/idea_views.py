@@ -7,7 +7,6 @@ rule (:func:`feedback.ideas.labels.author_label`). A merged idea still answers 2
 """
 
 from flask import jsonify, request
-from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..auth.models import Role
@@ -16,7 +15,7 @@ from ..ideas import merge as merging
 from ..ideas import services
 from ..ideas.labels import status_labels
 from ..ideas.models import Idea, IdeaFollower, IdeaStatus, IdeaVote
-from ..ideas.queries import board, idea_for
+from ..ideas.queries import board, groups_with, idea_for
 from ..surveys.services import active_categories, category_by_slug
 from . import auth, serializers
 from .auth import api_user, roles, staff_only
@@ -60,18 +59,6 @@ def _invalid(exc: services.IdeaError) -> ApiError:
 def _conflict(exc: services.IdeaError) -> ApiError:
     # Bodies are validated first, so what the service refuses here is the idea's state.
     return ApiError(409, "; ".join(_fields(exc).values()), _fields(exc))
-
-
-def _mine(model, column, user_id: int, root_ids: list[int]) -> set[int]:
-    """Which of the groups ``root_ids`` hold a row of ``model`` (votes, follows) by the user."""
-    if not root_ids:
-        return set()
-    stmt = (
-        select(Idea.root_id)
-        .join(model, model.idea_id == Idea.id)
-        .where(column == user_id, Idea.root_id.in_(root_ids))
-    )
-    return set(db.session.scalars(stmt))
 
 
 def _one(idea: Idea, labels: dict[str, str] | None = None) -> dict:
@@ -129,8 +116,8 @@ def idea_list():
         stmt = stmt.options(selectinload(Idea.answered_by))
     result, next_url = paginate(stmt, errors)
     ids = [idea.id for idea in result.items]
-    voted = _mine(IdeaVote, IdeaVote.customer_id, user.id, ids) if user.is_customer else set()
-    following = _mine(IdeaFollower, IdeaFollower.user_id, user.id, ids)
+    voted = groups_with(IdeaVote, IdeaVote.customer_id, user.id, ids) if user.is_customer else set()
+    following = groups_with(IdeaFollower, IdeaFollower.user_id, user.id, ids)
     labels = status_labels()
     items = [
         serializers.idea(i, user, voted=i.id in voted, following=i.id in following, labels=labels)

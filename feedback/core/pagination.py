@@ -17,8 +17,13 @@ def paginate(stmt, per_page: int | None = None, page: int | None = None):
     """
     per_page = per_page or current_app.config["PAGE_SIZE"]
     if page is None:
-        page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+        page = _requested_page()
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
+
+
+def _requested_page() -> int:
+    """``?page=`` as the nearest valid page number (a bad or huge one is clamped, not refused)."""
+    return min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
 
 
 class _RowsPagination(SelectPagination):
@@ -32,7 +37,11 @@ class _RowsPagination(SelectPagination):
 def paginate_rows(stmt, per_page: int | None = None):
     """Like :func:`paginate` at ``?page=``, but each item is the full row (``row.Idea``, ``row.votes``)."""
     per_page = per_page or current_app.config["PAGE_SIZE"]
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
     return _RowsPagination(
-        select=stmt, session=db.session(), page=page, per_page=per_page, error_out=False, count=True
+        select=stmt,
+        session=db.session(),
+        page=_requested_page(),
+        per_page=per_page,
+        error_out=False,
+        count=True,
     )

@@ -28,11 +28,6 @@ def dedupe_key(event: IdeaEvent, user: User) -> str:
     return f"idea-status:{event.id}:{user.id}"
 
 
-def new_status(event: IdeaEvent) -> IdeaStatus:
-    """The status a STATUS event moved the idea to (its detail reads ``old>new``)."""
-    return IdeaStatus(event.detail.rpartition(">")[2])
-
-
 def idea_url(idea_id: int, staff: bool) -> str:
     """The absolute link to an idea: the staff's triage page for staff, the board's page else.
 
@@ -56,7 +51,7 @@ def mail_followers(event: IdeaEvent, labels: dict[IdeaStatus, str], now: datetim
     if idea.hidden:  # spam: nobody is told about it (its page is gone for customers)
         event.mailed_at = now
         return 0
-    status = new_status(event)
+    status = event.status
     label = labels.get(status, status.value)
     ids = [uid for uid in follower_ids(root_id) if uid != event.actor_id]
     users = db.session.scalars(select(User).where(User.id.in_(ids)).order_by(User.id)).all() if ids else []

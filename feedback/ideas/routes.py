@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..auth.access import customer_required
 from ..core.pagination import paginate
@@ -20,7 +19,7 @@ from ..surveys.services import active_categories, category_by_slug
 from . import queries, services
 from .forms import ActionForm, IdeaForm
 from .labels import author_label, status_labels
-from .models import Idea, IdeaStatus
+from .models import Idea, IdeaStatus, IdeaVote
 
 bp = Blueprint("ideas", __name__, url_prefix="/ideas")
 
@@ -51,11 +50,8 @@ def _post_limit(view):
 
 
 def _voted_ids(ideas: list[Idea]) -> set[int]:
-    """Which of ``ideas`` the reader voted for, in one statement."""
-    if not ideas:
-        return set()
-    ids = [idea.id for idea in ideas]
-    return set(db.session.scalars(select(Idea.id).where(Idea.id.in_(ids), queries.voted_by(current_user.id))))
+    """Which of ``ideas`` (live ones, each its group's root) the reader voted for."""
+    return queries.groups_with(IdeaVote, IdeaVote.customer_id, current_user.id, [idea.id for idea in ideas])
 
 
 def _category_choices() -> list[tuple[str, str]]:

@@ -28,6 +28,7 @@ from .models import (
     IdeaStatus,
     IdeaVote,
 )
+from .queries import groups_with
 from .search import searchable
 
 MAX_TITLE = 200
@@ -124,15 +125,15 @@ def _locked_root(idea: Idea) -> Idea:
     ).one()
 
 
-def _in_group(column, user_column, idea: Idea, user_id: int) -> bool:
-    """Whether a row of ``column``'s table links the user to ``idea``'s group (any idea of it)."""
-    group = group_ids(live(idea).id)
-    return bool(db.session.scalar(select(column).where(column.in_(group), user_column == user_id).limit(1)))
+def _in_group(model, user_column, idea: Idea, user_id: int) -> bool:
+    """Whether a row of ``model`` links the user to ``idea``'s group (any idea of it)."""
+    root_id = live(idea).id
+    return root_id in groups_with(model, user_column, user_id, [root_id])
 
 
 def has_voted(idea: Idea, customer_id: int) -> bool:
     """Whether the customer voted on ``idea``'s group (on it or on an idea merged into it)."""
-    return _in_group(IdeaVote.idea_id, IdeaVote.customer_id, idea, customer_id)
+    return _in_group(IdeaVote, IdeaVote.customer_id, idea, customer_id)
 
 
 def _insert_ignoring_duplicate(table, values: dict) -> bool:
@@ -211,7 +212,7 @@ def unfollow(idea: Idea, user: User) -> bool:
 
 def is_following(idea: Idea, user_id: int) -> bool:
     """Whether the user follows ``idea``'s group."""
-    return _in_group(IdeaFollower.idea_id, IdeaFollower.user_id, idea, user_id)
+    return _in_group(IdeaFollower, IdeaFollower.user_id, idea, user_id)
 
 
 def _check_status_change(idea: Idea, status: IdeaStatus, reason: str, changelog: str) -> None:
