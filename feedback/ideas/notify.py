@@ -8,11 +8,11 @@ second run (or a run after a crash half-way) queue nothing twice.
 
 from datetime import datetime
 
-from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import select
 
 from ..auth.models import User
+from ..core.urls import external_url
 from ..extensions import db
 from ..i18n.marks import shipped_or_typed
 from ..mailer.services import queue_email
@@ -29,13 +29,8 @@ def dedupe_key(event: IdeaEvent, user: User) -> str:
 
 
 def idea_url(idea_id: int, staff: bool) -> str:
-    """The absolute link to an idea: the staff's triage page for staff, the board's page else.
-
-    Built from ``BASE_URL`` by path because the ideas pages are another blueprint's (above
-    the mailer only by name); the paths are the product's public URLs.
-    """
-    base = current_app.config["BASE_URL"].rstrip("/")
-    return f"{base}/staff/ideas/{idea_id}" if staff else f"{base}/ideas/{idea_id}"
+    """The absolute link to an idea: the staff's triage page for staff, the board's page else."""
+    return external_url("idea_triage.show" if staff else "ideas.show", idea_id=idea_id)
 
 
 def _authors(root_id: int) -> set[int]:
