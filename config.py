@@ -1,6 +1,7 @@
 """Configuration classes, read from the environment (and ``.env``)."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -60,10 +61,33 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")  # per token
+    # Failed authentications (401) per address, checked before any token is looked up: random
+    # tokens cannot make the database search for them at the rate they are sent.
+    API_AUTH_FAILURE_LIMIT = os.environ.get("API_AUTH_FAILURE_LIMIT", "20 per minute")
     API_IDEA_RATE_LIMIT = os.environ.get("API_IDEA_RATE_LIMIT", "20 per hour")  # new ideas, per token
     IDEA_POST_RATE_LIMIT = os.environ.get("IDEA_POST_RATE_LIMIT", "20 per hour")  # per customer, on the board
-    LOGIN_RATE_LIMIT = "5 per minute"
-    LOGIN_EMAIL_RATE_LIMIT = "20 per hour"
+    # Sign-in limits count failed sign-ins only (a wrong password answers 401): a support office
+    # behind one address signs in at shift start without being locked out.
+    # Per account and address: what stops one machine guessing one password.
+    LOGIN_EMAIL_ADDRESS_RATE_LIMIT = os.environ.get("LOGIN_EMAIL_ADDRESS_RATE_LIMIT", "5 per 15 minutes")
+    # Per account from any address: a softer ceiling on spread-out guessing. A browser that has
+    # signed in to the account before is exempt, so strangers cannot lock the real user out.
+    LOGIN_EMAIL_RATE_LIMIT = os.environ.get("LOGIN_EMAIL_RATE_LIMIT", "50 per hour")
+    # Per address, any account: one machine trying many accounts.
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "30 per 10 minutes")
+    # Server-side sessions (auth/sessions.py): signed out after this long without a request
+    # (idle) or after this long since sign-in whatever happens (absolute), in hours. Staff and
+    # managers see every customer's data, so theirs are shorter: a shift, not a month.
+    CUSTOMER_SESSION_IDLE_HOURS = float(os.environ.get("CUSTOMER_SESSION_IDLE_HOURS", "168"))  # 7 days
+    CUSTOMER_SESSION_MAX_HOURS = float(os.environ.get("CUSTOMER_SESSION_MAX_HOURS", "720"))  # 30 days
+    STAFF_SESSION_IDLE_HOURS = float(os.environ.get("STAFF_SESSION_IDLE_HOURS", "2"))
+    STAFF_SESSION_MAX_HOURS = float(os.environ.get("STAFF_SESSION_MAX_HOURS", "12"))
+    # The signed cookie itself is refused once older than the longest session may live (Flask
+    # checks this even for browser-session cookies); the server-side limits above are the real ones.
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=max(CUSTOMER_SESSION_MAX_HOURS, STAFF_SESSION_MAX_HOURS))
+    # Sign-in does not set Flask-Login's remember-me cookie. Were it used, it would carry the same
+    # server-side session id, so it could not outlive that session; its own lifetime matches.
+    REMEMBER_COOKIE_DURATION = PERMANENT_SESSION_LIFETIME
     # Unset: mail is held in the outbox, not sent (the banner and Settings → Outbox say so);
     # it goes out once a server is configured.
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None

@@ -33,9 +33,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere: import the app
 
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import create_engine, insert, text  # noqa: E402
+from sqlalchemy import create_engine, insert, select, text  # noqa: E402
 
 from feedback import create_app  # noqa: E402
+from feedback.auth.models import Role, User  # noqa: E402
+from feedback.auth.sessions import start_session  # noqa: E402
 from feedback.core.pagination import paginate  # noqa: E402
 from feedback.core.time import utcnow  # noqa: E402
 from feedback.demo.bulk import customer_pool  # noqa: E402
@@ -165,9 +167,11 @@ class Target:
         self.app, self.via = app, via
         self.client = app.test_client()
         with app.app_context():
-            self.customer_id, token = db.session.execute(
-                text("SELECT id, session_token FROM users WHERE role = 'customer' ORDER BY id LIMIT 1")
-            ).one()
+            customer = db.session.scalar(
+                select(User).where(User.role == Role.CUSTOMER).order_by(User.id).limit(1)
+            )
+            self.customer_id, token = customer.id, start_session(customer)  # a server-side session
+            db.session.commit()
         with self.client.session_transaction() as session:  # signed in as Flask-Login keeps it
             session["_user_id"], session["_fresh"] = token, True
         if via == "page" and self.client.get("/dashboard").status_code != 200:

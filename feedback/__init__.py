@@ -51,7 +51,7 @@ def compile_catalogs_if_stale() -> None:
 def register_extensions(app: Flask) -> None:
     """Bind the extensions in ``extensions.py`` to this app."""
     from . import models  # noqa: F401  (every model known to metadata and migrations)
-    from .auth.models import User
+    from .auth import sessions
     from .extensions import (
         babel,
         csrf,
@@ -84,15 +84,16 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = N_("Please sign in to see this page.")
     login_manager.localize_callback = gettext
 
-    @login_manager.user_loader
-    def load_user(token: str):
-        return db.session.scalar(db.select(User).where(User.session_token == token, User.active))
+    # The cookie names a server-side session (auth/sessions.py), resolved before the view runs.
+    login_manager.user_loader(sessions.load_user)
+    app.before_request(sessions.load_before_the_view)
 
 
 def register_blueprints(app: Flask) -> None:
     """Mount every feature's blueprint."""
     from .api.routes import bp as api_bp
     from .auth.routes import bp as auth_bp
+    from .auth.session_routes import bp as sessions_bp
     from .followups.routes import bp as followups_bp
     from .i18n.routes import bp as i18n_bp
     from .ideas.routes import bp as ideas_bp
@@ -110,6 +111,7 @@ def register_blueprints(app: Flask) -> None:
     from .surveys.routes import bp as surveys_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(sessions_bp, url_prefix="/sessions")
     app.register_blueprint(surveys_bp)
     app.register_blueprint(followups_bp, url_prefix="/queue")
     app.register_blueprint(settings_bp, url_prefix="/settings")

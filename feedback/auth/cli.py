@@ -1,11 +1,11 @@
-"""CLI: ``users create`` and ``tokens create``."""
+"""CLI: ``users create``, ``users set-role`` and ``tokens create``."""
 
 import click
 from flask.cli import AppGroup
 
 from ..extensions import db
 from .models import Role
-from .services import AccountError, create_api_token, create_user, find_user_by_email
+from .services import AccountError, change_role, create_api_token, create_user, find_user_by_email
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 tokens_cli = AppGroup("tokens", help="Manage API tokens.")
@@ -26,6 +26,22 @@ def create_user_command(email: str, name: str, role: str, password: str | None) 
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(f"Created {user.role} {user.email}")
+
+
+@users_cli.command("set-role")
+@click.argument("email")
+@click.argument("role", type=click.Choice([Role.STAFF.value, Role.MANAGER.value]))
+def set_role_command(email: str, role: str) -> None:
+    """Make a staff member a manager, or a manager staff; signs them out everywhere."""
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No user with e-mail {email}")
+    try:
+        ended = change_role(user, Role(role))
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"{user.email} is now {user.role}; {ended} session(s) ended")
 
 
 @tokens_cli.command("create")

@@ -9,7 +9,6 @@ from sqlalchemy import ForeignKey, Index, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import UTCDateTime, enum_column
-from ..core.security import new_token
 from ..core.time import utcnow
 from ..extensions import db
 
@@ -43,8 +42,6 @@ class User(UserMixin, db.Model):
     name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(enum_column(Role, "role"), default=Role.CUSTOMER)
-    # Rotated at logout and password change so old session cookies stop working.
-    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     locale: Mapped[str | None] = mapped_column(String(10))
     active: Mapped[bool] = mapped_column(default=True)
@@ -54,9 +51,23 @@ class User(UserMixin, db.Model):
 
     account: Mapped["CustomerAccount | None"] = relationship(back_populates="user", uselist=False)
 
+    # The id of the server-side session this instance was signed in or loaded with (see
+    # ``sessions.py``). Not a column: one user has a session per browser.
+    session_key = None
+
     def get_id(self) -> str:
-        """Flask-Login stores the session token, not the primary key."""
-        return self.session_token
+        """Flask-Login stores the server-side session's id, never the user's primary key."""
+        if self.session_key is None:
+            raise RuntimeError("sign users in with auth.sessions.sign_in(), which opens their session")
+        return self.session_key
+
+    def __eq__(self, other):
+        # Flask-Login's UserMixin compares get_id(), which is per browser: one person is one user.
+        if isinstance(other, User):
+            return self is other or (self.id is not None and self.id == other.id)
+        return NotImplemented
+
+    __hash__ = UserMixin.__hash__
 
     @property
     def is_active(self) -> bool:
@@ -109,5 +120,27 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
+
+
+class UserSession(db.Model):
+    """One signed-in browser. Its cookie carries a random id; only the id's hash is stored.
+
+    A new row at every sign-in; deleting rows signs browsers out (logout, "sign out
+    everywhere", a role change, deactivation). Idle and absolute lifetimes are enforced when
+    the row is loaded, by the user's role; ``sessions.prune_sessions`` removes expired rows.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Written at most once a minute (sessions.TOUCH_PRECISION), not on every request.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The browser's own description, shortened, so a person can tell their sessions apart.
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
 
     user: Mapped[User] = relationship()

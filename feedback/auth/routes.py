@@ -11,20 +11,16 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from ..core.security import is_safe_redirect
 from ..extensions import db, limiter
 from ..i18n.services import keep_chosen_language
+from . import limits
 from .forms import LoginForm, SignupForm
 from .models import Plan, Role
-from .services import (
-    AccountError,
-    authenticate,
-    create_user,
-    normalise_email,
-    rotate_session_token,
-)
+from .services import AccountError, authenticate, create_user
+from .sessions import end_session, sign_in
 
 bp = Blueprint("auth", __name__)
 
@@ -45,15 +41,22 @@ def index():
     return redirect(url_for("auth.login"))
 
 
-def _login_email_key() -> str:
-    return "login-email:" + normalise_email(request.form.get("email", ""))
+def _login_limit(setting: str, key_func, **options):
+    """One failed-sign-in budget (see ``limits.py``): only a 401 answer uses it up."""
+    return limiter.limit(
+        lambda: current_app.config[setting],
+        methods=["POST"],
+        key_func=key_func,
+        deduct_when=limits.failed,
+        on_breach=limits.locked_out,
+        **options,
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
-@limiter.limit(
-    lambda: current_app.config["LOGIN_EMAIL_RATE_LIMIT"], methods=["POST"], key_func=_login_email_key
-)
+@_login_limit("LOGIN_EMAIL_ADDRESS_RATE_LIMIT", limits.account_address_key)
+@_login_limit("LOGIN_EMAIL_RATE_LIMIT", limits.account_key, exempt_when=limits.is_known_browser)
+@_login_limit("LOGIN_RATE_LIMIT", limits.address_key)
 def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
@@ -67,17 +70,20 @@ def login():
             status = 401
         else:
             keep_chosen_language(user)
+            sign_in(user)  # a new session id at every sign-in
             db.session.commit()
-            login_user(user)
             target = request.args.get("next")
-            return redirect(target if is_safe_redirect(target) else home_for(user))
+            response = redirect(target if is_safe_redirect(target) else home_for(user))
+            limits.remember_browser(response, user.email)
+            limits.forgive_this_address()
+            return response
     return render_template("auth/login.html", form=form), status
 
 
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    rotate_session_token(current_user)
+    end_session(current_user.session_key)
     db.session.commit()
     logout_user()
     flash(_("You are signed out."), "info")
@@ -103,8 +109,8 @@ def signup():
             getattr(form, exc.field or "email").errors.append(str(exc))
         else:
             keep_chosen_language(user, fallback=get_locale().language)
+            sign_in(user)
             db.session.commit()
-            login_user(user)
             flash(_("Welcome to Kontento, %(name)s.", name=user.name), "success")
             return redirect(url_for("surveys.dashboard"))
     status = 400 if form.errors else 200

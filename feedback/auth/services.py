@@ -13,6 +13,7 @@ from ..core.security import hash_token, new_token
 from ..core.time import utcnow
 from ..extensions import db
 from .models import ApiToken, CustomerAccount, Plan, Role, User
+from .sessions import end_all_sessions
 
 # Checked against when the e-mail is unknown, so a miss costs as much time as a hit.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
@@ -103,10 +104,22 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def rotate_session_token(user: User) -> None:
-    """Invalidate every session and remember-me cookie this user holds."""
-    user.session_token = new_token()
+def change_role(user: User, role: Role) -> int:
+    """Make a staff member a manager or a manager staff, signing them out everywhere.
+
+    A privilege change ends every session the user holds, so no browser keeps working with
+    the old role (or under the old role's session lifetimes); returns how many ended.
+    Customers and staff are separate kinds of account (a customer has a hosting account).
+    """
+    staff_roles = (Role.STAFF, Role.MANAGER)
+    if user.role not in staff_roles or role not in staff_roles:
+        raise AccountError(_l("Only staff and managers can change roles, between those two."), "role")
+    if user.role == role:
+        return 0
+    user.role = role
+    ended = end_all_sessions(user)
     db.session.flush()
+    return ended
 
 
 def create_api_token(user: User) -> str:

@@ -42,6 +42,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        if exc.response is not None:
+            # A page the raiser built itself (a locked-out sign-in shows the sign-in form).
+            return exc.response
         status = exc.code or 500
         # The exception's own headers (Allow on a 405, Retry-After …) belong on our page too.
         headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]

@@ -60,7 +60,6 @@ def customer_pool(size: int, rng: random.Random, now: datetime) -> list[int]:
                 "name": f"{rng.choice(content.FIRST_NAMES)} {rng.choice(content.LAST_NAMES)}",
                 "password_hash": password_hash,
                 "role": Role.CUSTOMER,
-                "session_token": new_token(),
                 "timezone": rng.choice(content.TIMEZONES),
                 "locale": None,
                 "active": True,

@@ -9,7 +9,8 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..auth.models import Role, User
-from ..auth.services import create_user, rotate_session_token
+from ..auth.services import create_user
+from ..auth.sessions import end_all_sessions
 from ..core.app_settings import AppSetting
 from ..extensions import db
 from ..followups.models import Category, Priority, RoutingRule, SlaPolicy
@@ -122,7 +123,7 @@ def set_user_active(actor: User, user: User, active: bool) -> None:
         raise SettingsError(_("You cannot deactivate your own account."))
     user.active = active
     if not active:
-        rotate_session_token(user)
+        end_all_sessions(user)
     db.session.flush()
 
 

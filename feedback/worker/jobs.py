@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 
+from ..auth.jobs import PRUNE_SESSIONS
 from ..core.jobs import Job
 from ..core.time import utcnow
 from ..extensions import db
@@ -34,6 +35,7 @@ JOBS: dict[str, Job] = {
         NOTICE_MAIL,
         IDEA_MAIL,
         DAILY_DIGEST,
+        PRUNE_SESSIONS,
     )
 }
 

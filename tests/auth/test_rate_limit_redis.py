@@ -78,7 +78,7 @@ def test_failed_logins_are_counted_across_processes_in_redis(tmp_path, redis_cli
         first = _worker(db_url, prefix, 3, setup=True)
         second = _worker(db_url, prefix, 3, setup=False)
         assert first == [401, 401, 401]
-        # 5 per minute per address: the second process sees the first one's attempts.
+        # 5 failures per account and address: the second process sees the first one's.
         assert second == [401, 401, 429]
         assert list(redis_client.scan_iter(f"*{prefix}*"))
     finally:

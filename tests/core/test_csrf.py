@@ -33,12 +33,25 @@ def _token(page: bytes, name: str = "csrf_token") -> str:
 
 
 def _login(client, user) -> str:
+    """Sign in through the form; return the CSRF token of the signed-in pages."""
     token = _token(client.get("/login").data)
     response = client.post(
         "/login", data={"email": user.email, "password": "password123", "csrf_token": token}
     )
     assert response.status_code == 302
-    return token
+    # Sign-in starts a new session, CSRF secret included: take the token from a page after it.
+    page = client.get(response.headers["Location"]).data
+    return re.search(rb'type="hidden" name="csrf_token" value="([^"]+)"', page).group(1).decode()
+
+
+def test_a_token_from_before_sign_in_does_not_work_after_it(csrf_app, make):
+    client = csrf_app.test_client()
+    before = _token(client.get("/login").data)
+    after = _login(client, make.customer())
+    assert after != before
+    assert client.post("/logout", data={"csrf_token": before}).status_code == 400
+    assert client.get("/dashboard").status_code == 200
+    assert client.post("/logout", data={"csrf_token": after}).status_code == 302
 
 
 def test_login_without_token_is_refused(csrf_app, make):

@@ -35,6 +35,7 @@ def _pages(ids: dict) -> dict[str, list[str]]:
             "/ideas/new",
             f"/ideas/{ids['idea']}",
             "/ideas/changelog",
+            "/sessions/",
         ],
         "staff": [
             "/queue/",

@@ -3,6 +3,7 @@ Celery beat, the embedded scheduler and ``flask jobs`` all read it."""
 
 from datetime import timedelta
 
+from feedback.auth.jobs import PRUNE_SESSIONS
 from feedback.followups.jobs import PROGRESS_REPORTS, SLA_SWEEP
 from feedback.ideas.jobs import IDEA_MAIL
 from feedback.mailer.dispatch import DISPATCH_OUTBOX
@@ -23,6 +24,7 @@ EXPECTED = {
     "notice_mail": M,
     "ideas": M,
     "daily_digest": H,
+    "prune_sessions": H,
 }
 
 
@@ -36,6 +38,7 @@ def test_every_feature_job_is_in_the_table_under_its_old_name_and_period():
         NOTICE_MAIL,
         IDEA_MAIL,
         DAILY_DIGEST,
+        PRUNE_SESSIONS,
     ]
     assert {job.name: job.every for job in declared} == EXPECTED
     assert list(JOBS) == list(EXPECTED)  # the embedded scheduler runs them in this order
