@@ -18,6 +18,8 @@ from ..extensions import login_manager
 from .validation import ApiError
 
 DEFAULT_RATE_LIMIT = "120 per minute"
+DEFAULT_AUTH_FAILURE_LIMIT = "20 per minute"
+AUTH_FAILURE_SCOPE = "api-v1-auth-failures"
 DEFAULT_IDEA_POST_LIMIT = "20 per hour"
 IDEA_POST_SCOPE = "api-idea-posts"  # one budget for POST /ideas and suggestions sent to /feedback
 
@@ -92,6 +94,21 @@ def rate_limit() -> str:
     return current_app.config.get("API_RATE_LIMIT", DEFAULT_RATE_LIMIT)
 
 
+def auth_failure_limit() -> str:
+    """Failed authentications per address (``API_AUTH_FAILURE_LIMIT``, default 20 per minute)."""
+    return current_app.config.get("API_AUTH_FAILURE_LIMIT", DEFAULT_AUTH_FAILURE_LIMIT)
+
+
+def authentication_failed(response) -> bool:
+    """Only answers that refused the token (or its absence) use up the address's budget."""
+    return response.status_code == 401
+
+
+def address_key() -> str:
+    """Count per client address, whatever token it sends."""
+    return "api-addr:" + (get_remote_address() or "unknown")
+
+
 def idea_post_rate_limit() -> str:
     """The per-token limit on new ideas (``API_IDEA_RATE_LIMIT``, default 20 per hour)."""
     return current_app.config.get("API_IDEA_RATE_LIMIT", DEFAULT_IDEA_POST_LIMIT)
@@ -110,4 +127,4 @@ def rate_limit_key() -> str:
     token = bearer_token()
     if token:
         return "api-token:" + hash_token(token)
-    return "api-addr:" + (get_remote_address() or "unknown")
+    return address_key()

@@ -17,11 +17,21 @@ bp = Blueprint("api", __name__)
 # Tokens, not cookies, authenticate the API, so there is no CSRF to protect against.
 csrf.exempt(bp)
 
-# One budget per token across the whole API (shared scope), not one per endpoint.
-limiter.shared_limit(auth.rate_limit, scope="api-v1", key_func=auth.rate_limit_key)(bp)
-
 # Readable without a token: API clients fetch the description before they hold one.
 PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
+
+# One budget per token across the whole API (shared scope), not one per endpoint.
+limiter.shared_limit(auth.rate_limit, scope="api-v1", key_func=auth.rate_limit_key)(bp)
+# Failed authentications per address. The limiter's check runs before ``_authenticate`` below
+# and only reads a counter, so an address sending random tokens gets 429s, not a database
+# lookup per token; only a 401 answer counts.
+limiter.shared_limit(
+    auth.auth_failure_limit,
+    scope=auth.AUTH_FAILURE_SCOPE,
+    key_func=auth.address_key,
+    deduct_when=auth.authentication_failed,
+    exempt_when=lambda: request.endpoint in PUBLIC_ENDPOINTS,
+)(bp)
 
 
 @bp.before_request
@@ -45,6 +55,12 @@ def _api_error(exc: ApiError):
 
 @bp.errorhandler(RateLimitExceeded)
 def _rate_limited(exc: RateLimitExceeded):
+    if exc.limit.scope == auth.AUTH_FAILURE_SCOPE:
+        return json_error(
+            429,
+            f"Too many failed authentications from this address: the limit is {exc.description}. "
+            "Retry after Retry-After seconds.",
+        )
     return json_error(
         429, f"Too many requests: the limit is {exc.description} per token. Retry after Retry-After seconds."
     )

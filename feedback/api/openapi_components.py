@@ -63,7 +63,10 @@ ERROR_RESPONSES = {
     "E415": "The body is not sent as application/json.",
     "E422": "Fields with wrong types, out-of-range values, unknown fields or over-long text; "
     "see error.fields.",
-    "E429": "This token made too many requests; see Retry-After.",
+    "E429": (
+        "This token made too many requests, or this address too many failed authentications "
+        "(checked before the token is looked up); see Retry-After."
+    ),
 }
 
 COMPONENT_SCHEMAS = {
