@@ -61,7 +61,15 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")  # per token
     API_IDEA_RATE_LIMIT = os.environ.get("API_IDEA_RATE_LIMIT", "20 per hour")  # new ideas, per token
-    IDEA_POST_RATE_LIMIT = os.environ.get("IDEA_POST_RATE_LIMIT", "20 per hour")  # per customer, on the board
+    IDEA_POST_RATE_LIMIT = os.environ.get(
+        "IDEA_POST_RATE_LIMIT", "20 per hour"
+    )  # per customer, board and API
+    # New ratings per customer, one budget for the dashboard, e-mailed survey links and the API:
+    # each negative one opens a case and tells the team, so a burst must stop at a person's pace.
+    RATING_RATE_LIMIT = os.environ.get("RATING_RATE_LIMIT", "10 per hour")
+    # Staff get the first new-case e-mail at once; cases that follow within this many minutes come
+    # in one digest per person at the end of the window (0: every case at once, no digest).
+    FOLLOWUP_DIGEST_MINUTES = int(os.environ.get("FOLLOWUP_DIGEST_MINUTES", "5"))
     LOGIN_RATE_LIMIT = "5 per minute"
     LOGIN_EMAIL_RATE_LIMIT = "20 per hour"
     # Unset: mail is held in the outbox, not sent (the banner and Settings → Outbox say so);

@@ -270,7 +270,8 @@ def document(server_url: str) -> dict:
             "description": "Customer feedback, SLA follow-ups and the idea board. Authenticate with "
             "`Authorization: Bearer <token>` (create one with `flask tokens create EMAIL`). "
             'Errors are {"error": {"code", "message", "fields"}}. Datetimes are UTC with Z. '
-            "Requests are limited per token (default 120 per minute).",
+            "Requests are limited per token (default 120 per minute); new ratings (default 10 per "
+            "hour) and new ideas (20 per hour) per customer too, shared with the dashboard and the board.",
         },
         "servers": [{"url": server_url}],
         "security": [{"bearer": []}],

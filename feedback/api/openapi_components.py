@@ -63,7 +63,8 @@ ERROR_RESPONSES = {
     "E415": "The body is not sent as application/json.",
     "E422": "Fields with wrong types, out-of-range values, unknown fields or over-long text; "
     "see error.fields.",
-    "E429": "This token made too many requests; see Retry-After.",
+    "E429": "This token made too many requests, or this customer left too many ratings or posted too "
+    "many ideas (per customer, whatever the channel); see Retry-After.",
 }
 
 COMPONENT_SCHEMAS = {

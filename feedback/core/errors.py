@@ -42,6 +42,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        if exc.response is not None:  # the raiser built the answer (a form shown again on a 429)
+            return exc.response
         status = exc.code or 500
         # The exception's own headers (Allow on a 405, Retry-After …) belong on our page too.
         headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
