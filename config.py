@@ -65,7 +65,15 @@ class Config:
     # tokens cannot make the database search for them at the rate they are sent.
     API_AUTH_FAILURE_LIMIT = os.environ.get("API_AUTH_FAILURE_LIMIT", "20 per minute")
     API_IDEA_RATE_LIMIT = os.environ.get("API_IDEA_RATE_LIMIT", "20 per hour")  # new ideas, per token
-    IDEA_POST_RATE_LIMIT = os.environ.get("IDEA_POST_RATE_LIMIT", "20 per hour")  # per customer, on the board
+    IDEA_POST_RATE_LIMIT = os.environ.get(
+        "IDEA_POST_RATE_LIMIT", "20 per hour"
+    )  # per customer, board and API
+    # New ratings per customer, one budget for the dashboard, e-mailed survey links and the API:
+    # each negative one opens a case and tells the team, so a burst must stop at a person's pace.
+    RATING_RATE_LIMIT = os.environ.get("RATING_RATE_LIMIT", "10 per hour")
+    # Staff get the first new-case e-mail at once; cases that follow within this many minutes come
+    # in one digest per person at the end of the window (0: every case at once, no digest).
+    FOLLOWUP_DIGEST_MINUTES = int(os.environ.get("FOLLOWUP_DIGEST_MINUTES", "5"))
     # Sign-in limits count failed sign-ins only (a wrong password answers 401): a support office
     # behind one address signs in at shift start without being locked out.
     # Per account and address: what stops one machine guessing one password.

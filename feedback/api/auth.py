@@ -14,7 +14,8 @@ from ..auth.models import Role, User
 from ..auth.services import user_for_api_token
 from ..core.errors import json_error
 from ..core.security import hash_token
-from ..extensions import login_manager
+from ..extensions import limiter, login_manager
+from ..ideas import pace as ideas_pace
 from .validation import ApiError
 
 DEFAULT_RATE_LIMIT = "120 per minute"
@@ -117,6 +118,24 @@ def idea_post_rate_limit() -> str:
 def idea_was_posted(response) -> bool:
     """Only ideas actually posted use up the idea budget: a refused body costs nothing."""
     return response.status_code == 201
+
+
+def customer_idea_limit(**extra):
+    """The per-customer budget for new ideas (``IDEA_POST_RATE_LIMIT``), shared with the board's
+    /ideas/new: a second token is no way round it. Counted after the role check, so the key is
+    the token's customer."""
+    return limiter.shared_limit(
+        ideas_pace.idea_post_limit,
+        scope=ideas_pace.SCOPE,
+        key_func=lambda: ideas_pace.customer_key(api_user()),
+        override_defaults=False,
+        deduct_when=idea_was_posted,
+        error_message=lambda: (
+            f"Too many new ideas from this customer: the limit is {ideas_pace.idea_post_limit()}, "
+            "on the board and the API together. Retry after Retry-After seconds."
+        ),
+        **extra,
+    )
 
 
 def rate_limit_key() -> str:

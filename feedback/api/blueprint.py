@@ -50,7 +50,8 @@ def _no_store(response):
 @bp.errorhandler(ApiError)
 def _api_error(exc: ApiError):
     db.session.rollback()  # a refused request leaves nothing half-written behind
-    return json_error(exc.status, exc.message, exc.fields)
+    body, status = json_error(exc.status, exc.message, exc.fields)
+    return body, status, exc.headers
 
 
 @bp.errorhandler(RateLimitExceeded)
@@ -61,6 +62,8 @@ def _rate_limited(exc: RateLimitExceeded):
             f"Too many failed authentications from this address: the limit is {exc.description}. "
             "Retry after Retry-After seconds.",
         )
+    if exc.limit.error_message:  # a per-customer budget, which names itself
+        return json_error(429, exc.description)
     return json_error(
         429, f"Too many requests: the limit is {exc.description} per token. Retry after Retry-After seconds."
     )

@@ -14,6 +14,7 @@ from ..followups.models import Followup
 from ..ideas.labels import status_labels
 from ..ideas.services import IdeaError, post_idea
 from ..surveys.models import Channel, Feedback
+from ..surveys.pace import RatingLimitReached, take_rating_slot
 from ..surveys.queries import all_feedback, customer_feedback, customer_feedback_item
 from ..surveys.services import (
     FeedbackError,
@@ -68,8 +69,9 @@ def _not_a_suggestion() -> bool:
     key_func=auth.rate_limit_key,
     override_defaults=False,
     deduct_when=auth.idea_was_posted,
-    exempt_when=_not_a_suggestion,  # ratings have only the API's general budget
+    exempt_when=_not_a_suggestion,  # ratings have a budget of their own (surveys/pace.py)
 )
+@auth.customer_idea_limit(exempt_when=_not_a_suggestion)
 def feedback_create():
     """Leave a rating (channel "api"; opening its follow-up when negative) or a suggestion,
     which is posted to the idea board."""
@@ -78,6 +80,15 @@ def feedback_create():
     customer, now = api_user(), request_now()
     if data["kind"] == "suggestion":
         return _suggestion(data, category)
+    try:
+        take_rating_slot(customer)  # per customer, shared with the dashboard and survey links
+    except RatingLimitReached as exc:
+        raise ApiError(
+            429,
+            f"Too many ratings from this customer: the limit is {exc.limit}, on every channel. "
+            "Retry after Retry-After seconds.",
+            headers={"Retry-After": str(exc.retry_after)},
+        ) from exc
     try:
         item = submit_rating(
             customer,

@@ -135,6 +135,7 @@ def idea_show(idea_id: int):
 @bp.post("/ideas")
 @customers_only
 @idea_post_limit
+@auth.customer_idea_limit()
 def idea_create():
     """Post an idea; its author votes for it and follows it."""
     data = validate(json_body(), IDEA_CREATE)

@@ -9,6 +9,10 @@ from .openapi_components import COMPONENT_SCHEMAS, ERROR_RESPONSES, INT_ID, erro
 from .openapi_ideas import IDEA_SCHEMAS, idea_paths
 from .validation import MAX_PAGE, MAX_PER_PAGE
 
+# A rating's answer to POST /feedback. "kind" tells it from a suggestion's, which has every field
+# a rating's has: without it both would match and oneOf would fail.
+RATING_CREATED = {"allOf": [ref("Feedback"), {"properties": {"kind": {"const": "rating"}}}]}
+
 
 def _query(name: str, schema: dict, description: str, required: bool = False) -> dict:
     return {"name": name, "in": "query", "required": required, "schema": schema, "description": description}
@@ -101,7 +105,7 @@ def _paths() -> dict:
                 {
                     "201": {
                         **json_content(
-                            {"oneOf": [ref("Feedback"), ref("SuggestionCreated")]},
+                            {"oneOf": [RATING_CREATED, ref("SuggestionCreated")]},
                             "A rating is stored (followup is set when it opened a case); a suggestion "
                             "answers with the new idea's id and url (/ideas/{id}).",
                         ),
@@ -266,7 +270,8 @@ def document(server_url: str) -> dict:
             "description": "Customer feedback, SLA follow-ups and the idea board. Authenticate with "
             "`Authorization: Bearer <token>` (create one with `flask tokens create EMAIL`). "
             'Errors are {"error": {"code", "message", "fields"}}. Datetimes are UTC with Z. '
-            "Requests are limited per token (default 120 per minute).",
+            "Requests are limited per token (default 120 per minute); new ratings (default 10 per "
+            "hour) and new ideas (20 per hour) per customer too, shared with the dashboard and the board.",
         },
         "servers": [{"url": server_url}],
         "security": [{"bearer": []}],

@@ -64,8 +64,9 @@ ERROR_RESPONSES = {
     "E422": "Fields with wrong types, out-of-range values, unknown fields or over-long text; "
     "see error.fields.",
     "E429": (
-        "This token made too many requests, or this address too many failed authentications "
-        "(checked before the token is looked up); see Retry-After."
+        "This token made too many requests, this address too many failed authentications "
+        "(checked before the token is looked up), or this customer left too many ratings or "
+        "posted too many ideas (per customer, whatever the channel); see Retry-After."
     ),
 }
 

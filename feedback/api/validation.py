@@ -22,11 +22,18 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 class ApiError(Exception):
     """An error answered as ``{"error": {"code", "message", "fields"}}`` with ``status``."""
 
-    def __init__(self, status: int, message: str, fields: dict[str, str] | None = None):
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        fields: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ):
         super().__init__(message)
         self.status = status
         self.message = message
         self.fields = fields or {}
+        self.headers = headers or {}  # e.g. Retry-After on a 429
 
 
 def json_type(value) -> str:

@@ -1,5 +1,6 @@
 """The follow-ups' periodic jobs: the SLA sweep (warnings at 80 % and breaches, once each,
-catching up after downtime) and the progress reports. The worker runs what is declared here.
+catching up after downtime), the progress reports, and the staff's new-case digests. The
+worker runs what is declared here.
 """
 
 from dataclasses import dataclass, field
@@ -9,7 +10,7 @@ from sqlalchemy import select
 
 from ..core.jobs import Job, committing
 from ..extensions import db
-from . import notify, progress
+from . import alerts, notify, progress
 from .models import (
     EventKind,
     Followup,
@@ -104,3 +105,5 @@ def sweep(now: datetime, batch_size: int = 500) -> SweepResult:
 
 SLA_SWEEP = Job("sla_sweep", timedelta(minutes=1), committing(sweep))
 PROGRESS_REPORTS = Job("progress_reports", timedelta(minutes=5), committing(progress.progress_reports))
+# Every minute: a digest goes out within a minute of its person's window ending.
+NEW_CASE_DIGESTS = Job("new_case_digests", timedelta(minutes=1), committing(alerts.send_digests))

@@ -214,3 +214,34 @@ class SlaEscalation(db.Model):
     level: Mapped[str] = mapped_column(String(10))  # "warning" or "breach"
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class NewCaseAlert(db.Model):
+    """A new unassigned case told to one staff member: in an e-mail of its own (``mailed_at``
+    set when it was queued) or, when they had new-case mail a moment ago, in their next digest
+    (``mailed_at`` empty until the digest job sends it). Once per person and case."""
+
+    __tablename__ = "new_case_alerts"
+    __table_args__ = (
+        UniqueConstraint("user_id", "followup_id", name="uq_new_case_alerts_once"),
+        Index("ix_new_case_alerts_user_mailed", "user_id", "mailed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    followup_id: Mapped[int] = mapped_column(ForeignKey("followups.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    in_digest: Mapped[bool] = mapped_column(default=False)  # False: it had an e-mail of its own
+
+    followup: Mapped[Followup] = relationship()
+
+
+class NewCaseMailWindow(db.Model):
+    """When a staff member last got new-case mail. Within ``FOLLOWUP_DIGEST_MINUTES`` of it,
+    further cases wait for one digest; the row is what concurrent jobs lock to agree on that."""
+
+    __tablename__ = "new_case_mail_windows"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    last_mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

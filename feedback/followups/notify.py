@@ -1,18 +1,16 @@
 """Who hears about what happens to a follow-up, by e-mail. Every function only queues
 outbox rows in the caller's transaction; the dispatcher sends them after the commit.
 
-Customers get their case mail (always: it is essential); staff get new cases, assignments,
-80 % warnings and progress reminders; managers get breach alerts.
+Customers get their case mail (always: it is essential); staff get assignments, 80 % warnings
+and progress reminders (new cases: :mod:`.alerts`, which batches them); managers get breach alerts.
 """
 
 from datetime import datetime
 
-from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..auth.models import Role, User
-from ..core.templating import PRIORITY_LABELS
 from ..core.urls import external_url
 from ..extensions import db
 from ..mailer.services import queue_email
@@ -61,23 +59,6 @@ def case_subject(fu: Followup, text):
 def ahead(moment: datetime | None, now: datetime) -> datetime | None:
     """A promise worth making: none when the moment has already passed (the case is late)."""
     return moment if moment is not None and moment > now else None
-
-
-def alert_team(fu: Followup, now: datetime) -> None:
-    """Tell the team about a new unassigned case (surveys call it when feedback opened one)."""
-    if not fu.is_open or fu.assignee_id is not None:
-        return  # the receipt went late (no worker for a while) and someone has the case already
-    # The priority's label, lower-cased inside the sentence ("New critical follow-up"), lazily:
-    # translated with the subject, in each recipient's language.
-    priority = LazyString(lambda: str(PRIORITY_LABELS[fu.priority.value]).lower())
-    for member in staff_team():
-        queue_email(
-            member,
-            "followups/new_followup",
-            case_subject(fu, _l("New %(priority)s follow-up, unassigned", priority=priority)),
-            context=case_context(fu, True),
-            now=now,
-        )
 
 
 def assigned(fu: Followup, actor: User, assignee: User | None, now: datetime) -> None:

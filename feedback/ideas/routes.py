@@ -4,9 +4,10 @@ Thin views: the rules (who may vote, what a title needs, how votes count over me
 :mod:`.services` and :mod:`.queries`; the staff's triage pages are elsewhere.
 """
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from flask_limiter import RequestLimit
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
@@ -16,7 +17,7 @@ from ..core.security import is_safe_redirect
 from ..extensions import db, limiter
 from ..surveys.labels import category_name
 from ..surveys.services import active_categories, category_by_slug
-from . import queries, services
+from . import pace, queries, services
 from .forms import ActionForm, IdeaForm
 from .labels import author_label, status_labels
 from .models import Idea, IdeaStatus, IdeaVote
@@ -30,7 +31,7 @@ MAX_QUERY = 200
 
 def _per_customer() -> str:
     """Rate-limit key: the signed-in customer (many share an office IP), else the address."""
-    return f"user:{current_user.id}" if current_user.is_authenticated else get_remote_address()
+    return pace.customer_key(current_user) if current_user.is_authenticated else get_remote_address()
 
 
 def _write_limit(view):
@@ -38,15 +39,23 @@ def _write_limit(view):
 
 
 def _post_limit(view):
-    """New ideas per customer (``IDEA_POST_RATE_LIMIT``): every idea is public to all customers,
-    so the board takes a person's pace, not a script's. Only ideas posted (a redirect) count."""
-    return limiter.limit(
-        lambda: current_app.config["IDEA_POST_RATE_LIMIT"],
+    """New ideas per customer (``IDEA_POST_RATE_LIMIT``, shared with the API: see :mod:`.pace`).
+    Only ideas posted (a redirect) count."""
+    return limiter.shared_limit(
+        pace.idea_post_limit,
+        scope=pace.SCOPE,
         key_func=_per_customer,
         methods=["POST"],
-        scope="idea-posts",
         deduct_when=lambda response: response.status_code == 302,
+        on_breach=_refuse_post,
     )(view)
+
+
+def _refuse_post(limit: RequestLimit):
+    """Over the budget: the form again with what they typed and why (429; nothing is stored)."""
+    flash(pace.refusal_message(limit.reset_at), "warning")
+    page = render_template("ideas/new.html", form=_new_form(), similar=[], voted=set(), action=ActionForm())
+    return make_response(page, 429)
 
 
 def _voted_ids(ideas: list[Idea]) -> set[int]:

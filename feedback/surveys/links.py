@@ -5,7 +5,7 @@ link previews follow GET links, so only a POST (with its CSRF token) records an 
 Nothing here signs anyone in; the answer belongs to the invitation's customer.
 """
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, flash, render_template, request
 from flask_babel import get_locale
 
 from ..core.time import utcnow
@@ -22,6 +22,7 @@ from .invitations import (
 )
 from .link_forms import CSAT_LABELS, ENDS, answer_form, preset_score
 from .models import SurveyKind
+from .pace import RatingLimitReached, refusal_message, take_rating_slot
 from .services import FeedbackError
 
 bp = Blueprint("survey_links", __name__)
@@ -79,6 +80,12 @@ def answer_link(token: str):
     form = answer_form(invitation.kind)
     if not form.validate_on_submit():
         return _page(invitation, form, 400)
+    try:
+        take_rating_slot(invitation.customer)  # the customer's one budget, whichever way they rate
+    except RatingLimitReached as exc:
+        flash(refusal_message(exc), "warning")  # the link stays unused: they can answer later
+        page, status = _page(invitation, form, 429)
+        return page, status, {"Retry-After": str(exc.retry_after)}
     try:
         feedback = answer(invitation, form.score.data, form.comment.data, now)
     except FeedbackError as exc:

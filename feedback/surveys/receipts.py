@@ -20,8 +20,9 @@ from sqlalchemy.orm import selectinload
 
 from ..core.wake import wake_after_commit
 from ..extensions import db
+from ..followups.alerts import alert_team
 from ..followups.models import Followup
-from ..followups.notify import ahead, alert_team, case_context, case_subject
+from ..followups.notify import ahead, case_context, case_subject
 from ..followups.sla import customer_promise
 from ..mailer.services import queue_email
 from .models import Feedback, FeedbackKind

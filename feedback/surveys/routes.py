@@ -12,6 +12,7 @@ from ..followups.services import FollowupError, customer_reply
 from ..followups.sla import customer_promise
 from .forms import PreferencesForm, RatingForm, ReplyForm
 from .labels import category_name
+from .pace import RatingLimitReached, refusal_message, take_rating_slot
 from .queries import customer_feedback, customer_feedback_item
 from .services import (
     FeedbackError,
@@ -59,6 +60,13 @@ def dashboard():
 def leave_rating():
     form = _rating_form()
     if form.validate_on_submit():
+        try:
+            take_rating_slot(current_user)
+        except RatingLimitReached as exc:
+            # The page again, with what they typed: nothing is stored, and they are told why.
+            flash(refusal_message(exc), "warning")
+            page, status = _dashboard(rating=form, status=429)
+            return page, status, {"Retry-After": str(exc.retry_after)}
         try:
             feedback = submit_rating(
                 current_user,

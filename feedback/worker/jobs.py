@@ -13,7 +13,7 @@ from ..auth.jobs import PRUNE_SESSIONS
 from ..core.jobs import Job
 from ..core.time import utcnow
 from ..extensions import db
-from ..followups.jobs import PROGRESS_REPORTS, SLA_SWEEP
+from ..followups.jobs import NEW_CASE_DIGESTS, PROGRESS_REPORTS, SLA_SWEEP
 from ..ideas.jobs import IDEA_MAIL
 from ..mailer.dispatch import DISPATCH_OUTBOX
 from ..notices.jobs import NOTICE_MAIL
@@ -32,6 +32,7 @@ JOBS: dict[str, Job] = {
         PROGRESS_REPORTS,
         RELATIONSHIP_SURVEYS,
         FEEDBACK_RECEIPTS,
+        NEW_CASE_DIGESTS,
         NOTICE_MAIL,
         IDEA_MAIL,
         DAILY_DIGEST,

@@ -14,7 +14,7 @@ from feedback.ideas.models import ChangelogEntry, Idea, IdeaStatus, IdeaVote
 from feedback.surveys.services import category_by_slug
 
 from ..conftest import T0
-from ..factories import error_of
+from ..factories import ApiClient, error_of, token_for
 
 
 def _idea(author, title="Dark mode for the panel", now=T0, **kwargs) -> Idea:
@@ -235,6 +235,35 @@ def test_new_ideas_are_limited_per_token_and_suggestions_share_the_budget(app, p
     assert error_of(third)["code"] == "rate_limited"
     assert (rating.status_code, other.status_code) == (201, 201)
     assert db.session.scalar(db.select(db.func.count(Idea.id))) == 3
+
+
+def test_new_ideas_are_limited_per_customer_whatever_token_or_page_they_use(
+    app, client, auth, people, monkeypatch
+):
+    monkeypatch.setitem(app.config, "IDEA_POST_RATE_LIMIT", "3 per hour")
+    second_token = ApiClient(client, token_for(people.customer))
+    suggestion = {"kind": "suggestion", "title": "IPv6 please", "text": "On every server"}
+    auth.login(people.customer)
+
+    first = people.as_customer.post("/ideas", json={"title": "Dark mode"})
+    second = second_token.post("/feedback", json=suggestion)  # another token, the same customer
+    board = client.post("/ideas/new", data={"title": "Night mode", "description": ""})
+    refused = [
+        second_token.post("/ideas", json={"title": "Free backups"}),
+        people.as_customer.post("/feedback", json=suggestion),
+        client.post("/ideas/new", data={"title": "Sunset mode", "description": "Softer colours at night"}),
+    ]
+    other = people.as_other.post("/ideas", json={"title": "Free backups"})  # a budget of their own
+
+    assert (first.status_code, second.status_code, board.status_code) == (201, 201, 302)
+    assert [r.status_code for r in refused] == [429, 429, 429]
+    assert "Too many new ideas from this customer: the limit is 3 per hour" in error_of(refused[0])["message"]
+    assert int(refused[0].headers["Retry-After"]) > 0
+    page = refused[2].get_data(as_text=True)
+    assert "You have posted many ideas in a short time" in page
+    assert 'value="Sunset mode"' in page and "Softer colours at night</textarea>" in page
+    assert other.status_code == 201
+    assert db.session.scalar(db.select(db.func.count(Idea.id))) == 4
 
 
 def test_the_general_api_budget_still_applies_to_posting(app, people, monkeypatch):

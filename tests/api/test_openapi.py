@@ -4,6 +4,8 @@ import json
 import re
 
 import pytest
+import schemathesis
+from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from feedback.api import schemas
 from feedback.api.openapi_components import COMPONENT_SCHEMAS
@@ -166,3 +168,17 @@ def test_the_limits_the_server_enforces_are_in_the_document(doc, people):
     end = next(p for p in doc["paths"]["/reports/satisfaction"]["get"]["parameters"] if p["name"] == "end")
     assert "at most 3 years after start" in end["description"] and "2099-12-31" in end["description"]
     assert "413" in doc["paths"]["/feedback"]["post"]["responses"]
+
+
+def test_each_answer_to_post_feedback_matches_exactly_one_documented_shape(doc, people):
+    """Found by the fuzz run: a suggestion's answer also matched the rating's shape, so the
+    documented ``oneOf`` matched twice and every client validating it failed."""
+    operation = schemathesis.openapi.from_dict(doc)["/feedback"]["POST"]
+    rating = people.as_customer.post("/feedback", json={"csat": 4})
+    suggestion = people.as_customer.post(
+        "/feedback", json={"kind": "suggestion", "title": "IPv6", "text": "Please"}
+    )
+
+    for response in (rating, suggestion):
+        assert response.status_code == 201
+        operation.Case(body={}).validate_response(response, checks=[response_schema_conformance])

@@ -4,7 +4,7 @@ Celery beat, the embedded scheduler and ``flask jobs`` all read it."""
 from datetime import timedelta
 
 from feedback.auth.jobs import PRUNE_SESSIONS
-from feedback.followups.jobs import PROGRESS_REPORTS, SLA_SWEEP
+from feedback.followups.jobs import NEW_CASE_DIGESTS, PROGRESS_REPORTS, SLA_SWEEP
 from feedback.ideas.jobs import IDEA_MAIL
 from feedback.mailer.dispatch import DISPATCH_OUTBOX
 from feedback.notices.jobs import NOTICE_MAIL
@@ -21,6 +21,7 @@ EXPECTED = {
     "progress_reports": 5 * M,
     "relationship_surveys": H,
     "feedback_receipts": M,
+    "new_case_digests": M,
     "notice_mail": M,
     "ideas": M,
     "daily_digest": H,
@@ -35,6 +36,7 @@ def test_every_feature_job_is_in_the_table_under_its_old_name_and_period():
         PROGRESS_REPORTS,
         RELATIONSHIP_SURVEYS,
         FEEDBACK_RECEIPTS,
+        NEW_CASE_DIGESTS,
         NOTICE_MAIL,
         IDEA_MAIL,
         DAILY_DIGEST,

@@ -1,0 +1,76 @@
+"""How fast one customer may leave ratings: one budget (``RATING_RATE_LIMIT``, default 10 per
+hour) per customer, shared by the dashboard, the e-mailed survey links and the API.
+
+Every negative rating opens a case and tells the team, so a burst (a script, a retry loop, an
+angry customer clicking on and on) would bury the queue and the team's inboxes. The budget is
+kept where the other rate limits are (Redis with ``REDIS_URL``, else in the process), keyed by
+the customer rather than the token or address, so no channel is a way round it. A rating is
+counted when it is about to be stored, after its form or body was found valid: a refused form
+costs nothing.
+"""
+
+import logging
+import math
+import time
+
+from flask import current_app
+from flask_babel import ngettext
+from limits import parse
+
+from ..auth.models import User
+from ..extensions import limiter
+
+log = logging.getLogger(__name__)
+
+SCOPE = "ratings"
+DEFAULT_LIMIT = "10 per hour"
+
+
+class RatingLimitReached(Exception):
+    """The customer used up their budget; ``retry_after`` seconds until it refills."""
+
+    def __init__(self, limit: str, retry_after: int):
+        super().__init__(f"rating limit {limit} reached; retry after {retry_after} s")
+        self.limit = limit
+        self.retry_after = retry_after
+
+    @property
+    def minutes(self) -> int:
+        """The wait in whole minutes, rounded up (what a person is told)."""
+        return max(1, math.ceil(self.retry_after / 60))
+
+
+def rating_limit() -> str:
+    """The configured budget, e.g. ``"10 per hour"``."""
+    return current_app.config.get("RATING_RATE_LIMIT") or DEFAULT_LIMIT
+
+
+def take_rating_slot(customer: User) -> None:
+    """Count one rating against ``customer``'s budget; raise :class:`RatingLimitReached` when spent.
+
+    If the rate-limit storage cannot be reached the rating is let through (and logged): losing a
+    customer's feedback to a Redis outage would be worse than a burst getting in.
+    """
+    text = rating_limit()
+    item = parse(text)
+    keys = [current_app.config.get("RATELIMIT_KEY_PREFIX") or "", f"user:{customer.id}", SCOPE]
+    keys = [key for key in keys if key]
+    try:
+        if limiter.limiter.hit(item, *keys):
+            return
+        reset_at = limiter.limiter.get_window_stats(item, *keys).reset_time
+    except Exception:  # the storage is down: degrade to no limit, never to an error
+        log.warning("rating rate limit not checked: storage unavailable", exc_info=True)
+        return
+    raise RatingLimitReached(text, max(1, math.ceil(reset_at - time.time())))
+
+
+def refusal_message(exc: RatingLimitReached) -> str:
+    """What a person is told on a page when the budget is spent (their text stays in the form)."""
+    return ngettext(
+        "You have sent many ratings in a short time. Please try again in %(num)d minute; "
+        "what you wrote is still here.",
+        "You have sent many ratings in a short time. Please try again in %(num)d minutes; "
+        "what you wrote is still here.",
+        exc.minutes,
+    )
