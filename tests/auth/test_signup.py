@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from feedback.auth.models import Role, User
 from feedback.core.time import utcnow
 from feedback.extensions import db
+from feedback.followups.models import Followup
 from feedback.mailer.dispatch import dispatch
 from feedback.mailer.models import OutboxMessage
 from feedback.signup import services
@@ -360,3 +361,28 @@ def test_the_form_has_no_plan_and_no_password(client):
 def test_new_roles_never_come_from_the_sign_up(client):
     sign_up(client, role="manager")
     assert user("ada@example.com").role == Role.CUSTOMER
+
+
+# A customer with no plan yet (no billing record) uses every customer page, and staff work their case
+
+
+def test_a_new_customer_without_a_plan_rates_posts_ideas_and_staff_answer_them(app, client, auth, make):
+    sign_up(client)
+    claim(client, link_in(mails_to("ada@example.com")[0]))
+    auth.login("ada@example.com", NEW_PASSWORD)
+    for path in ("/dashboard", "/preferences", "/ideas/", "/ideas/new", "/ideas/changelog", "/status"):
+        assert client.get(path).status_code == 200, path
+    rated = client.post("/feedback", data={"r-csat": "1", "r-category": "uptime", "r-comment": "Down again"})
+    assert rated.status_code == 302
+    assert client.get(rated.headers["Location"]).status_code == 200
+    idea = client.post("/ideas/new", data={"title": "Daily backups offsite", "description": "Please."})
+    assert idea.status_code == 302
+    auth.logout()
+
+    ada = user("ada@example.com")
+    assert ada.account is None
+    auth.login(make.staff())
+    queue = client.get("/queue/")
+    assert queue.status_code == 200 and "Ada Lovelace" in queue.get_data(as_text=True)
+    followup_id = db.session.scalar(select(func.max(Followup.id)))
+    assert client.get(f"/queue/{followup_id}").status_code == 200
