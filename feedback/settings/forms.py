@@ -159,7 +159,7 @@ class SignupModeForm(Form):
     mode = SelectField(
         _l("Customer sign-up"),
         choices=[
-            SelectChoice(OPEN, _l("Open: anyone may sign up (after confirming their e-mail address)")),
+            SelectChoice(OPEN, _l("Open: anyone may sign up")),
             SelectChoice(INVITE_ONLY, _l("By invitation only")),
         ],
     )
