@@ -96,6 +96,17 @@ class Config:
     # Sign-in does not set Flask-Login's remember-me cookie. Were it used, it would carry the same
     # server-side session id, so it could not outlive that session; its own lifetime matches.
     REMEMBER_COOKIE_DURATION = PERMANENT_SESSION_LIFETIME
+    # Forms that mail an account link (sign-up, "send me a link again"), one budget for both:
+    # per client address, and per e-mail address so nobody floods one mailbox from many places.
+    SIGNUP_RATE_LIMIT = os.environ.get("SIGNUP_RATE_LIMIT", "10 per hour")
+    SIGNUP_EMAIL_RATE_LIMIT = os.environ.get("SIGNUP_EMAIL_RATE_LIMIT", "3 per hour")
+    # Those forms answer no sooner than this, whatever the address: the work differs (new account,
+    # existing one, none), the time must not tell which.
+    SIGNUP_MIN_RESPONSE_MS = int(os.environ.get("SIGNUP_MIN_RESPONSE_MS", "300"))
+    ACCOUNT_LINK_RATE_LIMIT = "10 per minute"  # passwords set through links, per client address
+    # How long an e-mailed link stays usable: one asked for (sign-up, new password), an invitation.
+    ACCOUNT_LINK_HOURS = int(os.environ.get("ACCOUNT_LINK_HOURS", "24"))
+    INVITE_LINK_DAYS = int(os.environ.get("INVITE_LINK_DAYS", "7"))
     # Unset: mail is held in the outbox, not sent (the banner and Settings → Outbox say so);
     # it goes out once a server is configured.
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
@@ -146,6 +157,7 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
     PASSWORD_METHOD = "pbkdf2:sha256:1000"
+    SIGNUP_MIN_RESPONSE_MS = 0  # tests/auth/test_signup.py turns the floor on where it is the subject
     WORKER_MODE = "off"
     MAIL_SERVER = "127.0.0.1"
     MAIL_PORT = 1  # nothing listens here: a test sends mail only to the `smtp` fixture's server

@@ -107,11 +107,13 @@ def register_blueprints(app: Flask) -> None:
     from .renewals.routes import bp as renewals_bp
     from .reports.routes import bp as reports_bp
     from .settings.routes import bp as settings_bp
+    from .signup.routes import bp as signup_bp
     from .surveys.links import bp as survey_links_bp
     from .surveys.routes import bp as surveys_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(sessions_bp, url_prefix="/sessions")
+    app.register_blueprint(signup_bp)  # /signup, /account/…: sign-up and e-mailed account links
     app.register_blueprint(surveys_bp)
     app.register_blueprint(followups_bp, url_prefix="/queue")
     app.register_blueprint(settings_bp, url_prefix="/settings")
@@ -147,12 +149,14 @@ def register_template_helpers(app: Flask) -> None:
     from .core.security import reject_nul_bytes
     from .followups.defaults import rule_name
     from .ideas import templating as idea_templating
+    from .signup.queries import signup_open
     from .surveys.labels import category_name
 
     templating.init_app(app)
     idea_templating.init_app(app)
     app.jinja_env.filters["category_name"] = category_name
     app.jinja_env.filters["rule_name"] = rule_name
+    app.jinja_env.globals["signup_open"] = signup_open  # the sign-in page and menu hide sign-up when off
     app.before_request(reject_nul_bytes)
 
 

@@ -190,8 +190,9 @@ ALLOWED = {
     "demo_inbox": {Role.CUSTOMER, Role.STAFF, Role.MANAGER},
 }
 # None: /static and /healthz; survey_links: e-mailed survey links; status: the public status page;
-# i18n: the language switcher, for everyone (tests/i18n).
-PUBLIC = {"auth", "api", "survey_links", "status", "i18n", None}
+# i18n: the language switcher, for everyone (tests/i18n); signup: sign-up and e-mailed account links
+# (tests/auth/test_signup.py).
+PUBLIC = {"auth", "api", "survey_links", "status", "i18n", "signup", None}
 
 
 def rule_url(rule, ids: dict) -> str:

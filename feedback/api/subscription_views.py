@@ -7,7 +7,7 @@ from decimal import Decimal
 from flask import jsonify
 from sqlalchemy import func, select
 
-from ..auth.models import Plan, Role, User
+from ..auth.models import Plan, User, matchable_customer
 from ..extensions import db
 from ..lifecycle.models import EventKind, SubscriptionEvent
 from ..lifecycle.services import EventConflict, LifecycleError, record_event
@@ -27,7 +27,12 @@ SUBSCRIPTION_EVENT = {
         description="Your unique id for this event; sending it again is safe (200, nothing changes).",
     ),
     "email": Field(
-        "string", required=True, not_blank=True, max_length=254, description="The customer's e-mail."
+        "string",
+        required=True,
+        not_blank=True,
+        max_length=254,
+        description="The customer's e-mail: an account staff made or invited, or one whose owner "
+        "confirmed the address (a self-service sign-up not yet confirmed is not matched: 404).",
     ),
     "service_id": Field(
         "string", required=True, not_blank=True, max_length=64, description="The billing system's service id."
@@ -107,11 +112,10 @@ def subscription_event_create():
     data = validate(json_body(), SUBSCRIPTION_EVENT)
     day, price = _parse(data)
     customer = db.session.scalar(
-        select(User).where(
-            func.lower(User.email) == data["email"].strip().lower(), User.role == Role.CUSTOMER
-        )
+        select(User).where(func.lower(User.email) == data["email"].strip().lower(), matchable_customer())
     )
     if customer is None:
+        # Also for a self-service sign-up not yet confirmed (see the field's description).
         raise ApiError(404, "No customer with this e-mail.", {"email": "Unknown customer e-mail."})
     try:
         event, new = record_event(

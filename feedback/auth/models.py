@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, Numeric, String
+from sqlalchemy import ColumnElement, ForeignKey, Index, Numeric, String, and_, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import UTCDateTime, enum_column
@@ -40,11 +40,20 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True, index=True)
     name: Mapped[str] = mapped_column(String(120))
+    # Empty until the owner sets one through their e-mailed link (a sign-up, an invitation).
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(enum_column(Role, "role"), default=Role.CUSTOMER)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     locale: Mapped[str | None] = mapped_column(String(10))
+    # False: deactivated by a manager, or not yet claimed (a sign-up whose link was not used yet,
+    # an invitation not taken up): no sign-in, no mail but the link to claim it.
     active: Mapped[bool] = mapped_column(default=True)
+    # When the owner proved the address is theirs (used an e-mailed link). Accounts the host makes
+    # (create_user: CLI, staff page, demo) count as proven when made. No default: a new way of
+    # making accounts starts unproven, never matched to billing data by mistake.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When a manager invited this address: the host vouches that it is their customer's.
+    invited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Off: only essential mail (their cases, service notices); no surveys, receipts or news.
     optional_mail: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -74,6 +83,11 @@ class User(UserMixin, db.Model):
         return self.active
 
     @property
+    def is_unclaimed(self) -> bool:
+        """A sign-up or invitation whose owner has not yet used their link (not a deactivated account)."""
+        return not self.active and self.email_verified_at is None
+
+    @property
     def is_customer(self) -> bool:
         return self.role == Role.CUSTOMER
 
@@ -88,6 +102,18 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
+
+
+def matchable_customer() -> ColumnElement[bool]:
+    """Customers a billing import or the billing API may attach a plan, revenue and renewal to.
+
+    Only addresses shown to be the customer's: proven by their owner (a used link), or vouched
+    for by the host (made or invited by staff). A self-service sign-up not yet confirmed is not
+    matched, so signing up first as someone else's address never earns their billing data.
+    """
+    return and_(
+        User.role == Role.CUSTOMER, or_(User.email_verified_at.is_not(None), User.invited_at.is_not(None))
+    )
 
 
 class CustomerAccount(db.Model):

@@ -1,4 +1,4 @@
-"""Sign in, sign out, sign up."""
+"""Sign in and sign out (sign-up is feedback/signup)."""
 
 from flask import (
     Blueprint,
@@ -9,7 +9,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
@@ -17,9 +16,8 @@ from ..core.security import is_safe_redirect
 from ..extensions import db, limiter
 from ..i18n.services import keep_chosen_language
 from . import limits
-from .forms import LoginForm, SignupForm
-from .models import Plan, Role
-from .services import AccountError, authenticate, create_user
+from .forms import LoginForm
+from .services import authenticate
 from .sessions import end_session, sign_in
 
 bp = Blueprint("auth", __name__)
@@ -88,30 +86,3 @@ def logout():
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
-
-
-@bp.route("/signup", methods=["GET", "POST"])
-def signup():
-    if current_user.is_authenticated:
-        return redirect(home_for(current_user))
-    form = SignupForm()
-    if form.validate_on_submit():
-        try:
-            user = create_user(
-                form.email.data,
-                form.name.data,
-                form.password.data,
-                Role.CUSTOMER,
-                plan=Plan(form.plan.data),
-                timezone=form.timezone.data or "UTC",
-            )
-        except AccountError as exc:
-            getattr(form, exc.field or "email").errors.append(str(exc))
-        else:
-            keep_chosen_language(user, fallback=get_locale().language)
-            sign_in(user)
-            db.session.commit()
-            flash(_("Welcome to Kontento, %(name)s.", name=user.name), "success")
-            return redirect(url_for("surveys.dashboard"))
-    status = 400 if form.errors else 200
-    return render_template("auth/signup.html", form=form), status

@@ -48,6 +48,29 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
 
 
+def clean_identity(email: str, name: str) -> tuple[str, str]:
+    """The normalised e-mail address and name of a new account; AccountError when unusable."""
+    email = normalise_email(email)
+    if not email.isascii():
+        # Our mail path (Flask-Mail over plain SMTP) cannot carry internationalised addresses.
+        raise AccountError(
+            _l("Use an e-mail address in plain Latin letters: we could not deliver to this one."), "email"
+        )
+    name = (name or "").strip()
+    if not name:
+        raise AccountError(_l("Enter a name."), "name")
+    if any(ch in name for ch in "\r\n"):
+        # The name goes into e-mail headers ("To: name <address>"): a line break would inject one.
+        raise AccountError(_l("Names cannot contain line breaks."), "name")
+    return email, name
+
+
+def check_password(password: str) -> None:
+    """Raise AccountError for a password too short to keep."""
+    if len(password) < 8:
+        raise AccountError(_l("The password must have at least 8 characters."), "password")
+
+
 def create_user(
     email: str,
     name: str,
@@ -62,23 +85,18 @@ def create_user(
     server: str | None = None,
 ) -> User:
     """Create a user; customers also get a hosting account. Raises AccountError on bad input."""
-    email = normalise_email(email)
-    if not email.isascii():
-        # Our mail path (Flask-Mail over plain SMTP) cannot carry internationalised addresses.
-        raise AccountError(
-            _l("Use an e-mail address in plain Latin letters: we could not deliver to this one."), "email"
-        )
-    name = (name or "").strip()
-    if not name:
-        raise AccountError(_l("Enter a name."), "name")
-    if any(ch in name for ch in "\r\n"):
-        # The name goes into e-mail headers ("To: name <address>"): a line break would inject one.
-        raise AccountError(_l("Names cannot contain line breaks."), "name")
+    email, name = clean_identity(email, name)
     if find_user_by_email(email) is not None:
         raise AccountError(_l("An account with this e-mail address already exists."), "email")
-    if len(password) < 8:
-        raise AccountError(_l("The password must have at least 8 characters."), "password")
-    user = User(email=email, name=name, password_hash=hash_password(password), role=role, timezone=timezone)
+    check_password(password)
+    user = User(
+        email=email,
+        name=name,
+        password_hash=hash_password(password),
+        role=role,
+        timezone=timezone,
+        email_verified_at=utcnow(),  # made by the host (CLI, staff page, demo): vouched for
+    )
     db.session.add(user)
     if role == Role.CUSTOMER:
         signup = signup_date or utcnow().date()
@@ -96,7 +114,7 @@ def create_user(
 def authenticate(email: str, password: str) -> User | None:
     """Return the active user with these credentials, or None without saying which part was wrong."""
     user = find_user_by_email(email)
-    if user is None:
+    if user is None or not user.password_hash:  # no account, or one whose password is not set yet
         check_password_hash(_DUMMY_HASH, password)
         return None
     if not check_password_hash(user.password_hash, password) or not user.active:
@@ -120,6 +138,13 @@ def change_role(user: User, role: Role) -> int:
     ended = end_all_sessions(user)
     db.session.flush()
     return ended
+
+
+def set_password(user: User, password: str) -> None:
+    """Give ``user`` a new password and sign them out everywhere."""
+    check_password(password)
+    user.password_hash = hash_password(password)
+    end_all_sessions(user)
 
 
 def create_api_token(user: User) -> str:

@@ -1,7 +1,11 @@
 """Time helpers. Every timestamp in Kontento is an aware UTC datetime."""
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+# Names zoneinfo lists that are no place anyone lives: this machine's own zone and a placeholder.
+_NOT_PLACES = {"localtime", "Factory"}
 
 
 def utcnow() -> datetime:
@@ -25,6 +29,23 @@ def is_valid_timezone(name: str) -> bool:
     except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name the file system refuses
         return False
     return True
+
+
+@cache
+def timezone_names() -> tuple[str, ...]:
+    """Every IANA time zone a person may pick, sorted: the list forms offer and accept."""
+    return tuple(sorted(available_timezones() - _NOT_PLACES))
+
+
+def is_listed_timezone(name: str | None) -> bool:
+    """Tell whether ``name`` is one of :func:`timezone_names` (stricter than :func:`is_valid_timezone`,
+    which takes any file the zone database has)."""
+    return bool(name) and name in _listed()
+
+
+@cache
+def _listed() -> frozenset[str]:
+    return frozenset(timezone_names())
 
 
 def local(value: datetime | None, tz_name: str | None) -> datetime | None:

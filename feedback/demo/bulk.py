@@ -64,6 +64,7 @@ def customer_pool(size: int, rng: random.Random, now: datetime) -> list[int]:
                 "locale": None,
                 "active": True,
                 "created_at": datetime.combine(signup, datetime.min.time(), UTC),
+                "email_verified_at": datetime.combine(signup, datetime.min.time(), UTC),
             }
         )
     for start in range(0, len(users), CHUNK):

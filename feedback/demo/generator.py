@@ -114,6 +114,7 @@ class _Builder:
             role=role,
             timezone=self.rng.choice(content.TIMEZONES),
             created_at=created_at,
+            email_verified_at=created_at,
         )
         db.session.add(user)
         return user

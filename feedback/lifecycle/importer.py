@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from ..auth.models import Plan, Role, User
+from ..auth.models import Plan, User, matchable_customer
 from ..extensions import db
 from .models import EventKind, Subscription, SubscriptionEvent
 from .services import CENT, LifecycleError, NewEvent, apply_events, check_event, check_history, sync_account
@@ -304,7 +304,7 @@ def _customers(emails: set[str]) -> dict[str, User]:
     for chunk in _chunks(sorted(emails)):
         stmt = (
             select(User)
-            .where(func.lower(User.email).in_(chunk), User.role == Role.CUSTOMER)
+            .where(func.lower(User.email).in_(chunk), matchable_customer())
             .options(selectinload(User.account))
         )
         found |= {u.email.lower(): u for u in db.session.scalars(stmt)}

@@ -56,9 +56,14 @@ def when(value: datetime | None, tz_name: str | None, locale: str = "en") -> str
     return f"{moment} ({name})"
 
 
-def would_queue(recipient: User, optional: bool = False, dedupe_key: str | None = None) -> bool:
+def would_queue(
+    recipient: User, optional: bool = False, dedupe_key: str | None = None, account_mail: bool = False
+) -> bool:
     """Whether :func:`queue_email` would queue a message for ``recipient`` right now."""
-    if not recipient.active or (optional and not recipient.optional_mail):
+    # Mail about the account itself (the link that claims it) also reaches an account not claimed
+    # yet; a deactivated account gets nothing.
+    reachable = recipient.active or (account_mail and recipient.is_unclaimed)
+    if not reachable or (optional and not recipient.optional_mail):
         return False
     only = db.session.info.get(ONLY_TO)
     if only is not None and recipient.id not in only:
@@ -79,6 +84,7 @@ def queue_email(
     dedupe_key: str | None = None,
     headers: dict[str, str] | None = None,
     now: datetime | None = None,
+    account_mail: bool = False,
 ) -> OutboxMessage | None:
     """Render ``templates/email/<template>.txt`` and ``.html`` for ``recipient`` and queue them.
 
@@ -86,9 +92,10 @@ def queue_email(
     is turned off in their preferences, or when a message with ``dedupe_key`` already exists.
     Raises :class:`MailHeaderError` if the subject, name or a header holds a line break.
     ``subject`` may be lazy (``lazy_gettext``) or a callable, so it is translated into the
-    recipient's language rather than the one of whoever caused the mail.
+    recipient's language rather than the one of whoever caused the mail. ``account_mail``: the
+    link that claims an account, queued even while the account is not active yet.
     """
-    if not would_queue(recipient, optional, dedupe_key):
+    if not would_queue(recipient, optional, dedupe_key, account_mail):
         return None
     check_header(recipient.email, "The recipient's address")
     for name, value in (headers or {}).items():

@@ -123,9 +123,14 @@ def _bar_text(figure: dict) -> str:
     return f"{value} % (n={figure['n']})"
 
 
+def _plan_label(plan: str) -> str:
+    # "none": ratings from customers the billing records have no plan for yet (a new sign-up).
+    return _("No plan yet") if plan == "none" else str(PLAN_LABELS.get(plan, plan))
+
+
 def csat_breakdown(rows: list[dict], key: str, title: str) -> go.Figure:
     """Horizontal bars of CSAT % per category or plan, each labelled with its n."""
-    labels = [str(PLAN_LABELS.get(r[key], r[key])) if key == "plan" else category_label(r[key]) for r in rows]
+    labels = [_plan_label(r[key]) if key == "plan" else category_label(r[key]) for r in rows]
     values = [r["csat"]["value"] for r in rows]
     low = [r["csat"]["low_sample"] for r in rows]  # fewer than metrics.LOW_SAMPLE ratings
     text = [_bar_text(r["csat"]) for r in rows]

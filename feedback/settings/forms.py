@@ -25,6 +25,7 @@ from ..core.scales import CSAT_SCALE, NPS_SCALE
 from ..core.templating import PRIORITY_LABELS
 from ..followups.models import Priority
 from ..i18n.forms import Form, optional_int
+from ..signup.queries import INVITE_ONLY, OPEN
 from ..surveys.queries import MAX_NPS_INTERVAL_DAYS
 
 MAX_HOURS = 30 * 24
@@ -149,4 +150,25 @@ class SurveySettingsForm(Form):
             ),
         ],
         render_kw={"min": 0, "max": MAX_NPS_INTERVAL_DAYS, "inputmode": "numeric"},
+    )
+
+
+class SignupModeForm(Form):
+    """Whether visitors may create their own customer account."""
+
+    mode = SelectField(
+        _l("Customer sign-up"),
+        choices=[
+            SelectChoice(OPEN, _l("Open: anyone may sign up")),
+            SelectChoice(INVITE_ONLY, _l("By invitation only")),
+        ],
+    )
+
+
+class InviteForm(Form):
+    """Invite a customer by e-mail: they choose their password through the link they get."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    email = EmailField(
+        _l("E-mail"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)]
     )

@@ -1,6 +1,8 @@
-"""Manager settings pages: SLA policies, routing rules, categories, staff accounts and surveys."""
+"""Manager settings pages: SLA policies, routing rules, categories, staff accounts, surveys and
+customer sign-up (open or by invitation, and invitations)."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,10 +15,21 @@ from ..core.time import utcnow
 from ..extensions import db
 from ..followups.models import Category, Priority, RoutingRule
 from ..followups.sla import ATTENTION_CEILING
+from ..signup import queries as signup_queries
+from ..signup.services import invite
 from ..surveys.labels import category_name
 from ..surveys.queries import nps_interval_days
 from . import queries, services
-from .forms import CategoryForm, ConfirmForm, PolicyForm, RuleForm, StaffForm, SurveySettingsForm
+from .forms import (
+    CategoryForm,
+    ConfirmForm,
+    InviteForm,
+    PolicyForm,
+    RuleForm,
+    SignupModeForm,
+    StaffForm,
+    SurveySettingsForm,
+)
 
 bp = Blueprint("settings", __name__)
 
@@ -238,3 +251,44 @@ def surveys():
         interval=nps_interval_days(),
         activity=queries.survey_activity(utcnow()),
     ), status
+
+
+# Customer sign-up
+
+
+def _signup_page(mode_form: SignupModeForm | None = None, invite_form: InviteForm | None = None, status=200):
+    return render_template(
+        "settings/signup.html",
+        mode_form=mode_form or SignupModeForm(formdata=None, data={"mode": signup_queries.signup_mode()}),
+        invite_form=invite_form or InviteForm(formdata=None),
+        mode=signup_queries.signup_mode(),
+        invitations=signup_queries.open_invitations(),
+        unconfirmed=signup_queries.unconfirmed_signups(),
+    ), status
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+@manager_required
+def signup():
+    if request.method == "GET":
+        return _signup_page()
+    form = SignupModeForm()
+    if form.validate_on_submit():
+        services.set_signup_mode(form.mode.data)
+        return _saved(_("Sign-up setting saved."), "settings.signup")
+    return _signup_page(mode_form=form, status=400)
+
+
+@bp.route("/signup/invite", methods=["POST"])
+@manager_required
+def invite_customer():
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            # Written in the manager's language: the customer has chosen none yet.
+            user = invite(form.email.data, form.name.data, utcnow(), get_locale().language)
+        except AccountError as exc:
+            getattr(form, exc.field or "email").errors.append(str(exc))
+        else:
+            return _saved(_("Invitation sent to %(email)s.", email=user.email), "settings.signup")
+    return _signup_page(invite_form=form, status=400)

@@ -1,4 +1,5 @@
-"""Writes behind the manager settings: SLA policies, routing rules, categories, staff accounts, surveys.
+"""Writes behind the manager settings: SLA policies, routing rules, categories, staff accounts, surveys,
+customer sign-up.
 
 Each function adds and flushes; the view commits once.
 """
@@ -14,6 +15,7 @@ from ..auth.sessions import end_all_sessions
 from ..core.app_settings import AppSetting
 from ..extensions import db
 from ..followups.models import Category, Priority, RoutingRule, SlaPolicy
+from ..signup.queries import INVITE_ONLY, OPEN, SIGNUP_MODE_KEY
 from ..surveys.queries import MAX_NPS_INTERVAL_DAYS, NPS_INTERVAL_KEY
 
 
@@ -138,4 +140,16 @@ def set_nps_interval(days: int) -> None:
         row = AppSetting(key=NPS_INTERVAL_KEY, value="")
         db.session.add(row)
     row.value = str(days)
+    db.session.flush()
+
+
+def set_signup_mode(mode: str) -> None:
+    """Open sign-up to every visitor ("open") or leave it to invitations ("invite_only")."""
+    if mode not in (OPEN, INVITE_ONLY):
+        raise SettingsError(_("Not a valid choice."), "mode")
+    row = db.session.get(AppSetting, SIGNUP_MODE_KEY)
+    if row is None:
+        row = AppSetting(key=SIGNUP_MODE_KEY, value="")
+        db.session.add(row)
+    row.value = mode
     db.session.flush()

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from feedback.auth.models import CustomerAccount, Plan, Role, User
+from feedback.auth.models import CustomerAccount, Plan, Role, User, matchable_customer
 from feedback.core.dates import add_months
 from feedback.demo.generator import DEMO_LOGINS, DEMO_PASSWORD, generate_demo, renewal_date
 from feedback.extensions import db
@@ -41,6 +41,13 @@ def test_the_three_demo_logins_work_with_the_printed_password(demo, auth):
         assert response.headers["Location"] == landing[role]
         auth.logout()
     assert auth.login(DEMO_LOGINS[Role.STAFF][0], "wrong-password").status_code == 401
+
+
+def test_every_demo_account_is_proven_so_the_billing_import_matches_it(demo):
+    assert count(User) > CUSTOMERS
+    assert count(User, User.email_verified_at.is_(None)) == 0
+    customers = count(User, User.role == Role.CUSTOMER)
+    assert count(User, matchable_customer()) == customers
 
 
 def test_customers_on_every_plan_at_list_price(demo):

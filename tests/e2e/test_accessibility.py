@@ -7,11 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from feedback.auth.models import User
 from feedback.core.time import utcnow
 from feedback.extensions import db
 from feedback.ideas import services as ideas
 from feedback.ideas.models import IdeaStatus
 from feedback.mailer.models import OutboxMessage
+from feedback.signup import services as signup
+from feedback.signup.models import LinkPurpose
 from feedback.worker.jobs import run_job
 from tests.e2e.conftest import ARTIFACTS
 from tests.factories import make_notice
@@ -26,7 +29,14 @@ BLOCKING = ("serious", "critical")
 def _pages(ids: dict) -> dict[str, list[str]]:
     """Every HTML page, by who may see it."""
     return {
-        "anonymous": ["/login", "/signup", "/status"],
+        "anonymous": [
+            "/login",
+            "/signup",
+            "/signup/sent",
+            "/account/new-link",
+            f"/account/link/{ids['link']}",
+            "/status",
+        ],
         "customer": [
             "/dashboard",
             "/preferences",
@@ -59,6 +69,7 @@ def _pages(ids: dict) -> dict[str, list[str]]:
             "/settings/categories",
             "/settings/users",
             "/settings/surveys",
+            "/settings/signup",
             "/notices/",
             "/notices/new",
             f"/notices/{ids['notice']}",
@@ -67,6 +78,15 @@ def _pages(ids: dict) -> dict[str, list[str]]:
             "/imports/",
         ],
     }
+
+
+def _signup_link(lang: str) -> str:
+    """A link that finishes a sign-up: the page with name, time zone and password."""
+    signup.sign_up("newcomer@example.com", "Nour Newcomer", "UTC", lang, utcnow())
+    newcomer = db.session.scalar(db.select(User).where(User.email == "newcomer@example.com"))
+    token = signup.send_link(newcomer, LinkPurpose.SIGNUP, utcnow())
+    db.session.commit()
+    return token
 
 
 @pytest.fixture
@@ -109,6 +129,7 @@ def test_no_page_has_a_serious_accessibility_violation(lang, live_server, browse
         "idea": idea.id,
         "duplicate": duplicate.id,
         "message": db.session.scalar(db.select(OutboxMessage.id)),
+        "link": _signup_link(lang),
     }
     found = {}
     for who, paths in _pages(ids).items():

@@ -17,6 +17,7 @@ from feedback.extensions import db
 from feedback.followups import services as followups
 from feedback.mailer.models import OutboxMessage
 from feedback.notices import services as notices
+from feedback.signup import services as signup
 from feedback.worker.jobs import run_job
 from tests.conftest import T0
 from tests.factories import make_notice
@@ -35,6 +36,8 @@ CUSTOMER_MAIL = {
 }
 # The team's mail about new cases: the first at once, the next ones in a digest.
 STAFF_MAIL = {"followups/new_followup", "followups/new_followups_digest"}
+# The mail that carries an account link (sign-up, "you already have one", invitation, password).
+SIGNUP_MAIL = {"signup/confirm", "signup/exists", "signup/invite", "signup/password"}
 URL = re.compile(r"https?://\S+")  # a link's path (/queue/, /preferences) is not prose
 
 
@@ -79,6 +82,13 @@ def _mail_from_every_flow(make, people: dict) -> None:
     run_job("relationship_surveys", T0 + timedelta(days=1), claim=False)
     run_job("daily_digest", T0 + timedelta(days=1), claim=False)
 
+    newcomer = f"{MADE_UP[4].lower()}@kvaxo.test"
+    signup.sign_up(newcomer, MADE_UP[4], "UTC", customer.locale, T0)  # confirm the address
+    signup.sign_up(customer.email, MADE_UP[5], "UTC", customer.locale, T0)  # you already have one
+    signup.send_new_link(customer.email, T0)  # a new password
+    signup.invite(f"{MADE_UP[5].lower()}@kvaxo.test", MADE_UP[5], T0, locale=customer.locale)
+    db.session.commit()
+
 
 @pytest.mark.parametrize("language", ["eo", "ar"])
 def test_no_mail_has_an_english_word(app, make, language):
@@ -87,7 +97,7 @@ def test_no_mail_has_an_english_word(app, make, language):
     _mail_from_every_flow(make, people)
 
     mails = db.session.scalars(db.select(OutboxMessage).order_by(OutboxMessage.id)).all()
-    assert {mail.kind for mail in mails} >= CUSTOMER_MAIL | STAFF_MAIL
+    assert {mail.kind for mail in mails} >= CUSTOMER_MAIL | STAFF_MAIL | SIGNUP_MAIL
     words = english_words(language)
     english = {}
     for mail in mails:

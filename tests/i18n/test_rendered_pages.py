@@ -29,6 +29,9 @@ from feedback.ideas import services as idea_services
 from feedback.ideas.models import Idea, IdeaLink, IdeaStatus
 from feedback.mailer.models import OutboxMessage
 from feedback.notices.models import Notice
+from feedback.signup import services as signup_services
+from feedback.signup.models import LinkPurpose
+from feedback.signup.services import send_link
 from feedback.surveys.invitations import invite, make_token
 from feedback.surveys.models import Feedback, SurveyKind
 from tests.factories import ALLOWED, PUBLIC, csv_bytes
@@ -130,7 +133,15 @@ def _ids(users: dict) -> dict:
         "rule_id": db.session.scalar(db.select(RoutingRule.id)),
         "category_id": db.session.scalar(db.select(Category.id)),
         "token": [make_token(nps, now), make_token(case, now)],
+        "link_token": _account_links(customer, now),
     }
+
+
+def _account_links(customer, now) -> list[str]:
+    """A link that finishes a sign-up (name, zone and password) and one that sets a new password."""
+    signup_services.sign_up(f"{MADE_UP[5].lower()}@kvaxo.test", MADE_UP[5], "UTC", customer.locale, now)
+    pending = db.session.scalar(db.select(User).where(User.email == f"{MADE_UP[5].lower()}@kvaxo.test"))
+    return [send_link(pending, LinkPurpose.SIGNUP, now), send_link(customer, LinkPurpose.PASSWORD, now)]
 
 
 def _ideas(customer) -> Idea:

@@ -39,3 +39,12 @@ def test_a_category_name_typed_by_a_manager_is_text_in_the_chart_not_markup(app)
         fig = charts.csat_breakdown(rows, "category", "CSAT")
 
     assert fig.data[0].y == ("&lt;a href=&quot;https://evil.test&quot;&gt;Billing&lt;/a&gt;",)
+
+
+def test_ratings_from_customers_with_no_plan_yet_are_named_in_the_language(app):
+    """A self-service sign-up has no plan until billing sends one: its ratings roll up as "none"."""
+    rows = [{"plan": "none", "csat": {"value": 100.0, "n": 7, "low_sample": False}}]
+    with app.test_request_context(), force_locale("eo"):
+        fig = charts.csat_breakdown(rows, "plan", "CSAT")
+
+    assert fig.data[0].y == ("Ankoraŭ sen plano",)
