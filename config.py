@@ -101,6 +101,10 @@ class Config:
     # logs see the real client instead of the proxy. Never more than the proxies really there.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     WTF_CSRF_TIME_LIMIT = None
+    # Redirect plain HTTP to HTTPS (except /healthz, for probes that call the app directly) and
+    # send Strict-Transport-Security on HTTPS answers: production only (feedback/core/headers.py).
+    FORCE_HTTPS = False
+    HSTS = False
     PAGE_SIZE = 25
 
 
@@ -130,6 +134,8 @@ class ProductionConfig(Config):
 
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    FORCE_HTTPS = True
+    HSTS = True
     DEMO_INBOX = False
 
     def __init__(self) -> None:

@@ -98,6 +98,10 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = N_("Please sign in to see this page.")
     login_manager.localize_callback = gettext
 
+    from .core import headers
+
+    headers.init_app(app)
+
     @login_manager.user_loader
     def load_user(token: str):
         return db.session.scalar(db.select(User).where(User.session_token == token, User.active))

@@ -31,8 +31,9 @@ DEFAULT_RATE_LIMIT = "10 per minute"
 
 @bp.after_request
 def _private(response):
-    # The token in the URL is a key: keep it out of Referer headers, caches and search engines.
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # The token in the URL is a key: keep it out of caches and search engines. The app-wide
+    # Referrer-Policy (same-origin, core/headers.py) already keeps it from other sites; not
+    # "no-referrer", which over HTTPS would fail the answer's CSRF check (it wants a Referer).
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
     return response

@@ -63,6 +63,10 @@ def test_the_html_is_shown_in_a_sandbox_that_runs_no_script(app, make, auth, cli
     assert "Thank you for your feedback." in mail
     assert "<script>" not in mail and "&lt;script&gt;" in mail  # the name stays escaped
     assert "<script>alert" not in page
+    policy = framed.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "script-src" not in policy  # no script at all
+    assert f"sandbox {' '.join(sandbox)}" in policy  # sandboxed even when opened on its own
+    assert "frame-ancestors 'self'" in policy and framed.headers["X-Frame-Options"] == "SAMEORIGIN"
 
 
 def test_the_survey_link_in_a_mail_opens(app, make, auth, client, demo_inbox):
