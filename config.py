@@ -138,7 +138,16 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     # API bodies beyond this are refused with 413 before any parsing.
     MAX_CONTENT_LENGTH = 64 * 1024
+    # How many reverse proxies (nginx, Caddy, a load balancer) stand in front of the app and
+    # append to X-Forwarded-For / set X-Forwarded-Proto. 0: the headers are ignored (a client
+    # could forge them); n: the client address is the n-th from the right, so rate limits and
+    # logs see the real client instead of the proxy. Never more than the proxies really there.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
     WTF_CSRF_TIME_LIMIT = None
+    # Redirect plain HTTP to HTTPS (except /healthz, for probes that call the app directly) and
+    # send Strict-Transport-Security on HTTPS answers: production only (feedback/core/headers.py).
+    FORCE_HTTPS = False
+    HSTS = False
     PAGE_SIZE = 25
 
 
@@ -169,6 +178,8 @@ class ProductionConfig(Config):
 
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    FORCE_HTTPS = True
+    HSTS = True
     DEMO_INBOX = False
 
     def __init__(self) -> None:

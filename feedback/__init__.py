@@ -27,6 +27,7 @@ def create_app(config: type[Config] | Config | dict | None = None) -> Flask:
         app.config.from_object(config)
     os.makedirs(app.instance_path, exist_ok=True)
 
+    trust_proxies(app)
     register_extensions(app)
     compile_catalogs_if_stale()
     register_blueprints(app)
@@ -35,6 +36,19 @@ def create_app(config: type[Config] | Config | dict | None = None) -> Flask:
     register_errors(app)
     register_commands(app)
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind ``TRUSTED_PROXIES`` reverse proxies, take the client's address and scheme from
+    their X-Forwarded-For and X-Forwarded-Proto (werkzeug's ProxyFix): ``request.remote_addr``,
+    which every rate limit keys on, becomes the client's rather than the proxy's."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    hops = app.config.get("TRUSTED_PROXIES", 0)
+    if hops > 0:
+        # The Host header is passed through by the documented proxies (deploy/), so only the
+        # address and the scheme are taken from forwarded headers.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def compile_catalogs_if_stale() -> None:
@@ -83,6 +97,10 @@ def register_extensions(app: Flask) -> None:
     # when flashed (a plain string in the session, not a lazy one).
     login_manager.login_message = N_("Please sign in to see this page.")
     login_manager.localize_callback = gettext
+
+    from .core import headers
+
+    headers.init_app(app)
 
     # The cookie names a server-side session (auth/sessions.py), resolved before the view runs.
     login_manager.user_loader(sessions.load_user)

@@ -8,6 +8,7 @@ from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -34,6 +35,11 @@ login_manager = LoginManager()
 babel = Babel()
 mail = Mail()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# Security headers (CSP, HSTS, framing, referrer): core/headers.py binds a Talisman of its own to
+# each app, as Talisman keeps its settings on the instance (a second app in the tests would
+# change the first one's). This unbound one only marks views that need other options:
+# ``@talisman(force_https=False)``.
+talisman = Talisman()
 
 
 def select_locale() -> str:

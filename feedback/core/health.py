@@ -3,9 +3,11 @@
 from flask import jsonify
 from sqlalchemy import text
 
-from ..extensions import db
+from ..extensions import db, talisman
 
 
+# Load balancers and monitors call the app directly over plain HTTP: no redirect to HTTPS.
+@talisman(force_https=False)
 def healthz():
     """200 with ``{"status": "ok"}`` when the app and its database answer, else 503."""
     try:

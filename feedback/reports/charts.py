@@ -5,6 +5,8 @@ import html
 import plotly.graph_objects as go
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
+from plotly.io.json import to_json_plotly
 
 from ..core.templating import PLAN_LABELS, PRIORITY_LABELS, is_rtl
 from ..surveys.labels import category_name
@@ -39,11 +41,24 @@ def _layout(fig: go.Figure, title: str, y_title: str, x_title: str = "", y_range
     return fig
 
 
-def to_html(fig: go.Figure, div_id: str) -> str:
-    """The figure as a div; plotly.js (and its locale, reports/_plotly.html) is loaded once per
-    page from our static files. Axis dates are named in the page's language."""
-    config = {"displaylogo": False, "locale": get_locale().language}
-    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=config)
+def to_html(fig: go.Figure, div_id: str) -> Markup:
+    """The figure as an empty div and its JSON in a ``<script type="application/json">`` block,
+    which static/js/charts.js draws once plotly.js (and its locale, reports/_plotly.html) has
+    loaded from our static files. Axis dates are named in the page's language.
+
+    Not ``fig.to_html``: that writes an inline script calling ``Plotly.newPlot``, which the
+    Content-Security-Policy refuses; a data block is never run, so it needs no exception.
+    """
+    figure = fig.to_plotly_json()
+    config = {"displaylogo": False, "responsive": True, "locale": get_locale().language}
+    spec = {"data": figure["data"], "layout": figure["layout"], "config": config}
+    # <, > and & only ever occur inside JSON strings, where their \u escapes mean the same
+    # thing; escaped, no label can close the <script> block early.
+    payload = to_json_plotly(spec).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(
+        f'<div id="{div_id}" class="kt-chart" data-figure="{div_id}-figure"></div>'
+        f'<script type="application/json" id="{div_id}-figure">{payload}</script>'
+    )
 
 
 def _priority_label(priority: str) -> str:

@@ -14,6 +14,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from ..auth.services import AccountError, normalise_email
+from ..core.headers import keep_link_private
 from ..core.time import timezone_names, utcnow
 from ..extensions import db, limiter
 from ..i18n.services import keep_chosen_language
@@ -50,13 +51,7 @@ def _mail_limits(view):
     )(view)
 
 
-@bp.after_request
-def _private(response):
-    # A link's token is a key: keep it out of Referer headers, caches and search engines.
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Robots-Tag"] = "noindex"
-    return response
+bp.after_request(keep_link_private)
 
 
 def _sent(email: str, kind: str, started: float):

@@ -8,6 +8,7 @@ Nothing here signs anyone in; the answer belongs to the invitation's customer.
 from flask import Blueprint, current_app, flash, render_template, request
 from flask_babel import get_locale
 
+from ..core.headers import keep_link_private
 from ..core.time import utcnow
 from ..extensions import db, limiter
 from ..followups.sla import customer_promise
@@ -30,13 +31,7 @@ bp = Blueprint("survey_links", __name__)
 DEFAULT_RATE_LIMIT = "10 per minute"
 
 
-@bp.after_request
-def _private(response):
-    # The token in the URL is a key: keep it out of Referer headers, caches and search engines.
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Robots-Tag"] = "noindex"
-    return response
+bp.after_request(keep_link_private)
 
 
 def _error(kind: str, status: int):

@@ -1,5 +1,10 @@
 """axe-core (from the npm registry, see package.json) over every page, in English, Esperanto
-and Arabic: no serious or critical violation. A JSON report per language goes to test-artifacts/."""
+and Arabic: no serious or critical violation. A JSON report per language goes to test-artifacts/.
+
+The same sweep holds every page to the Content-Security-Policy the app sends (enforced, not
+report-only): no page may trigger a single violation or script error, and report pages must
+draw their charts under it.
+"""
 
 import json
 import os
@@ -98,8 +103,20 @@ def axe_source() -> str:
     return AXE.read_text()
 
 
-def _violations(page, axe_source: str) -> list[dict]:
-    page.add_script_tag(content=axe_source)
+# Before any of the page's own scripts: note every CSP violation the page reports.
+RECORD_CSP_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => window.__cspViolations.push(
+    `${e.effectiveDirective} refused ${e.blockedURI || "inline"} at ${e.sourceFile}:${e.lineNumber}`));
+"""
+CHARTS_DRAWN = (
+    "() => [...document.querySelectorAll('.kt-chart')].every((d) => d.querySelector('svg.main-svg'))"
+)
+
+
+def _violations(page) -> list[dict]:
+    # axe comes in as an init script (tests/e2e's contexts add it): the page's policy refuses
+    # inline scripts, so it cannot be added as a <script> element.
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [
         {"id": v["id"], "impact": v["impact"], "help": v["help"], "at": [n["target"] for n in v["nodes"][:5]]}
@@ -131,11 +148,15 @@ def test_no_page_has_a_serious_accessibility_violation(lang, live_server, browse
         "message": db.session.scalar(db.select(OutboxMessage.id)),
         "link": _signup_link(lang),
     }
-    found = {}
+    found, csp_found, charts = {}, {}, {}
     for who, paths in _pages(ids).items():
         context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=lang)
         context.set_extra_http_headers({"Accept-Language": lang})
+        context.add_init_script(RECORD_CSP_VIOLATIONS)
+        context.add_init_script(axe_source)
         page = context.new_page()
+        script_errors = []
+        page.on("pageerror", lambda error, errors=script_errors: errors.append(str(error)))
         if who != "anonymous":
             user = {"customer": customer, "staff": staff, "manager": manager}[who]
             page.goto(f"{live_server}/login")
@@ -146,10 +167,25 @@ def test_no_page_has_a_serious_accessibility_violation(lang, live_server, browse
         for path in paths:
             response = page.goto(f"{live_server}{path}")
             assert response.status == 200, (who, path, response.status)
-            violations = _violations(page, axe_source)
+            headers = response.headers
+            assert "script-src 'self'" in headers.get("content-security-policy", ""), path  # enforced
+            assert "content-security-policy-report-only" not in headers, path
+            charts[path] = page.locator(".kt-chart").count()
+            if charts[path]:
+                page.wait_for_function(CHARTS_DRAWN, timeout=15_000)
+            violations = _violations(page)
             if violations:
                 found[path] = violations
+            refused = page.evaluate("() => window.__cspViolations") + script_errors
+            if refused:
+                csp_found[path] = refused
+            script_errors.clear()
         context.close()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / f"axe-{lang}.json").write_text(json.dumps(found, indent=1, ensure_ascii=False))
     assert not found, json.dumps(found, indent=1, ensure_ascii=False)[:3000]
+    assert not csp_found, json.dumps(csp_found, indent=1, ensure_ascii=False)[:3000]
+    # The pages with data to chart drew every chart (waited for above) under the policy.
+    assert all(charts[path] for path in ("/reports/satisfaction", "/reports/support", "/reports/ideas")), (
+        charts
+    )

@@ -16,6 +16,12 @@ from tests.conftest import T0
 RECEIPT = {"fu": None, "promise": None, "feedback": SimpleNamespace(kind=SimpleNamespace(value="rating"))}
 
 
+def _mail_in_the_frame(client, page: str) -> str:
+    """The HTML the message page's preview frame shows."""
+    src = re.search(r'<iframe[^>]* src="([^"]*)"', page).group(1)
+    return html_lib.unescape(client.get(html_lib.unescape(src)).get_data(as_text=True))
+
+
 def _queue(user, subject, now=T0):
     row = queue_email(user, "surveys/received", subject, context=RECEIPT, now=now)
     db.session.commit()
@@ -49,11 +55,18 @@ def test_the_html_is_shown_in_a_sandbox_that_runs_no_script(app, make, auth, cli
     [frame] = re.findall(r"<iframe[^>]*>", page)
     sandbox = re.search(r'sandbox="([^"]*)"', frame).group(1).split()
     assert "allow-scripts" not in sandbox and "allow-same-origin" not in sandbox
-    srcdoc = html_lib.unescape(re.search(r'srcdoc="([^"]*)"', frame).group(1))
-    assert '<base target="_top">' in srcdoc  # links leave the frame and work
-    assert "Thank you for your feedback." in srcdoc
-    assert "<script>" not in srcdoc and "&lt;script&gt;" in srcdoc  # the name stays escaped
+    # The mail comes from its own URL, with a policy of its own: the page's would refuse the
+    # inline styles e-mails are made of (a srcdoc frame inherits it).
+    framed = client.get(html_lib.unescape(re.search(r'src="([^"]*)"', frame).group(1)))
+    mail = framed.get_data(as_text=True)
+    assert '<base target="_top">' in mail  # links leave the frame and work
+    assert "Thank you for your feedback." in mail
+    assert "<script>" not in mail and "&lt;script&gt;" in mail  # the name stays escaped
     assert "<script>alert" not in page
+    policy = framed.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "script-src" not in policy  # no script at all
+    assert f"sandbox {' '.join(sandbox)}" in policy  # sandboxed even when opened on its own
+    assert "frame-ancestors 'self'" in policy and framed.headers["X-Frame-Options"] == "SAMEORIGIN"
 
 
 def test_the_survey_link_in_a_mail_opens(app, make, auth, client, demo_inbox):
@@ -64,7 +77,7 @@ def test_the_survey_link_in_a_mail_opens(app, make, auth, client, demo_inbox):
     db.session.commit()
     auth.login(customer)
     row = db.session.scalar(db.select(OutboxMessage).where(OutboxMessage.kind == "surveys/case_resolved"))
-    page = html_lib.unescape(client.get(f"/inbox/{row.id}").get_data(as_text=True))
+    page = _mail_in_the_frame(client, client.get(f"/inbox/{row.id}").get_data(as_text=True))
     link = re.search(r'href="(http://kontento\.test/s/[^"]+)"', page).group(1)
     url = urlsplit(link)
     answer = client.get(f"{url.path}?{url.query}")

@@ -51,7 +51,7 @@ def test_from_the_email_to_a_reopened_case(client, case_link):
     assert f"About your case #{fu.id}" in html
     assert checked_scores(html) == ["2"]
     assert 'name="comment"' in html and "Nothing is saved until you press" in html
-    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert page.headers["Referrer-Policy"] == "same-origin"  # the token never goes to another site
     assert email_feedback() == []  # opening the link (as a mail scanner does) records nothing
     assert db.session.scalar(db.select(SurveyInvitation.used_at)) is None
 
@@ -220,6 +220,25 @@ def test_an_answer_needs_the_csrf_token_from_the_page(csrf_app, case_link):
             db.session.scalar(db.select(db.func.count(Feedback.id)).where(Feedback.channel == Channel.EMAIL))
             == 1
         )
+
+
+def test_an_answer_over_https_passes_the_csrf_referer_check(csrf_app, case_link):
+    # Over HTTPS, Flask-WTF also wants a same-site Referer on the POST. A browser sends one only
+    # if the page's Referrer-Policy allows it: "no-referrer" turned every answer into a 400.
+    _customer, _fu, link = case_link
+    client = csrf_app.test_client()
+    base = "https://kontento.test"
+    page = client.get(link, base_url=base)
+    policy = page.headers["Referrer-Policy"]
+    assert policy not in ("unsafe-url", "no-referrer-when-downgrade")  # the token never leaks off-site
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True)).group(
+        1
+    )
+    sent = {} if policy == "no-referrer" else {"Referer": base + link}  # what the browser sends, same origin
+    response = client.post(
+        _token_path(link), base_url=base, data={"score": "2", "csrf_token": token}, headers=sent
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
 
 
 # The manager's survey settings
