@@ -42,6 +42,25 @@ def _sign_in(app, user, address: str = "127.0.0.1"):
     return client
 
 
+FIREFOX_ON_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
+SAFARI_ON_IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+)
+
+
+def test_the_sessions_page_names_each_browser_as_its_owner_would(app, make, clock):
+    customer = make.customer()
+    laptop, phone = app.test_client(), app.test_client()
+    for client, agent in ((laptop, FIREFOX_ON_WINDOWS), (phone, SAFARI_ON_IPHONE)):
+        client.post(
+            "/login", data={"email": customer.email, "password": PASSWORD}, headers={"User-Agent": agent}
+        )
+    html = laptop.get("/sessions/").get_data(as_text=True)
+    assert "Firefox on Windows" in html and "Mobile Safari on iOS" in html
+    assert FIREFOX_ON_WINDOWS in html  # the raw header is still there, folded under "Details"
+
+
 def _session_id(client) -> str:
     with client.session_transaction() as session:
         return session["_user_id"]
