@@ -1,6 +1,8 @@
 """Factories that build rows through the real services, shared by every test folder."""
 
 import itertools
+import os
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from werkzeug.routing.converters import AnyConverter, IntegerConverter
@@ -208,3 +210,33 @@ def rule_url(rule, ids: dict) -> str:
         start = path.index("<")
         path = path[:start] + str(value) + path[path.index(">", start) + 1 :]
     return path
+
+
+@contextmanager
+def empty_database_app(tmp_path, schema: str):
+    """An app on an empty database, in its context: a new SQLite file, or on the test
+    PostgreSQL a schema of its own (dropped afterwards), for tests that run migrations."""
+    from sqlalchemy import create_engine, text
+
+    from feedback import create_app
+    from tests.conftest import make_config
+
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgresql"):
+        url = url.replace("postgresql://", "postgresql+psycopg://", 1) if "+psycopg" not in url else url
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+        url = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+    else:
+        url, engine = f"sqlite:///{tmp_path / 'fresh.sqlite'}", None
+    app = create_app(make_config(url))
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+    if engine is not None:
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        engine.dispose()

@@ -2,16 +2,14 @@
 SQLite and on PostgreSQL (a schema of its own in the test database), and its downgrade writes
 them back."""
 
-import os
 from datetime import UTC, datetime
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
-from feedback import create_app
 from feedback.extensions import db
-from tests.conftest import make_config
+from tests.factories import empty_database_app
 
 SCHEMA = "kt_migration_test"
 T = datetime(2025, 5, 1, 12, 0, tzinfo=UTC)
@@ -20,25 +18,8 @@ T = datetime(2025, 5, 1, 12, 0, tzinfo=UTC)
 @pytest.fixture
 def fresh_app(tmp_path):
     """An empty database (a new SQLite file, or a new schema on the test PostgreSQL)."""
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith("postgresql"):
-        url = url.replace("postgresql://", "postgresql+psycopg://", 1) if "+psycopg" not in url else url
-        engine = create_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-            conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-        url = f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{SCHEMA}"
-    else:
-        url, engine = f"sqlite:///{tmp_path / 'fresh.sqlite'}", None
-    app = create_app(make_config(url))
-    with app.app_context():
+    with empty_database_app(tmp_path, SCHEMA) as app:
         yield app
-        db.session.remove()
-        db.engine.dispose()
-    if engine is not None:
-        with engine.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        engine.dispose()
 
 
 def _add_user(email: str, name: str) -> int:
