@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from feedback.followups.jobs import PROGRESS_REPORTS, SLA_SWEEP
 from feedback.ideas.jobs import IDEA_MAIL
+from feedback.lifecycle.jobs import SUBSCRIPTION_IMPORTS
 from feedback.mailer.dispatch import DISPATCH_OUTBOX
 from feedback.notices.jobs import NOTICE_MAIL
 from feedback.reports.digest import DAILY_DIGEST
@@ -23,6 +24,7 @@ EXPECTED = {
     "notice_mail": M,
     "ideas": M,
     "daily_digest": H,
+    "subscription_imports": M,
 }
 
 
@@ -36,6 +38,7 @@ def test_every_feature_job_is_in_the_table_under_its_old_name_and_period():
         NOTICE_MAIL,
         IDEA_MAIL,
         DAILY_DIGEST,
+        SUBSCRIPTION_IMPORTS,
     ]
     assert {job.name: job.every for job in declared} == EXPECTED
     assert list(JOBS) == list(EXPECTED)  # the embedded scheduler runs them in this order
