@@ -143,7 +143,13 @@ def _claim_next(now: datetime) -> tuple[int, str] | None:
 
 @dataclass
 class _Tracker:
-    """The import's progress: written to its row and committed (not while saving), told to ``callback``."""
+    """The import's progress, written to its row and told to ``callback``.
+
+    Reading and checking commit it with their batches. Saving is one transaction, which must
+    not commit before its end: on PostgreSQL its progress goes through a connection of its own
+    (the row is not locked by the saving transaction until it finishes); SQLite has one writer
+    at a time, so there the page shows the saving without a count.
+    """
 
     import_id: int
     claim: str
@@ -158,23 +164,30 @@ class _Tracker:
         self.report(0)
 
     def report(self, done: int) -> None:
-        if self.stage != ImportStage.SAVING:  # saving is one transaction: its progress shows at the end
-            self.write(stage=self.stage, done=done, total=self.total)
+        values = {"stage": self.stage, "done": done, "total": self.total}
+        if self.stage != ImportStage.SAVING:
+            self.write(**values)
             db.session.commit()
+        elif db.session.get_bind().dialect.name == "postgresql":
+            with db.engine.connect() as aside:
+                aside.execute(self._update(**values))
+                aside.commit()
         if self.callback:
             self.callback(self.stage, done, self.total)
 
     def write(self, **values) -> None:
         """Update the import's row if this run still holds it (heartbeat included); else _LostClaim."""
+        if not db.session.execute(self._update(**values)).rowcount:
+            raise _LostClaim
+
+    def _update(self, **values):
         heartbeat = self.now + timedelta(seconds=time.monotonic() - self._started)
-        won = db.session.execute(
+        return (
             update(SubscriptionImport)
             .where(SubscriptionImport.id == self.import_id, SubscriptionImport.claim == self.claim)
             .values(heartbeat_at=heartbeat, **values)
             .execution_options(synchronize_session=False)
-        ).rowcount
-        if not won:
-            raise _LostClaim
+        )
 
 
 def run_import(

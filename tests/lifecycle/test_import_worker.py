@@ -4,6 +4,7 @@ import tracemalloc
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import func, select, update
 
 from feedback.auth.models import Plan
@@ -234,3 +235,25 @@ def test_a_crash_fails_the_import_and_writes_nothing(make, monkeypatch, client, 
     assert count(SubscriptionEvent) == 0
     page = client.get(location)
     assert page.status_code == 200 and b"The import failed" in page.data
+
+
+@pytest.mark.real_commits
+def test_on_postgresql_the_page_counts_the_saved_rows_too(app, make, monkeypatch):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite takes one writer at a time, so the saving cannot report aside")
+    monkeypatch.setattr("feedback.lifecycle.histories.ROWS", 1000)
+    customers = [make.customer() for _ in range(3)]
+    seen = []
+
+    def look(stage, done, total):
+        if stage == "saving":
+            with db.engine.connect() as web:  # what the page reads, while the saving transaction is open
+                seen.append(
+                    tuple(web.execute(select(SubscriptionImport.stage, SubscriptionImport.done)).one())
+                )
+
+    assert import_subscriptions(csv_bytes(*services(customers, 4_000)), T0, look).applied
+    assert {stage for stage, _done in seen} == {"saving"}
+    counts = sorted({done for _stage, done in seen})
+    assert counts[0] == 0 and counts[-1] == 4_000 and len(counts) >= 5  # a page of ~1,000 rows at a time
+    assert count(SubscriptionEvent) == 4_000
