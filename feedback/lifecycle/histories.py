@@ -1,21 +1,19 @@
-"""The second and third passes of an import: replay each service's history, then record it.
+"""The second pass of an import: replay each service's history with its new rows, and record them.
 
-Both walk the staged rows a few hundred services at a time, in service order, with the stored
+It walks the staged rows a few thousand at a time, in service order, with the stored
 subscriptions of those services read as plain rows, so memory holds one batch of services.
-:func:`check_services` rejects every line that makes a history impossible (and commits as it
-goes, through ``report``); :func:`save_services` runs only when no line was rejected, writes
-everything with Core statements in the caller's one transaction, and raises
-:class:`HistoryChanged` if the database moved under it since the check.
+While every history is possible it records them with Core statements (COPY on PostgreSQL) in
+the caller's one transaction; from the first impossible one it rolls back and only checks,
+naming every line at fault (:func:`replay_services`).
 """
 
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, bindparam, exists, func, select, update
+from sqlalchemy import Row, Select, bindparam, exists, func, select, update
 from sqlalchemy.orm import selectinload
 
 from ..auth.models import CustomerAccount, Plan, User
@@ -33,23 +31,6 @@ _KINDS = {kind.value: kind for kind in EventKind}  # the staged rows keep the va
 _PLANS = {None: None, **{plan.value: plan for plan in Plan}}
 
 
-class HistoryChanged(Exception):
-    """A history that passed the check no longer does: another writer recorded events meanwhile."""
-
-
-@dataclass
-class _Staged:
-    line: int
-    customer_id: int
-    kind: EventKind
-    occurred_on: date
-    plan: Plan | None
-    amount: Decimal | None
-    cycle: int | None
-    source_key: str
-    known: bool
-
-
 @dataclass
 class _Stored:
     """A stored subscription as :func:`check_history` reads it."""
@@ -61,21 +42,14 @@ class _Stored:
 
 
 @dataclass
-class SaveCounts:
-    """What recording the file did."""
-
-    new_events: int = 0
-    subscriptions_created: int = 0
-    customers: set[int] = field(default_factory=set)  # whose accounts follow their subscriptions
-
-
-@dataclass
 class _Batch:
     """A few hundred services: their staged rows, their stored subscriptions, and a query for their ids."""
 
-    groups: dict[str, list[_Staged]]
+    groups: dict[str, list[Row]]
     stored: dict[str, _Stored]
-    services: Select  # the batch's service ids, for ``IN (subquery)``: no list of parameters to send
+    # The ids of the batch's services with unrecorded rows, for ``IN (subquery)``: no list of
+    # parameters to send.
+    services: Select
 
 
 def _batches(import_id: int) -> Iterator[_Batch]:
@@ -108,21 +82,12 @@ def _batches(import_id: int) -> Iterator[_Batch]:
                 select(rows).where(rows.import_id == import_id, rows.service_id == first).order_by(rows.line)
             ).all()
         groups = defaultdict(list)
-        for r in page:
-            groups[r.service_id].append(
-                _Staged(
-                    r.line,
-                    r.customer_id,
-                    _KINDS[r.kind],
-                    r.occurred_on,
-                    _PLANS[r.plan],
-                    r.amount,
-                    r.cycle,
-                    r.source_key,
-                    r.known,
-                )
-            )
-        ids = select(rows.service_id).where(rows.import_id == import_id, rows.service_id.between(first, end))
+        for r in page:  # the rows as they come: most are only classified, a few replayed
+            groups[r.service_id].append(r)
+        # Only services with a row not recorded yet are replayed: their stored events are read.
+        ids = select(rows.service_id).where(
+            rows.import_id == import_id, rows.service_id.between(first, end), rows.known.is_(False)
+        )
         yield _Batch(groups, _stored(ids), ids)
         last = end
 
@@ -134,8 +99,18 @@ def _stored(services: Select) -> dict[str, _Stored]:
         for r in db.session.execute(select(*columns).where(_SUBS.c.external_id.in_(services)))
     }
     if subs:
+        names = (
+            "id",
+            "subscription_id",
+            "kind",
+            "occurred_on",
+            "plan",
+            "from_plan",
+            "monthly_price",
+            "source_key",
+        )
         stmt = (
-            select(_EVENTS)
+            select(*(_EVENTS.c[name] for name in names))
             .join(_SUBS, _SUBS.c.id == _EVENTS.c.subscription_id)
             .where(_SUBS.c.external_id.in_(services))
             .order_by(_EVENTS.c.occurred_on, _EVENTS.c.id)
@@ -145,7 +120,7 @@ def _stored(services: Select) -> dict[str, _Stored]:
     return dict(subs.values())
 
 
-def _fresh(group: list[_Staged]) -> tuple[list[_Staged], int]:
+def _fresh(group: list[Row]) -> tuple[list[Row], int]:
     """The rows not recorded yet, and how many were (by an earlier import, or earlier in the file)."""
     seen, fresh = set(), []
     for row in group:
@@ -155,16 +130,16 @@ def _fresh(group: list[_Staged]) -> tuple[list[_Staged], int]:
     return fresh, len(group) - len(fresh)
 
 
-def _events(rows: list[_Staged], stored: _Stored | None) -> tuple[list[NewEvent], int | None]:
+def _events(rows: list[Row], stored: _Stored | None) -> tuple[list[NewEvent], int | None]:
     """The rows as events with monthly prices, and the billing cycle the file gives (if any)."""
     cycle = next((r.cycle for r in rows if r.cycle), None)
     per = cycle or (stored.cycle_months if stored else 1)
     # WHMCS amounts are per billing cycle; Kontento keeps the monthly price.
     events = [
         NewEvent(
-            r.kind,
+            _KINDS[r.kind],
             r.occurred_on,
-            r.plan,
+            _PLANS[r.plan],
             None if r.amount is None else (r.amount / (r.cycle or per)).quantize(CENT),
             r.source_key,
         )
@@ -180,25 +155,70 @@ def mark_recorded(import_id: int) -> None:
     db.session.execute(update(rows).where(rows.c.import_id == import_id, recorded).values(known=True))
 
 
-def check_services(import_id: int, rejections: Rejections, report: Callable[[int], None]) -> int:
-    """Replay every service's history with its new rows; reject each row that makes one impossible.
+@dataclass
+class Outcome:
+    """What replaying the file did: whether it was saved, and the counts if it was."""
 
-    Returns how many rows were recorded before. ``report(rows_checked)`` after each batch.
+    saved: bool
+    already_imported: int = 0
+    new_events: int = 0
+    subscriptions_created: int = 0
+    customers: set[int] = field(default_factory=set)  # whose accounts follow their subscriptions
+
+
+def replay_services(
+    import_id: int, rejections: Rejections, report: Callable[[bool, int], None], *, save: bool
+) -> Outcome:
+    """Replay every service's history with its new rows, recording them while every one is possible.
+
+    With ``save``, each batch's events and subscriptions are written (Core, in the caller's one
+    transaction, never committed here). At the first impossible history the writes so far are
+    rolled back and the rest is only checked: each row that makes a history impossible is
+    rejected (then the caller commits the rejections as it reports). The batches before had
+    nothing to reject, so checking goes on from where saving stopped. ``report(saving,
+    rows_done)`` after each batch.
     """
-    already = checked = 0
+    outcome, done = Outcome(saved=save), 0
     for batch in _batches(import_id):
-        for service_id, group in batch.groups.items():
-            fresh, seen = _fresh(group)
-            already += seen
-            if fresh:
-                _check(service_id, fresh, batch.stored.get(service_id), rejections)
-            checked += len(group)
-        rejections.flush()
-        report(checked)
-    return already
+        if outcome.saved and not _save(batch, outcome):
+            db.session.rollback()  # nothing of this file may stay: it will be rejected
+            outcome.saved = False
+        if not outcome.saved:
+            for service_id, group in batch.groups.items():
+                fresh, _seen = _fresh(group)
+                if fresh:
+                    _check(service_id, fresh, batch.stored.get(service_id), rejections)
+            rejections.flush()
+        done += sum(len(group) for group in batch.groups.values())
+        report(outcome.saved, done)
+    return outcome
 
 
-def _check(service_id: str, fresh: list[_Staged], stored: _Stored | None, rejections: Rejections) -> None:
+def _save(batch: _Batch, outcome: Outcome) -> bool:
+    """Write one batch; False (nothing sent) when a history in it is impossible."""
+    writes = _Writes()
+    for service_id, group in batch.groups.items():
+        fresh, seen = _fresh(group)
+        outcome.already_imported += seen
+        if not fresh:
+            continue
+        owner, stored = fresh[0].customer_id, batch.stored.get(service_id)
+        if any(r.customer_id != owner for r in fresh):
+            return False
+        events, cycle = _events(fresh, stored)
+        try:
+            steps, state, cycle = check_history(owner, stored, service_id, events, cycle_months=cycle)
+        except LifecycleError:
+            return False
+        writes.add(owner, service_id, stored, steps, state, cycle)
+        outcome.customers.add(owner)
+    outcome.new_events += len(writes.events)
+    outcome.subscriptions_created += len(writes.new_subscriptions)
+    writes.run(batch.services, utcnow())
+    return True
+
+
+def _check(service_id: str, fresh: list[Row], stored: _Stored | None, rejections: Rejections) -> None:
     owner = fresh[0].customer_id
     if any(r.customer_id != owner for r in fresh):
         for row in fresh:
@@ -215,35 +235,6 @@ def _check(service_id: str, fresh: list[_Staged], stored: _Stored | None, reject
             bad = next((pair for pair in rows if pair[1].source_key == exc.source_key), rows[0])
             rejections.add(bad[0].line, exc.message)
             rows.remove(bad)
-
-
-def save_services(import_id: int, report: Callable[[int], None]) -> SaveCounts:
-    """Record the new events of every service and recompute its subscription (Core, no commit).
-
-    Raises HistoryChanged when a history checked good is no longer possible.
-    """
-    counts, saved = SaveCounts(), 0
-    for batch in _batches(import_id):
-        writes, stored = _Writes(), batch.stored
-        for service_id, group in batch.groups.items():
-            fresh, _seen = _fresh(group)
-            saved += len(group)
-            if not fresh:
-                continue
-            events, cycle = _events(fresh, stored.get(service_id))
-            try:
-                steps, state, cycle = check_history(
-                    fresh[0].customer_id, stored.get(service_id), service_id, events, cycle_months=cycle
-                )
-            except LifecycleError as exc:
-                raise HistoryChanged(service_id) from exc
-            writes.add(fresh[0].customer_id, service_id, stored.get(service_id), steps, state, cycle)
-            counts.customers.add(fresh[0].customer_id)
-        counts.new_events += len(writes.events)
-        counts.subscriptions_created += len(writes.new_subscriptions)
-        writes.run(batch.services, utcnow())
-        report(saved)
-    return counts
 
 
 class _Writes:

@@ -2,17 +2,19 @@
 
 The web page stores the uploaded file in the database (a chunk per megabyte, so a Celery worker
 on another machine can read it) and queues an import; the ``subscription_imports`` job claims
-it and runs it in three passes, each reading a batch at a time (memory does not grow with the
+it and runs it in two passes, each reading a batch at a time (memory does not grow with the
 file):
 
 1. *reading*: every line is parsed and checked; good rows go to a staging table, rejected
-   lines to the rejections table (:mod:`.staging`);
-2. *checking*: each service's history is replayed with its new rows (:mod:`.histories`);
-3. *saving*: only when no line was rejected, everything is recorded in one transaction.
+   lines to the rejections table, a batch per commit (:mod:`.staging`);
+2. *saving*: each service's history is replayed with its new rows and recorded, in one
+   transaction (:mod:`.histories`). At the first impossible history, or when the first pass
+   rejected a line, it is *checking* instead: nothing is recorded, every line at fault is
+   named, a batch per commit.
 
-The first two commit after each batch, so the page can show the progress; they write nothing
-but scratch rows and the import's own row. The command line runs the same passes on a local
-file (:func:`import_file`).
+Reading and checking commit their progress with their batches; saving reports it aside on
+PostgreSQL (see :class:`_Tracker`). The command line runs the same passes on a local file
+(:func:`import_file`).
 """
 
 import io
@@ -33,15 +35,7 @@ from ..auth.models import User
 from ..core.security import new_token
 from ..core.wake import wake_after_commit
 from ..extensions import db
-from .histories import (
-    HistoryChanged,
-    check_client_ids,
-    check_services,
-    mark_recorded,
-    save_services,
-    set_billing_accounts,
-    sync_customers,
-)
+from .histories import check_client_ids, mark_recorded, replay_services, set_billing_accounts, sync_customers
 from .importer import CsvFile
 from .models import ImportChunk, ImportRejection, ImportRow, ImportStage, ImportStatus, SubscriptionImport
 from .staging import Rejections, stage_file
@@ -52,7 +46,7 @@ JOB = "subscription_imports"
 CHUNK_BYTES = 1024 * 1024
 STALE_AFTER = timedelta(minutes=10)  # a running import silent this long lost its worker
 MAX_ATTEMPTS = 3  # runs an import may start (a worker killed each time) before it is failed
-_SAVE_ATTEMPTS = 3  # check-and-save rounds when other writers keep changing the histories
+_SAVE_ATTEMPTS = 3  # rounds when other writers keep recording the same events meanwhile
 Progress = Callable[[ImportStage, int, int], None]
 
 
@@ -160,8 +154,12 @@ class _Tracker:
     _started: float = field(default_factory=time.monotonic)
 
     def begin(self, stage: ImportStage, total: int) -> None:
+        """A new stage, committed at once: it begins between transactions (even saving)."""
         self.stage, self.total = stage, total
-        self.report(0)
+        self.write(stage=stage, done=0, total=total)
+        db.session.commit()
+        if self.callback:
+            self.callback(stage, 0, total)
 
     def report(self, done: int) -> None:
         values = {"stage": self.stage, "done": done, "total": self.total}
@@ -174,6 +172,11 @@ class _Tracker:
                 aside.commit()
         if self.callback:
             self.callback(self.stage, done, self.total)
+
+    def replayed(self, saving: bool, done: int) -> None:
+        """The second pass's report: saving while every history is possible, else checking."""
+        self.stage = ImportStage.SAVING if saving else ImportStage.CHECKING
+        self.report(done)
 
     def write(self, **values) -> None:
         """Update the import's row if this run still holds it (heartbeat included); else _LostClaim."""
@@ -244,25 +247,27 @@ def _run(tracker: _Tracker, source: BinaryIO | None) -> None:
         tracker.begin(ImportStage.CHECKING, counts.staged)
         mark_recorded(import_id)
         check_client_ids(import_id, rejections)
-        already = check_services(import_id, rejections, tracker.report)
         rejections.flush()
-        if rejections.count:
-            _finish(tracker, ImportStatus.REJECTED, rejections=rejections, **figures)
-            return
-        tracker.begin(ImportStage.SAVING, counts.staged)
+        db.session.commit()
+        save = not rejections.count  # a file with a rejected line already is only checked
+        tracker.begin(ImportStage.SAVING if save else ImportStage.CHECKING, counts.staged)
         try:
-            saved = save_services(import_id, tracker.report)
-            sync_customers(saved.customers)
-            set_billing_accounts(import_id)
-        except (HistoryChanged, IntegrityError):  # another writer got there between check and save
+            outcome = replay_services(import_id, rejections, tracker.replayed, save=save)
+            if outcome.saved:
+                sync_customers(outcome.customers)
+                set_billing_accounts(import_id)
+        except IntegrityError:  # another writer recorded one of these events or services meanwhile
             db.session.rollback()
             continue
+        if not outcome.saved:
+            _finish(tracker, ImportStatus.REJECTED, rejections=rejections, **figures)
+            return
         _finish(
             tracker,
             ImportStatus.DONE,
-            new_events=saved.new_events,
-            already_imported=already,
-            subscriptions_created=saved.subscriptions_created,
+            new_events=outcome.new_events,
+            already_imported=outcome.already_imported,
+            subscriptions_created=outcome.subscriptions_created,
             **figures,
         )
         return

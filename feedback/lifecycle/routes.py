@@ -118,4 +118,14 @@ def status_text(record: SubscriptionImport) -> str:
             rows=rows,
             done=format_decimal(record.done),
         )
-    return ngettext("Saving %(rows)s row…", "Saving %(rows)s rows…", record.total, rows=rows)
+    if not record.done:  # SQLite: the saving transaction cannot report as it goes
+        return ngettext(
+            "Checking and saving %(rows)s row…", "Checking and saving %(rows)s rows…", record.total, rows=rows
+        )
+    return ngettext(
+        "Checking and saving: %(done)s of %(rows)s row.",
+        "Checking and saving: %(done)s of %(rows)s rows.",
+        record.total,
+        rows=rows,
+        done=format_decimal(record.done),
+    )

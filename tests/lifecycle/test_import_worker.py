@@ -183,11 +183,11 @@ def test_memory_does_not_grow_with_the_number_of_rows(make, monkeypatch):
     assert large < 1.5 * small, (small, large)
 
 
-def test_a_history_changed_between_check_and_save_is_checked_again(make):
+def test_an_event_another_writer_records_before_the_save_is_seen(make):
     ada = make.customer()
 
     def someone_else_writes(stage, done, total):
-        if stage == "saving" and done == 0:  # after the check passed, before the save
+        if stage == "saving" and done == 0:  # the file was read and staged; nothing saved yet
             day = T0.date() - timedelta(days=900)
             record_event(
                 ada, "1001", EventKind.STARTED, day, Plan.SHARED, Decimal("9.90"), source_key="x", now=T0
