@@ -8,6 +8,7 @@ rejected lines.
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_decimal, get_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..auth.access import manager_required
@@ -23,6 +24,19 @@ bp = Blueprint("imports", __name__)
 
 UPLOAD_LIMIT = 20 * 1024 * 1024  # about 200 000 rows; the app-wide limit (64 KiB) is for the API
 REJECTIONS_PER_PAGE = 200
+# Each status's badge: its label and Bootstrap style (the pages, and the script that redraws them).
+BADGES = {
+    ImportStatus.QUEUED: (_l("Queued"), "text-bg-secondary"),
+    ImportStatus.RUNNING: (_l("Running"), "text-bg-primary"),
+    ImportStatus.DONE: (_l("Imported"), "text-bg-success"),
+    ImportStatus.REJECTED: (_l("Rejected"), "text-bg-danger"),
+    ImportStatus.FAILED: (_l("Failed"), "text-bg-warning"),
+}
+
+
+@bp.context_processor
+def _badges() -> dict:
+    return {"badges": BADGES}
 
 
 @bp.url_value_preprocessor
@@ -90,7 +104,10 @@ def show(import_id: int):
 def progress(import_id: int):
     """How far the import is, for the page's script (polled every second or so)."""
     record = _record(import_id)
-    return jsonify({**queries.progress(record), "message": status_text(record)})
+    label, style = BADGES[record.status]
+    return jsonify(
+        {**queries.progress(record), "message": status_text(record), "label": str(label), "badge": style}
+    )
 
 
 def status_text(record: SubscriptionImport) -> str:
