@@ -69,7 +69,7 @@ def queue_import(
 
     ``locale``: the uploader's language, which the rejected lines' reasons will be written in.
     """
-    record = SubscriptionImport(filename=filename[:255], created_by=user, created_at=now, locale=locale)
+    record = SubscriptionImport(filename=_printable(filename), created_by=user, created_at=now, locale=locale)
     db.session.add(record)
     db.session.flush()
     seq = size = 0
@@ -79,6 +79,11 @@ def queue_import(
     record.size_bytes = size
     wake_after_commit(JOB)
     return record
+
+
+def _printable(filename: str) -> str:
+    """The file's name as shown on the pages: no control characters (PostgreSQL refuses NUL)."""
+    return "".join(c for c in filename if c.isprintable())[:255] or "upload.csv"
 
 
 def run_queued(now: datetime, progress: Progress | None = None) -> int:
@@ -332,7 +337,7 @@ def import_file(
         source.seek(0)
     token = new_token()[:32]
     record = SubscriptionImport(
-        filename=filename[:255],
+        filename=_printable(filename),
         size_bytes=size,
         status=ImportStatus.RUNNING,
         claim=token,

@@ -99,6 +99,14 @@ def test_a_nul_byte_in_a_cell_is_a_clear_rejection(make):
     assert count(SubscriptionEvent) == 0
 
 
+def test_a_nul_byte_in_the_file_name_is_dropped(client, auth, make):
+    ada = make.customer()
+    auth.login(make.manager())
+    response = upload(client, csv_bytes(*history(ada.email)), name="whmcs\0\x1b.csv")
+    assert response.status_code == 303
+    assert db.session.scalar(select(SubscriptionImport.filename)) == "whmcs.csv"
+
+
 def test_a_header_naming_a_column_twice_is_refused_at_upload(client, auth, make):
     ada = make.customer()
     auth.login(make.manager())
