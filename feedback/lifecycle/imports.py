@@ -133,7 +133,13 @@ def _claim_next(now: datetime) -> tuple[int, str] | None:
             SubscriptionImport.status == ImportStatus.QUEUED,
             ~exists().where(other.status == ImportStatus.RUNNING),
         )
-        .values(status=ImportStatus.RUNNING, claim=token, attempts=SubscriptionImport.attempts + 1)
+        # A heartbeat from the start: a worker killed before its first report still goes stale.
+        .values(
+            status=ImportStatus.RUNNING,
+            claim=token,
+            heartbeat_at=now,
+            attempts=SubscriptionImport.attempts + 1,
+        )
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()
@@ -341,6 +347,7 @@ def import_file(
         size_bytes=size,
         status=ImportStatus.RUNNING,
         claim=token,
+        heartbeat_at=now,
         attempts=1,
         created_at=now,
     )
