@@ -228,6 +228,25 @@ def test_an_import_whose_worker_died_is_run_again(make, client, auth):
     assert b"3 new events" in client.get(location).data
 
 
+def test_an_import_claimed_by_a_worker_that_died_at_once_is_run_again(make, client, auth, monkeypatch):
+    ada = make.customer()
+    auth.login(make.manager())
+    upload(client, csv_bytes(*history(ada.email)))
+
+    def killed(*args, **kwargs):  # the worker is gone right after it claimed the import
+        raise SystemExit
+
+    monkeypatch.setattr("feedback.lifecycle.imports.run_import", killed)
+    with pytest.raises(SystemExit):
+        run_queued(T0)
+    monkeypatch.undo()
+    record = db.session.scalar(select(SubscriptionImport))
+    assert record.status == ImportStatus.RUNNING
+    assert run_queued(T0 + STALE_AFTER + timedelta(seconds=1)) == 1
+    db.session.refresh(record)
+    assert (record.status, record.new_events) == (ImportStatus.DONE, 3)
+
+
 def test_a_crash_fails_the_import_and_writes_nothing(make, monkeypatch, client, auth):
     ada = make.customer()
     auth.login(make.manager())
