@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: help run translations worker test test-postgres lint fmt bench bench-lifecycle bench-ideas clean
+.PHONY: help run translations worker test test-postgres lint fmt bench bench-lifecycle bench-ideas bench-import clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -68,6 +68,9 @@ bench-lifecycle: $(VENV)/.dev  ## Scaling benchmark on PostgreSQL kt_bench (wipe
 
 bench-ideas: $(VENV)/.dev  ## Idea board and similar-ideas lookup, 1k vs 10k ideas (DATABASE_URL, default SQLite)
 	$(BIN)/python bench/ideas_bench.py
+
+bench-import: $(VENV)/.dev  ## Subscription CSV import on PostgreSQL kt_bench (wipes it): memory 10k vs 200k rows, rows/s
+	$(BIN)/python bench/import_bench.py
 
 clean:  ## Remove the virtualenv and the local database
 	rm -rf $(VENV) instance/kontento.sqlite

@@ -163,6 +163,23 @@ def csv_bytes(*rows: str, header: str = HEADER, bom: bool = False) -> bytes:
     return (b"\xef\xbb\xbf" if bom else b"") + text.encode()
 
 
+def multipart_upload(data: bytes, filename: str, field: str = "file", **fields: str) -> dict:
+    """Test-client arguments posting ``data`` as a file upload, the body built in memory.
+
+    The test client spools a multipart body over 500 KB to a temporary file it never closes;
+    a ready-made body does not go through that path.
+    """
+    boundary = "kontento-test-boundary"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    head = f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{filename}"\r\n'
+    parts.append(head.encode() + b"Content-Type: text/csv\r\n\r\n" + data + b"\r\n")
+    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+    return {"data": body, "content_type": f"multipart/form-data; boundary={boundary}"}
+
+
 def history(email: str, sid: str = "1001") -> list[str]:
     """A service's started → renewed → upgraded history (annual, amounts per year)."""
     return [

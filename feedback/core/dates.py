@@ -33,6 +33,8 @@ def add_months(day: date, months: int) -> date:
     """
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
+    if day.day <= 28:  # every month has it (the common case, and cheaper than asking the calendar)
+        return day.replace(year=year, month=month)
     return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 

@@ -1,8 +1,9 @@
 """Column types shared by the models, and SQL helpers shared by the queries."""
 
+import enum
 from datetime import datetime
 
-from sqlalchemy import DateTime, Enum, case, func
+from sqlalchemy import Connection, DateTime, Enum, Table, case, func, insert
 from sqlalchemy.types import TypeDecorator
 
 from .time import as_utc
@@ -43,3 +44,29 @@ def enum_column(cls, name: str) -> Enum:
 def count_if(condition):
     """SQL: how many rows (of the group) meet ``condition``; 0, never NULL, when none do."""
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def bulk_insert(connection: Connection, table: Table, rows: list[dict]) -> None:
+    """Insert many rows at once, in the connection's transaction: COPY on PostgreSQL, else executemany.
+
+    Every row has the same keys, in the same order, and gives every NOT NULL column: COPY applies
+    no Python-side default. COPY sends the rows as one stream instead of a statement each,
+    several times faster for the tens of thousands of rows a bulk import writes.
+    """
+    if not rows:
+        return
+    if connection.dialect.name != "postgresql" or connection.dialect.driver != "psycopg":
+        connection.execute(insert(table), rows)
+        return
+    names = list(rows[0])
+    # COPY bypasses the column types: enum columns get the member's value, as enum_column stores it.
+    enums = [i for i, name in enumerate(names) if isinstance(table.c[name].type, Enum)]
+    quote = connection.dialect.identifier_preparer.quote
+    sql = f"COPY {quote(table.name)} ({', '.join(quote(n) for n in names)}) FROM STDIN"
+    with connection.connection.cursor() as cursor, cursor.copy(sql) as copy:
+        for row in rows:
+            values = list(row.values())  # in the order of ``names``: every row has the same keys
+            for i in enums:
+                if isinstance(values[i], enum.Enum):
+                    values[i] = values[i].value
+            copy.write_row(values)

@@ -207,7 +207,9 @@ def apply_events(
     Raises LifecycleError (naming the event's ``source_key``) and writes nothing when the events
     do not form a possible history. Does not check source keys for duplicates nor sync the account.
     """
-    steps, state, cycle = check_history(customer, subscription, external_id, new, cycle_months=cycle_months)
+    steps, state, cycle = check_history(
+        customer.id, subscription, external_id, new, cycle_months=cycle_months
+    )
     stored = list(subscription.events) if subscription else []
     if subscription is None:
         subscription = Subscription(customer_id=customer.id, customer=customer, external_id=external_id)
@@ -234,15 +236,20 @@ def apply_events(
 
 
 def check_history(
-    customer: User,
+    customer_id: int,
     subscription: Subscription | None,
     external_id: str,
     new: list[NewEvent],
     *,
     cycle_months: int | None = None,
 ) -> tuple[list[_Step], _State, int]:
-    """Replay the stored and ``new`` events without writing; raise LifecycleError when impossible."""
-    if subscription is not None and subscription.customer_id != customer.id:
+    """Replay the stored and ``new`` events without writing; raise LifecycleError when impossible.
+
+    ``subscription`` may be any object with a subscription's ``customer_id``, ``cycle_months``
+    and ``events`` (the bulk import passes plain rows). Returns the steps (every event, sorted,
+    with the plan, previous plan and price it leaves), the final state and the billing cycle.
+    """
+    if subscription is not None and subscription.customer_id != customer_id:
         raise LifecycleError(
             _("Service %(id)s belongs to another customer.", id=external_id), new[0].source_key
         )

@@ -15,6 +15,7 @@ from ..core.time import utcnow
 from ..extensions import db
 from ..followups.jobs import NEW_CASE_DIGESTS, PROGRESS_REPORTS, SLA_SWEEP
 from ..ideas.jobs import IDEA_MAIL
+from ..lifecycle.jobs import SUBSCRIPTION_IMPORTS
 from ..mailer.dispatch import DISPATCH_OUTBOX
 from ..notices.jobs import NOTICE_MAIL
 from ..reports.digest import DAILY_DIGEST
@@ -37,6 +38,7 @@ JOBS: dict[str, Job] = {
         IDEA_MAIL,
         DAILY_DIGEST,
         PRUNE_SESSIONS,
+        SUBSCRIPTION_IMPORTS,  # last: a large file keeps the others waiting while it runs
     )
 }
 

@@ -1,5 +1,5 @@
-// Subscription import: upload with a progress bar; the server's answer (the result page) then
-// replaces this page.
+// Subscription import: upload with a progress bar, then open the import's page (where the
+// server's progress shows); a refused upload (the form again, with its error) replaces this page.
 (function () {
   var form = document.getElementById("import-form");
   if (!form || !window.FormData) { return; }
@@ -21,9 +21,10 @@
     xhr.upload.onload = function () {
       bar.style.width = "100%";
       bar.classList.add("progress-bar-striped", "progress-bar-animated");
-      status.textContent = status.dataset.checking;
+      status.textContent = status.dataset.stored;
     };
     xhr.onload = function () {
+      if (xhr.status < 400 && xhr.responseURL) { window.location.assign(xhr.responseURL); return; }
       document.open(); document.write(xhr.responseText); document.close();
     };
     xhr.onerror = function () { status.textContent = status.dataset.failed; };

@@ -6,6 +6,7 @@ report-only): no page may trigger a single violation or script error, and report
 draw their charts under it.
 """
 
+import io
 import json
 import os
 from pathlib import Path
@@ -17,12 +18,13 @@ from feedback.core.time import utcnow
 from feedback.extensions import db
 from feedback.ideas import services as ideas
 from feedback.ideas.models import IdeaStatus
+from feedback.lifecycle.imports import queue_import, run_queued
 from feedback.mailer.models import OutboxMessage
 from feedback.signup import services as signup
 from feedback.signup.models import LinkPurpose
 from feedback.worker.jobs import run_job
 from tests.e2e.conftest import ARTIFACTS
-from tests.factories import make_notice
+from tests.factories import csv_bytes, history, make_notice
 
 # The live server answers in threads of its own: they must see committed rows.
 pytestmark = [pytest.mark.browser, pytest.mark.real_commits]
@@ -81,6 +83,8 @@ def _pages(ids: dict) -> dict[str, list[str]]:
             "/outbox/",
             f"/outbox/{ids['message']}",
             "/imports/",
+            f"/imports/{ids['import']}",
+            f"/imports/{ids['rejected_import']}",
         ],
     }
 
@@ -138,7 +142,12 @@ def test_no_page_has_a_serious_accessibility_violation(lang, live_server, browse
     duplicate = ideas.post_idea(customer, title="Backups in a second place")
     ideas.answer(idea, "Planned for spring — مخطط له", staff)
     ideas.set_status(idea, IdeaStatus.DONE, staff, changelog="Every plan keeps a daily copy elsewhere.")
+    imported, rejected = (
+        queue_import(io.BytesIO(csv_bytes(*rows)), "whmcs.csv", manager, utcnow(), lang)
+        for rows in (history(customer.email), ["nobody@example.test,7,VPS,started,2025-01-01,9.90,Monthly"])
+    )
     db.session.commit()
+    run_queued(utcnow())
     ids = {
         "feedback": fb.id,
         "followup": fb.followup.id,
@@ -147,6 +156,8 @@ def test_no_page_has_a_serious_accessibility_violation(lang, live_server, browse
         "duplicate": duplicate.id,
         "message": db.session.scalar(db.select(OutboxMessage.id)),
         "link": _signup_link(lang),
+        "import": imported.id,
+        "rejected_import": rejected.id,
     }
     found, csp_found, charts = {}, {}, {}
     for who, paths in _pages(ids).items():
@@ -166,7 +177,8 @@ def test_no_page_has_a_serious_accessibility_violation(lang, live_server, browse
                 page.locator("main button[type=submit]").click()
         for path in paths:
             response = page.goto(f"{live_server}{path}")
-            assert response.status == 200, (who, path, response.status)
+            expected = 422 if path == f"/imports/{ids['rejected_import']}" else 200  # its lines were refused
+            assert response.status == expected, (who, path, response.status)
             headers = response.headers
             assert "script-src 'self'" in headers.get("content-security-policy", ""), path  # enforced
             assert "content-security-policy-report-only" not in headers, path

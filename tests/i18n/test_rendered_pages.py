@@ -27,6 +27,7 @@ from feedback.followups.models import Category, RoutingRule
 from feedback.ideas import merge as idea_merge
 from feedback.ideas import services as idea_services
 from feedback.ideas.models import Idea, IdeaLink, IdeaStatus
+from feedback.lifecycle.imports import queue_import, run_queued
 from feedback.mailer.models import OutboxMessage
 from feedback.notices.models import Notice
 from feedback.signup import services as signup_services
@@ -134,6 +135,7 @@ def _ids(users: dict) -> dict:
         "category_id": db.session.scalar(db.select(Category.id)),
         "token": [make_token(nps, now), make_token(case, now)],
         "link_token": _account_links(customer, now),
+        "import_id": _finished_imports(users, now),
     }
 
 
@@ -288,7 +290,9 @@ def _english_on_every_page(app, users: dict, password: str, ids: dict | None, la
         where = f"{method} {url} as {role.value if role else 'anonymous'}{' with data' if data else ''}"
         assert response.status_code < 500, where
         if method == "GET" and "not-a-token" not in url and "no-such-page" not in url:
-            assert response.status_code == 200, (where, response.status_code)
+            # A rejected import's page answers 422 (its lines were refused), like the upload did.
+            expected = (200, 422) if re.fullmatch(r"/imports/\d+", url) else (200,)
+            assert response.status_code in expected, (where, response.status_code)
         if response.mimetype != "text/html":
             continue  # the CSV and Excel exports
         html = response.get_data(as_text=True)
@@ -302,9 +306,9 @@ def _english_on_every_page(app, users: dict, password: str, ids: dict | None, la
     return english, pagers, flashes
 
 
-def _imports(customer) -> list:
-    """A manager's subscription uploads: one the importer takes (its summary) and one it
-    rejects (the lines and their reasons)."""
+def _import_files(customer) -> list[list[str]]:
+    """Two subscription files: one the importer takes (its summary) and one it rejects (the
+    lines and their reasons)."""
     product = f"{MADE_UP[0]} VPS"  # the plan is read from the product's name
     good = [
         f"{customer.email},9001,{product},started,2025-03-01,118.80,Annually",
@@ -316,11 +320,31 @@ def _imports(customer) -> list:
         f"{customer.email},9003,{product},{MADE_UP[3].lower()},2025-13-01,-1,Weekly",
         f"{customer.email},,,,,,",
     ]
-    name = f"{MADE_UP[4].lower()}.csv"  # shown on the result page, like anything typed
+    return [good, bad]
+
+
+IMPORT_NAME = f"{MADE_UP[4].lower()}.csv"  # shown on the import's page, like anything typed
+
+
+def _imports(customer) -> list:
+    """A manager's subscription uploads (each opens its import's page, still queued)."""
     return [
-        ("POST", "/imports/", Role.MANAGER, {"file": (io.BytesIO(csv_bytes(*rows)), name)})
-        for rows in (good, bad)
+        ("POST", "/imports/", Role.MANAGER, {"file": (io.BytesIO(csv_bytes(*rows)), IMPORT_NAME)})
+        for rows in _import_files(customer)
     ]
+
+
+def _finished_imports(users: dict, now) -> list[int]:
+    """The same two files imported by the worker, in the language of the population: the
+    summary and the rejected lines (their reasons are written in the uploader's language)."""
+    language = users[Role.MANAGER].locale
+    ids = [
+        queue_import(io.BytesIO(csv_bytes(*rows)), IMPORT_NAME, users[Role.MANAGER], now, language).id
+        for rows in _import_files(users[Role.CUSTOMER])
+    ]
+    db.session.commit()
+    run_queued(now)
+    return ids
 
 
 def _as_in_development(monkeypatch, app) -> None:

@@ -7,9 +7,10 @@ from sqlalchemy import func, select
 
 from feedback.auth.models import Plan
 from feedback.extensions import db
+from feedback.lifecycle.imports import run_queued
 from feedback.lifecycle.models import SubscriptionEvent
 
-from ..factories import csv_bytes, history
+from ..factories import T0, csv_bytes, history
 
 
 def events() -> int:
@@ -47,15 +48,27 @@ def _upload(client, data: bytes, name: str = "whmcs.csv"):
     )
 
 
-def test_manager_uploads_a_file_and_sees_the_summary(client, auth, make):
+def _run_worker() -> int:
+    """What the worker does after the upload's commit (WORKER_MODE is off in tests)."""
+    return run_queued(T0)
+
+
+def test_manager_uploads_a_file_and_the_worker_imports_it(client, auth, make):
     ada = make.customer()
     auth.login(make.manager())
     page = client.get("/imports/")
     assert b"Import subscriptions" in page.data and b'type="file"' in page.data
     response = _upload(client, csv_bytes(*history(ada.email)))
-    assert response.status_code == 200
-    assert b"3 new events" in response.data
+    assert response.status_code == 303
+    status = client.get(response.headers["Location"])
+    assert status.status_code == 200 and b"Waiting for the worker" in status.data
+    assert events() == 0
+    assert _run_worker() == 1
+    done = client.get(response.headers["Location"])
+    assert done.status_code == 200
+    assert b"3 new events" in done.data
     assert events() == 3
+    assert b"whmcs.csv" in client.get("/imports/").data  # the list of imports
 
 
 def test_upload_larger_than_the_api_limit_is_accepted(client, auth, make):
@@ -65,16 +78,20 @@ def test_upload_larger_than_the_api_limit_is_accepted(client, auth, make):
     data = csv_bytes(*rows)
     assert len(data) > 64 * 1024
     response = _upload(client, data)
-    assert response.status_code == 200
-    assert b"new events" in response.data
+    assert response.status_code == 303
+    _run_worker()
+    assert b"new events" in client.get(response.headers["Location"]).data
 
 
-def test_upload_with_bad_lines_lists_them(client, auth, make):
+def test_upload_with_bad_lines_lists_them_and_answers_422(client, auth, make):
     ada = make.customer()
     auth.login(make.manager())
     rows = history(ada.email) + ["someone@else.test,9,VPS,started,2025-01-01,1.00,Monthly"]
     response = _upload(client, csv_bytes(*rows))
-    text = response.get_data(as_text=True)
+    _run_worker()
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 422
+    text = page.get_data(as_text=True)
     assert "Nothing was imported" in text
     assert "<td>5</td>" in text and "someone@else.test" in text
     assert events() == 0
@@ -83,7 +100,7 @@ def test_upload_with_bad_lines_lists_them(client, auth, make):
 def test_upload_without_a_file_asks_for_one(client, auth, make):
     auth.login(make.manager())
     response = client.post("/imports/", data={})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert b"Choose a CSV file" in response.data
 
 
@@ -102,7 +119,8 @@ def test_with_csrf_on_a_large_upload_needs_and_passes_the_token(app, client, aut
         data={"csrf_token": token, "file": (io.BytesIO(data), "big.csv")},
         content_type="multipart/form-data",
     )
-    assert response.status_code == 200
+    assert response.status_code == 303
+    _run_worker()
     assert events() == 4
 
 

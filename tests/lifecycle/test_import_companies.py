@@ -2,7 +2,7 @@
 which the idea ranking counts once."""
 
 from feedback.extensions import db
-from feedback.lifecycle.importer import import_subscriptions
+from feedback.lifecycle.imports import import_subscriptions
 from tests.factories import T0, csv_bytes
 
 HEADER = "email,service_id,product,event,date,amount,billing_cycle,client_id"

@@ -9,11 +9,12 @@ from sqlalchemy import func, select
 
 from feedback.auth.models import Plan
 from feedback.extensions import db
-from feedback.lifecycle.importer import import_subscriptions, plan_for_product
+from feedback.lifecycle.importer import plan_for_product
+from feedback.lifecycle.imports import import_subscriptions
 from feedback.lifecycle.models import Subscription, SubscriptionEvent
 from tests.conftest import T0
 
-from ..factories import csv_bytes, history
+from ..factories import HEADER, csv_bytes, history
 
 
 def count(model) -> int:
@@ -84,7 +85,16 @@ def test_bom_extra_columns_and_names_in_any_script_do_not_matter(make):
 
 
 def test_a_file_that_is_not_utf8_or_lacks_columns_is_rejected_whole(make):
-    assert "not UTF-8" in run("email\nJosé".encode("latin-1")).rejected[0][1]
+    ada = make.customer()
+    # Read a line at a time, a Latin-1 file is refused at its first line that is not UTF-8 …
+    latin = csv_bytes(*history(ada.email), header=HEADER + ",name").replace(
+        b"Annually\n", b"Annually,Jos\xe9\n", 1
+    )
+    result = run(latin)
+    assert result.rejected[0] == (2, "not UTF-8 text (save the file as UTF-8)")
+    assert count(SubscriptionEvent) == 0
+    # … and at once when that is the header line.
+    assert "not UTF-8" in run("émail\nJosé".encode("latin-1")).rejected[0][1]
     result = run(b"email,plan\na@b.c,vps\n")
     assert result.rejected[0][0] == 1 and "service_id" in result.rejected[0][1]
 
@@ -109,11 +119,12 @@ def test_ten_thousand_rows(make):
         ]
     calls = []
     started = time.perf_counter()
-    result = run(csv_bytes(*rows), progress=lambda done, total: calls.append((done, total)))
+    result = run(csv_bytes(*rows), progress=lambda stage, done, total: calls.append((stage, done, total)))
     seconds = time.perf_counter() - started
     print(f"\nimported 10000 rows in {seconds:.2f} s: {10000 / seconds:.0f} rows/s")
     assert (result.applied, result.new_events) == (True, 10_000)
-    assert calls[-1] == (20_000, 20_000)
+    assert [stage for stage, _done, _total in calls if _done == 0] == ["reading", "checking", "saving"]
+    assert calls[-1] == ("saving", 10_000, 10_000)
     started = time.perf_counter()
     assert run(csv_bytes(*rows)).already_imported == 10_000
     print(f"re-imported in {time.perf_counter() - started:.2f} s")

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from feedback.auth.models import Plan, User
 from feedback.core.time import utcnow
 from feedback.extensions import db
-from feedback.lifecycle.importer import import_subscriptions
+from feedback.lifecycle.imports import import_subscriptions
 from feedback.lifecycle.models import Subscription
 from feedback.signup import services as signup
 from feedback.signup.models import LinkPurpose

@@ -6,6 +6,7 @@ from datetime import timedelta
 from feedback.auth.jobs import PRUNE_SESSIONS
 from feedback.followups.jobs import NEW_CASE_DIGESTS, PROGRESS_REPORTS, SLA_SWEEP
 from feedback.ideas.jobs import IDEA_MAIL
+from feedback.lifecycle.jobs import SUBSCRIPTION_IMPORTS
 from feedback.mailer.dispatch import DISPATCH_OUTBOX
 from feedback.notices.jobs import NOTICE_MAIL
 from feedback.reports.digest import DAILY_DIGEST
@@ -26,6 +27,7 @@ EXPECTED = {
     "ideas": M,
     "daily_digest": H,
     "prune_sessions": H,
+    "subscription_imports": M,
 }
 
 
@@ -41,6 +43,7 @@ def test_every_feature_job_is_in_the_table_under_its_old_name_and_period():
         IDEA_MAIL,
         DAILY_DIGEST,
         PRUNE_SESSIONS,
+        SUBSCRIPTION_IMPORTS,
     ]
     assert {job.name: job.every for job in declared} == EXPECTED
     assert list(JOBS) == list(EXPECTED)  # the embedded scheduler runs them in this order
