@@ -4,6 +4,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import Connection, DateTime, Enum, Table, case, func, insert
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import TypeDecorator
 
 from .time import as_utc
@@ -44,6 +45,12 @@ def enum_column(cls, name: str) -> Enum:
 def count_if(condition):
     """SQL: how many rows (of the group) meet ``condition``; 0, never NULL, when none do."""
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def conflict_insert(bind, table):
+    """``INSERT`` into ``table`` in ``bind``'s dialect, which offers ``on_conflict_do_nothing`` and
+    ``on_conflict_do_update`` (PostgreSQL and SQLite spell ``ON CONFLICT`` alike)."""
+    return (postgresql if bind.dialect.name == "postgresql" else sqlite).insert(table)
 
 
 def bulk_insert(connection: Connection, table: Table, rows: list[dict]) -> None:

@@ -25,10 +25,10 @@ from flask import current_app
 from flask_babel import LazyString, ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
 
 from ..auth.models import User
+from ..core.db import conflict_insert
 from ..core.templating import PRIORITY_LABELS
 from ..core.urls import external_url
 from ..extensions import db
@@ -56,9 +56,8 @@ def _lock_windows(user_ids: list[int]) -> dict[int, datetime | None]:
     """Each person's last new-case mail, with their window row created if missing and locked."""
     if not user_ids:
         return {}
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
     db.session.execute(
-        insert(NewCaseMailWindow)
+        conflict_insert(db.session.get_bind(), NewCaseMailWindow)
         .values([{"user_id": user_id, "last_mailed_at": None} for user_id in user_ids])
         .on_conflict_do_nothing()
     )

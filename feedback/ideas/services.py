@@ -8,10 +8,10 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ..auth.models import User
 from ..core.app_settings import AppSetting
+from ..core.db import conflict_insert
 from ..core.time import utcnow
 from ..core.wake import wake_after_commit
 from ..extensions import db
@@ -138,9 +138,8 @@ def has_voted(idea: Idea, customer_id: int) -> bool:
 
 def _insert_ignoring_duplicate(table, values: dict) -> bool:
     """INSERT the row unless the unique key already holds it; True when a row was added."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = db.session.execute(insert(table).values(**values).on_conflict_do_nothing())
+    stmt = conflict_insert(db.session.get_bind(), table).values(**values).on_conflict_do_nothing()
+    result = db.session.execute(stmt)
     return bool(result.rowcount)
 
 

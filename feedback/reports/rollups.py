@@ -28,10 +28,9 @@ from sqlalchemy import (
     text,
     type_coerce,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ..core.db import count_if
+from ..core.db import conflict_insert, count_if
 from ..core.scales import detractor_sql, is_detractor, is_promoter, is_satisfied, promoter_sql, satisfied_sql
 from ..extensions import db
 from ..surveys.models import Feedback, FeedbackKind
@@ -147,9 +146,8 @@ def _after_flush(session: Session, flush_context) -> None:
 
 def _upsert(conn, source):
     """``INSERT … ON CONFLICT (key) DO UPDATE SET count = count + excluded.count`` from ``source``."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     table = RatingRollup.__table__
-    stmt = dialect.insert(table)
+    stmt = conflict_insert(conn, table)
     stmt = stmt.values(source) if isinstance(source, list) else stmt.from_select([*KEY, *COUNTS], source)
     return stmt.on_conflict_do_update(
         index_elements=[table.c[k] for k in KEY],
