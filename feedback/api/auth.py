@@ -100,11 +100,6 @@ def auth_failure_limit() -> str:
     return current_app.config.get("API_AUTH_FAILURE_LIMIT", DEFAULT_AUTH_FAILURE_LIMIT)
 
 
-def authentication_failed(response) -> bool:
-    """Only answers that refused the token (or its absence) use up the address's budget."""
-    return response.status_code == 401
-
-
 def address_key() -> str:
     """Count per client address, whatever token it sends."""
     return "api-addr:" + (get_remote_address() or "unknown")

@@ -5,6 +5,7 @@ from datetime import datetime
 from flask import Blueprint, current_app, g, request, url_for
 from flask_limiter.errors import RateLimitExceeded
 
+from ..auth import limits
 from ..core.errors import json_error
 from ..core.pagination import paginate as paginate_page
 from ..core.time import utcnow
@@ -29,7 +30,7 @@ limiter.shared_limit(
     auth.auth_failure_limit,
     scope=auth.AUTH_FAILURE_SCOPE,
     key_func=auth.address_key,
-    deduct_when=auth.authentication_failed,
+    deduct_when=limits.failed,  # only answers that refused the token (or its absence) count
     exempt_when=lambda: request.endpoint in PUBLIC_ENDPOINTS,
 )(bp)
 

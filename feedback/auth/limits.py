@@ -34,7 +34,8 @@ KNOWN_ACCOUNTS_PER_BROWSER = 5  # a shared computer remembers the last few accou
 
 
 def failed(response: Response) -> bool:
-    """A response counts against the budgets only when it refused the credentials."""
+    """A response counts against the budgets only when it refused the credentials (401): a
+    password at sign-in, a bearer token on the API."""
     return response.status_code == 401
 
 
