@@ -15,14 +15,13 @@ A locked-out attempt answers 429 with the sign-in page, a translated message and
 
 import hashlib
 import hmac
-import math
-import time
 
 from flask import Response, current_app, render_template, request
 from flask_babel import ngettext
 from flask_limiter import RequestLimit
 from flask_limiter.util import get_remote_address
 
+from ..core.time import seconds_until, wait_minutes
 from ..extensions import limiter
 from .forms import LoginForm
 from .services import normalise_email
@@ -102,8 +101,8 @@ def forgive_this_address() -> None:
 
 def locked_out(limit: RequestLimit) -> Response:
     """``on_breach``: the sign-in page, status 429, saying when to try again."""
-    seconds = max(1, math.ceil(limit.window.reset_time - time.time()))
-    minutes = math.ceil(seconds / 60)
+    seconds = seconds_until(limit.window.reset_time)
+    minutes = wait_minutes(seconds)
     message = ngettext(
         "Too many failed sign-ins. Try again in %(num)d minute.",
         "Too many failed sign-ins. Try again in %(num)d minutes.",

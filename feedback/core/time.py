@@ -1,5 +1,7 @@
 """Time helpers. Every timestamp in Kontento is an aware UTC datetime."""
 
+import math
+import time
 from datetime import UTC, datetime
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -29,6 +31,17 @@ def is_valid_timezone(name: str) -> bool:
     except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name the file system refuses
         return False
     return True
+
+
+def seconds_until(epoch_seconds: float) -> int:
+    """Whole seconds from now until ``epoch_seconds`` (a rate limit's reset), at least 1: a
+    ``Retry-After``."""
+    return max(1, math.ceil(epoch_seconds - time.time()))
+
+
+def wait_minutes(seconds: float) -> int:
+    """A wait as a person is told it: whole minutes, rounded up, at least 1."""
+    return max(1, math.ceil(seconds / 60))
 
 
 @cache

@@ -7,11 +7,10 @@ keyed by the customer, a second API token or the board is no way round it. Only 
 count: a refused form or body costs nothing.
 """
 
-import math
-import time
-
 from flask import current_app
 from flask_babel import ngettext
+
+from ..core.time import seconds_until, wait_minutes
 
 SCOPE = "idea-posts"
 
@@ -28,7 +27,7 @@ def customer_key(user) -> str:
 
 def refusal_message(reset_at: float) -> str:
     """What a person is told on the page when the budget is spent (their text stays in the form)."""
-    minutes = max(1, math.ceil((reset_at - time.time()) / 60))
+    minutes = wait_minutes(seconds_until(reset_at))
     return ngettext(
         "You have posted many ideas in a short time. Please try again in %(num)d minute; "
         "what you wrote is still here.",

@@ -10,14 +10,13 @@ costs nothing.
 """
 
 import logging
-import math
-import time
 
 from flask import current_app
 from flask_babel import ngettext
 from limits import parse
 
 from ..auth.models import User
+from ..core.time import seconds_until, wait_minutes
 from ..extensions import limiter
 
 log = logging.getLogger(__name__)
@@ -37,7 +36,7 @@ class RatingLimitReached(Exception):
     @property
     def minutes(self) -> int:
         """The wait in whole minutes, rounded up (what a person is told)."""
-        return max(1, math.ceil(self.retry_after / 60))
+        return wait_minutes(self.retry_after)
 
 
 def rating_limit() -> str:
@@ -62,7 +61,7 @@ def take_rating_slot(customer: User) -> None:
     except Exception:  # the storage is down: degrade to no limit, never to an error
         log.warning("rating rate limit not checked: storage unavailable", exc_info=True)
         return
-    raise RatingLimitReached(text, max(1, math.ceil(reset_at - time.time())))
+    raise RatingLimitReached(text, seconds_until(reset_at))
 
 
 def refusal_message(exc: RatingLimitReached) -> str:
