@@ -14,8 +14,8 @@ from feedback.auth.services import authenticate
 from feedback.core.time import utcnow
 from feedback.extensions import db
 from feedback.oidc.client import provider_name
-from feedback.oidc.routes import STATUS
 from feedback.oidc.models import ExternalIdentity
+from feedback.oidc.routes import STATUS
 from feedback.signup import services as signup
 from tests.i18n.english import english_on, english_words
 from tests.oidc_provider import CLIENT_SECRET, Account
