@@ -12,6 +12,7 @@ provider would:
 - ``wrong_audience``: the ID token is for another client;
 - ``wrong_key``: the ID token is signed with a key the JWKS does not hold;
 - ``expired``: the ID token expired an hour ago;
+- ``token_issuer``: the ID token names another issuer than the provider's;
 - ``email_at_userinfo``: the ID token names the subject only; the e-mail is at userinfo;
 - ``wrong_issuer``: discovery names another issuer than the one configured.
 """
@@ -31,7 +32,12 @@ from authlib.oidc.core.grants import OpenIDCode
 from authlib.oidc.core.models import AuthorizationCodeMixin
 from flask import Flask, jsonify, request
 from joserfc.jwk import RSAKey
+from sqlalchemy import func, select
 from werkzeug.serving import WSGIRequestHandler, make_server
+
+from feedback.auth.models import User
+from feedback.extensions import db
+from feedback.oidc.models import ExternalIdentity
 
 CLIENT_ID = "kontento-test"
 CLIENT_SECRET = "s3cret-for-tests-only"
@@ -278,6 +284,8 @@ def _openid(provider: Provider):
 
         def get_client_claims(self, client):
             claims = {"iss": provider.issuer, "aud": [client.get_client_id()]}
+            if "token_issuer" in provider.misbehave:
+                claims["iss"] = "http://elsewhere.test"
             if "wrong_audience" in provider.misbehave:
                 claims["aud"] = ["another-client"]
             if "expired" in provider.misbehave:
@@ -297,3 +305,48 @@ def _openid(provider: Provider):
             return UserInfo(_claims(user, scope))
 
     return OpenID
+
+
+# Driving the app through a sign-in, as a browser would (tests/oidc, tests/e2e)
+
+
+def begin(client, query: str = ""):
+    """Press the button: the app's redirect to the provider."""
+    response = client.get("/login/sso" + query)
+    assert response.status_code == 302, response.status_code
+    return response
+
+
+def sign_in(client, provider, account: Account | None, query: str = ""):
+    """The whole round trip as a browser makes it: app → provider → app's callback."""
+    provider.signed_in = account
+    start = begin(client, query)
+    return client.get(provider.authorize(start.headers["Location"]))
+
+
+def user(email: str) -> User | None:
+    """The account with this (normalised) address, if any."""
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def signed_in_as(client) -> str | None:
+    """Whose dashboard this browser reaches (None: sent to the sign-in page)."""
+    response = client.get("/dashboard")
+    if response.status_code != 200:
+        return None
+    return response.get_data(as_text=True)
+
+
+def identities() -> int:
+    """How many provider accounts are linked."""
+    return db.session.scalar(select(func.count()).select_from(ExternalIdentity))
+
+
+ADA = Account(sub="billing-client-1042", email="Ada@Example.com", name="Ada Lovelace")
+
+
+def assert_refused(client, response, status: int, words: str) -> None:
+    """A refusal: its status, its page saying ``words``, and nobody signed in."""
+    assert response.status_code == status
+    assert words in response.get_data(as_text=True)
+    assert signed_in_as(client) is None

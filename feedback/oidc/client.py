@@ -10,7 +10,7 @@ import threading
 import requests
 from authlib.integrations.base_client.errors import MismatchingStateError
 from authlib.integrations.flask_client import OAuth, OAuthError
-from flask import current_app, request
+from flask import current_app, request, session
 from flask_babel import gettext as _
 from joserfc.errors import ClaimError, JoseError
 
@@ -94,6 +94,11 @@ def begin(redirect_uri: str):
     """The redirect to the provider's sign-in page; state, nonce and PKCE verifier are kept in
     the session for ``finish``. FlowError("unavailable") when the provider does not answer."""
     app = client()
+    # One sign-in pending per browser: each start keeps its state, nonce and verifier in the
+    # session cookie, and a visitor pressing the button again and again would grow the cookie
+    # past what browsers keep (4 KB), losing the session altogether.
+    for key in [key for key in session if key.startswith(f"_state_{CLIENT_NAME}_")]:
+        session.pop(key)
     try:
         _metadata(app)
         return app.authorize_redirect(redirect_uri)

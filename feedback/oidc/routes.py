@@ -47,6 +47,7 @@ STATUS = {
 
 @bp.before_request
 def only_when_configured():
+    """Every route of the blueprint is a 404 while ``OIDC_ISSUER`` is unset."""
     if not client.is_enabled():
         abort(404)
 
@@ -77,6 +78,7 @@ def _refused(reason: str, detail: str = "", user_id: int | None = None):
 @bp.route("/login/sso")
 @_rate_limited
 def start():
+    """The sign-in button: off to the provider, remembering a ``next`` page of this site."""
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     target = request.args.get("next")
@@ -92,6 +94,7 @@ def start():
 @bp.route("/login/sso/callback")
 @_rate_limited
 def callback():
+    """Back from the provider: check its answer, find or make the customer, sign them in."""
     try:
         claims = client.finish()
         user = sign_in_user(claims["iss"], claims, utcnow())
