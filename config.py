@@ -107,6 +107,16 @@ class Config:
     # How long an e-mailed link stays usable: one asked for (sign-up, new password), an invitation.
     ACCOUNT_LINK_HOURS = int(os.environ.get("ACCOUNT_LINK_HOURS", "24"))
     INVITE_LINK_DAYS = int(os.environ.get("INVITE_LINK_DAYS", "7"))
+    # Sign in with the billing panel (OpenID Connect, feedback/oidc): off while OIDC_ISSUER is empty.
+    # The provider's settings come from <OIDC_ISSUER>/.well-known/openid-configuration.
+    OIDC_ISSUER = os.environ.get("OIDC_ISSUER", "")
+    OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID", "")
+    OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET", "")
+    OIDC_NAME = os.environ.get("OIDC_NAME", "")  # "Demo Billing" → "Sign in with Demo Billing"
+    OIDC_TIMEOUT = float(os.environ.get("OIDC_TIMEOUT", "10"))  # seconds before the provider counts as down
+    # Starts and returns of that sign-in, each, per client address (the return asks the provider
+    # for tokens: a flood must not turn the app into a request cannon).
+    OIDC_RATE_LIMIT = os.environ.get("OIDC_RATE_LIMIT", "60 per 10 minutes")
     # Unset: mail is held in the outbox, not sent (the banner and Settings → Outbox say so);
     # it goes out once a server is configured.
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
@@ -171,6 +181,7 @@ class TestingConfig(Config):
     MAIL_SERVER = "127.0.0.1"
     MAIL_PORT = 1  # nothing listens here: a test sends mail only to the `smtp` fixture's server
     BASE_URL = "http://kontento.test"
+    OIDC_ISSUER = ""  # tests/oidc turn it on against their own provider
 
 
 class ProductionConfig(Config):

@@ -122,6 +122,7 @@ def register_blueprints(app: Flask) -> None:
     from .mailer.routes import bp as outbox_bp
     from .notices.routes import bp as notices_bp
     from .notices.routes import status_bp
+    from .oidc.routes import bp as oidc_bp
     from .renewals.routes import bp as renewals_bp
     from .reports.routes import bp as reports_bp
     from .settings.routes import bp as settings_bp
@@ -132,6 +133,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(sessions_bp, url_prefix="/sessions")
     app.register_blueprint(signup_bp)  # /signup, /account/…: sign-up and e-mailed account links
+    app.register_blueprint(oidc_bp)  # /login/sso…: sign in with the billing panel (404 unless OIDC_ISSUER)
     app.register_blueprint(surveys_bp)
     app.register_blueprint(followups_bp, url_prefix="/queue")
     app.register_blueprint(settings_bp, url_prefix="/settings")
@@ -167,6 +169,7 @@ def register_template_helpers(app: Flask) -> None:
     from .core.security import reject_nul_bytes
     from .followups.defaults import rule_name
     from .ideas import templating as idea_templating
+    from .oidc.client import button_label
     from .signup.queries import signup_open
     from .surveys.labels import category_name
 
@@ -175,6 +178,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["category_name"] = category_name
     app.jinja_env.filters["rule_name"] = rule_name
     app.jinja_env.globals["signup_open"] = signup_open  # the sign-in page and menu hide sign-up when off
+    app.jinja_env.globals["sso_button_label"] = button_label  # None: no "Sign in with …" button
     app.before_request(reject_nul_bytes)
 
 

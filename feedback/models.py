@@ -14,6 +14,7 @@ from .ideas.models import ChangelogEntry, Idea, IdeaEvent, IdeaFollower, IdeaLin
 from .lifecycle.models import Subscription, SubscriptionEvent  # noqa: F401
 from .mailer.models import OutboxMessage  # noqa: F401
 from .notices.models import Notice, NoticeUpdate  # noqa: F401
+from .oidc.models import ExternalIdentity  # noqa: F401
 from .reports.models import RatingRollup  # noqa: F401
 from .signup.models import AccountLink  # noqa: F401
 from .surveys.models import Feedback, SurveyInvitation  # noqa: F401

@@ -236,3 +236,32 @@ def smtp(app):
     sink.stop()
     _TEST_SMTP_PORTS.discard(sink.port)
     app.config["MAIL_PORT"], app.extensions["mail"].port = old
+
+
+@pytest.fixture(scope="session")
+def _oidc_provider():
+    from .oidc_provider import Provider
+
+    provider = Provider().start()
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture
+def oidc(app, _oidc_provider, monkeypatch):
+    """A real OpenID provider (tests/oidc_provider.py) on loopback, configured as the app's billing
+    panel for this test; its switches and accounts are reset after."""
+    from .oidc_provider import CLIENT_ID, CLIENT_SECRET
+
+    _oidc_provider.reset()
+    for key, value in {
+        "OIDC_ISSUER": _oidc_provider.issuer,
+        "OIDC_CLIENT_ID": CLIENT_ID,
+        "OIDC_CLIENT_SECRET": CLIENT_SECRET,
+        "OIDC_NAME": "Demo Billing",
+    }.items():
+        monkeypatch.setitem(app.config, key, value)
+    # A client of its own: discovery and keys are fetched afresh, so switches that change them apply.
+    monkeypatch.setitem(app.extensions, "kontento.oidc", {})
+    yield _oidc_provider
+    _oidc_provider.reset()

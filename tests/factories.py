@@ -210,8 +210,9 @@ ALLOWED = {
 }
 # None: /static and /healthz; survey_links: e-mailed survey links; status: the public status page;
 # i18n: the language switcher, for everyone (tests/i18n); signup: sign-up and e-mailed account links
-# (tests/auth/test_signup.py).
-PUBLIC = {"auth", "api", "survey_links", "status", "i18n", "signup", None}
+# (tests/auth/test_signup.py); oidc: sign in with the billing panel, for visitors, 404 unless configured
+# (tests/oidc/test_sign_in.py).
+PUBLIC = {"auth", "api", "survey_links", "status", "i18n", "signup", "oidc", None}
 
 
 def rule_url(rule, ids: dict) -> str:

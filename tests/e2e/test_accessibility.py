@@ -201,3 +201,28 @@ def test_no_page_has_a_serious_accessibility_violation(lang, live_server, browse
     assert all(charts[path] for path in ("/reports/satisfaction", "/reports/support", "/reports/ideas")), (
         charts
     )
+
+
+@pytest.mark.parametrize("lang", ["en", "eo", "ar"])
+def test_sign_in_with_the_billing_panel_has_no_serious_violation(
+    lang, live_server, browser, oidc, axe_source
+):
+    """With OIDC configured (off above): the sign-in page with its button, and a refusal page."""
+    pages = {"/login": 200, "/login/sso/callback": 400}  # no state: refused, with its page
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=lang)
+    context.set_extra_http_headers({"Accept-Language": lang})
+    context.add_init_script(RECORD_CSP_VIOLATIONS)
+    context.add_init_script(axe_source)
+    page = context.new_page()
+    found, csp_found = {}, {}
+    for path, status in pages.items():
+        response = page.goto(f"{live_server}{path}")
+        assert response.status == status, (path, response.status)
+        assert page.locator("main h1").count() == 1, path
+        if violations := _violations(page):
+            found[path] = violations
+        if refused := page.evaluate("() => window.__cspViolations"):
+            csp_found[path] = refused
+    context.close()
+    assert not found, json.dumps(found, indent=1, ensure_ascii=False)[:3000]
+    assert not csp_found, csp_found

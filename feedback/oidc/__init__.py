@@ -1,0 +1,1 @@
+"""Sign in with the host's billing panel (OpenID Connect): customers only, off unless configured."""
