@@ -30,6 +30,7 @@ class Factory:
             name or f"{role.value.title()} {n}",
             PASSWORD,
             role,
+            preset_password=True,  # "password123": published, so the policy would refuse it
             **kwargs,
         )
         db.session.commit()
