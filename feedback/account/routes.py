@@ -42,7 +42,7 @@ def _account_limit(view):
 
 def _too_many_wrong(limit: RequestLimit) -> Response:
     """``on_breach`` of the failure budget: the form again, status 429, saying when to try again."""
-    seconds = seconds_until(limit.reset_at)
+    seconds = seconds_until(limit.window.reset_time)
     form = ChangePasswordForm(formdata=None)
     form.current.errors = [
         ngettext(

@@ -13,12 +13,12 @@ pattern zxcvbn found (the same one its English warning is written from).
 import re
 
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
+from flask_babel import ngettext
 from zxcvbn import zxcvbn
 
 MIN_LENGTH = 10
-# Long enough for any passphrase or password manager; short enough that hashing it and zxcvbn's
-# matching (which only looks at the first ZXCVBN_LENGTH characters) stay cheap.
+# Long enough for any passphrase or password manager; short enough to hash cheaply. zxcvbn only
+# judges the first ZXCVBN_LENGTH characters (its own limit: its matching grows fast with length).
 MAX_LENGTH = 128
 ZXCVBN_LENGTH = 72
 # zxcvbn's scores: 3 is "safely unguessable: moderate protection from an offline slow-hash
@@ -42,16 +42,27 @@ REASONS = {
 
 
 def user_inputs(*values: str | None) -> list[str]:
-    """What zxcvbn should treat as known to an attacker: each value whole and in its parts (an
-    e-mail address's name and domain, each word of a name)."""
+    """What an attacker may know of an account: each value (its e-mail address, its name) whole
+    and in its parts (the address's name and domain without the ending, each word of a name)."""
     words = []
     for value in values:
         value = (value or "").strip().lower()
         if not value:
             continue
         words.append(value)
+        if "@" in value:  # "ada.l@example.com": ada, example; "com" says nothing of its owner
+            value = value.rsplit(".", 1)[0]
         words.extend(part for part in re.split(r"[\s@.+_\-]+", value) if len(part) >= _SHORTEST_PART)
-    return list(dict.fromkeys(words))
+        words.append(re.sub(r"[\s@.+_\-]+", "", value))  # "adalovelace", run together
+    return [word for word in dict.fromkeys(words) if len(word) >= _SHORTEST_PART]
+
+
+def _without(password: str, known: list[str] | tuple[str, ...]) -> str:
+    """``password`` with every known word taken out, longest first."""
+    rest = password.lower()
+    for word in sorted(known, key=len, reverse=True):
+        rest = rest.replace(word, "")
+    return rest
 
 
 def _reason(sequence: list[dict]) -> str:
@@ -80,14 +91,18 @@ def weakness(password: str, known: list[str] | tuple[str, ...] = ()) -> str | No
     address and name).
     """
     if len(password) < MIN_LENGTH:
-        return str(
-            lazy_ngettext("Use at least %(num)d character.", "Use at least %(num)d characters.", MIN_LENGTH)
-        )
+        return ngettext("Use at least %(num)d character.", "Use at least %(num)d characters.", MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        return str(
-            lazy_ngettext("Use at most %(num)d character.", "Use at most %(num)d characters.", MAX_LENGTH)
-        )
-    result = zxcvbn(password, user_inputs=list(known), max_length=ZXCVBN_LENGTH)
-    if result["score"] >= MIN_SCORE:
-        return None
-    return f"{REASONS[_reason(result['sequence'])]} {_HINT}"
+        return ngettext("Use at most %(num)d character.", "Use at most %(num)d characters.", MAX_LENGTH)
+    # zxcvbn refuses longer input: it judges the start, and a passphrase whose first 72
+    # characters are strong is strong.
+    judged = password[:ZXCVBN_LENGTH]
+    result = zxcvbn(judged, user_inputs=list(known), max_length=ZXCVBN_LENGTH)
+    if result["score"] < MIN_SCORE:
+        return f"{REASONS[_reason(result['sequence'])]} {_HINT}"
+    # zxcvbn counts a known word as a few guesses but may still score "AdaLovelace1815" as
+    # strong: the rest must be strong without the parts an attacker knows.
+    rest = _without(judged, known)
+    if rest != judged.lower() and zxcvbn(rest, max_length=ZXCVBN_LENGTH)["score"] < MIN_SCORE:
+        return f"{REASONS['personal']} {_HINT}"
+    return None
