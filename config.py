@@ -104,6 +104,12 @@ class Config:
     # existing one, none), the time must not tell which.
     SIGNUP_MIN_RESPONSE_MS = int(os.environ.get("SIGNUP_MIN_RESPONSE_MS", "300"))
     ACCOUNT_LINK_RATE_LIMIT = "10 per minute"  # passwords set through links, per client address
+    # The account pages (/account): profile saves, password changes and "e-mail me a link to set a
+    # password", per signed-in user, one budget for the three.
+    ACCOUNT_RATE_LIMIT = os.environ.get("ACCOUNT_RATE_LIMIT", "30 per hour")
+    # Wrong current passwords typed when changing the password, per account, from any browser:
+    # a stolen session must not become a way to guess the password (failures only, as at sign-in).
+    PASSWORD_CHECK_RATE_LIMIT = os.environ.get("PASSWORD_CHECK_RATE_LIMIT", "5 per 15 minutes")
     # How long an e-mailed link stays usable: one asked for (sign-up, new password), an invitation.
     ACCOUNT_LINK_HOURS = int(os.environ.get("ACCOUNT_LINK_HOURS", "24"))
     INVITE_LINK_DAYS = int(os.environ.get("INVITE_LINK_DAYS", "7"))

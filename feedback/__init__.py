@@ -109,6 +109,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount every feature's blueprint."""
+    from .account.routes import bp as account_bp
     from .api.routes import bp as api_bp
     from .auth.routes import bp as auth_bp
     from .auth.session_routes import bp as sessions_bp
@@ -134,6 +135,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(sessions_bp, url_prefix="/sessions")
     app.register_blueprint(signup_bp)  # /signup, /account/…: sign-up and e-mailed account links
     app.register_blueprint(oidc_bp)  # /login/sso…: sign in with the billing panel (404 unless OIDC_ISSUER)
+    app.register_blueprint(account_bp, url_prefix="/account")  # profile and password
     app.register_blueprint(surveys_bp)
     app.register_blueprint(followups_bp, url_prefix="/queue")
     app.register_blueprint(settings_bp, url_prefix="/settings")
@@ -165,6 +167,7 @@ def register_signal_receivers() -> None:
 
 def register_template_helpers(app: Flask) -> None:
     """Filters and globals the templates share, and the input guard every page shares."""
+    from .auth.passwords import MIN_LENGTH
     from .core import templating
     from .core.security import reject_nul_bytes
     from .followups.defaults import rule_name
@@ -177,6 +180,7 @@ def register_template_helpers(app: Flask) -> None:
     idea_templating.init_app(app)
     app.jinja_env.filters["category_name"] = category_name
     app.jinja_env.filters["rule_name"] = rule_name
+    app.jinja_env.globals["PASSWORD_MIN_LENGTH"] = MIN_LENGTH  # the forms that choose one say it
     app.jinja_env.globals["signup_open"] = signup_open  # the sign-in page and menu hide sign-up when off
     app.jinja_env.globals["sso_button_label"] = button_label  # None: no "Sign in with …" button
     app.before_request(reject_nul_bytes)

@@ -30,6 +30,7 @@ class Factory:
             name or f"{role.value.title()} {n}",
             PASSWORD,
             role,
+            preset_password=True,  # "password123": published, so the policy would refuse it
             **kwargs,
         )
         db.session.commit()
@@ -203,6 +204,8 @@ ALLOWED = {
     "ideas": {Role.CUSTOMER},
     "idea_triage": {Role.STAFF, Role.MANAGER},
     "idea_settings": {Role.MANAGER},
+    # Profile and password: every signed-in user, their own account (no ids in the URLs).
+    "account": {Role.CUSTOMER, Role.STAFF, Role.MANAGER},
     # Where you are signed in, and "sign out everywhere": every signed-in user, their own sessions.
     "sessions": {Role.CUSTOMER, Role.STAFF, Role.MANAGER},
     # Development only (DEMO_INBOX, turned on in the tests); each user sees only their own mail.

@@ -1,10 +1,12 @@
-"""The sign-in form (sign-up's forms are in feedback/signup)."""
+"""The sign-in form, and the fields every form that chooses a password shares (sign-up's forms
+are in feedback/signup)."""
 
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..i18n.forms import Form
+from .passwords import MAX_LENGTH
 
 
 class LoginForm(Form):
@@ -12,3 +14,22 @@ class LoginForm(Form):
 
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+
+
+def new_password_field(label=None) -> PasswordField:
+    """A password being chosen. Only its presence and a bound on its size are checked here: the
+    policy (``passwords.py``) needs the account's address and name, so the service applies it."""
+    return PasswordField(
+        label or _l("Password"),
+        validators=[DataRequired(), Length(max=MAX_LENGTH)],
+        render_kw={"autocomplete": "new-password", "maxlength": MAX_LENGTH},
+    )
+
+
+def confirm_password_field(other: str = "password") -> PasswordField:
+    """The same password typed again."""
+    return PasswordField(
+        _l("Repeat password"),
+        validators=[DataRequired(), EqualTo(other, _l("The passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )

@@ -13,6 +13,7 @@ from ..core.security import hash_token, new_token
 from ..core.time import utcnow
 from ..extensions import db
 from .models import ApiToken, CustomerAccount, Plan, Role, User
+from .passwords import user_inputs, weakness
 from .sessions import end_all_sessions
 
 # Checked against when the e-mail is unknown, so a miss costs as much time as a hit.
@@ -65,10 +66,12 @@ def clean_identity(email: str, name: str) -> tuple[str, str]:
     return email, name
 
 
-def check_password(password: str) -> None:
-    """Raise AccountError for a password too short to keep."""
-    if len(password) < 8:
-        raise AccountError(_l("The password must have at least 8 characters."), "password")
+def check_password(password: str, email: str, *names: str | None) -> None:
+    """Raise AccountError, saying why, for a password the policy refuses (``passwords.py``) for
+    the account with this ``email`` and these ``names``."""
+    reason = weakness(password, user_inputs(email, *names))
+    if reason is not None:
+        raise AccountError(reason, "password")
 
 
 def create_user(
@@ -83,12 +86,18 @@ def create_user(
     renewal_date: date | None = None,
     timezone: str = "UTC",
     server: str | None = None,
+    preset_password: bool = False,
 ) -> User:
-    """Create a user; customers also get a hosting account. Raises AccountError on bad input."""
+    """Create a user; customers also get a hosting account. Raises AccountError on bad input.
+
+    ``preset_password``: the demo's and the tests' published logins ("password123"), which the
+    password policy would refuse; a password a person chooses (CLI, staff page) never is one.
+    """
     email, name = clean_identity(email, name)
     if find_user_by_email(email) is not None:
         raise AccountError(_l("An account with this e-mail address already exists."), "email")
-    check_password(password)
+    if not preset_password:
+        check_password(password, email, name)
     user = User(
         email=email,
         name=name,
@@ -140,9 +149,10 @@ def change_role(user: User, role: Role) -> int:
     return ended
 
 
-def set_password(user: User, password: str) -> None:
-    """Give ``user`` a new password and sign them out everywhere."""
-    check_password(password)
+def set_password(user: User, password: str, new_name: str | None = None) -> None:
+    """Give ``user`` a new password and sign them out everywhere. ``new_name``: the name the
+    account is about to take (a claim), which the password must not be built from either."""
+    check_password(password, user.email, user.name, new_name)
     user.password_hash = hash_password(password)
     end_all_sessions(user)
 

@@ -146,6 +146,15 @@ def end_all_sessions(user: User) -> int:
     return db.session.execute(delete(UserSession).where(UserSession.user_id == user.id)).rowcount
 
 
+def end_other_sessions(user: User, keep: str) -> int:
+    """Sign ``user`` out of every browser but the one holding the session ``keep`` (after a
+    password change: whoever knew the old password is out, the person who changed it stays in);
+    return how many ended."""
+    return db.session.execute(
+        delete(UserSession).where(UserSession.user_id == user.id, UserSession.token_hash != hash_token(keep))
+    ).rowcount
+
+
 def live_sessions(user: User, now: datetime | None = None) -> list[UserSession]:
     """The user's sessions that still work, most recently used first (at most
     ``MAX_SESSIONS_PER_USER``, so no paging)."""

@@ -100,7 +100,9 @@ class _Builder:
                     "renewal_date": renewal_date(signup, self.today, False, False),
                     "server": "vps-host-1.fra",
                 }
-            users[role] = create_user(email, name, DEMO_PASSWORD, role, timezone="Europe/Berlin", **extra)
+            users[role] = create_user(
+                email, name, DEMO_PASSWORD, role, timezone="Europe/Berlin", preset_password=True, **extra
+            )
             users[role].created_at = self.now - timedelta(days=430 if role == Role.CUSTOMER else 800)
         # Hashing is deliberately slow; every other demo account shares this one hash (same password).
         self.password_hash = users[Role.CUSTOMER].password_hash

@@ -6,7 +6,6 @@ from wtforms import (
     DecimalField,
     EmailField,
     IntegerField,
-    PasswordField,
     SelectChoice,
     SelectField,
     StringField,
@@ -14,13 +13,13 @@ from wtforms import (
 from wtforms.validators import (
     DataRequired,
     Email,
-    EqualTo,
     InputRequired,
     Length,
     NumberRange,
     StopValidation,
 )
 
+from ..auth.forms import confirm_password_field, new_password_field
 from ..core.scales import CSAT_SCALE, NPS_SCALE
 from ..core.templating import PRIORITY_LABELS
 from ..followups.models import Priority
@@ -126,10 +125,8 @@ class StaffForm(Form):
         choices=[SelectChoice("staff", _l("Staff")), SelectChoice("manager", _l("Manager"))],
         default="staff",
     )
-    password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(min=10, max=200)])
-    confirm = PasswordField(
-        _l("Repeat password"), validators=[DataRequired(), EqualTo("password", _l("The passwords differ."))]
-    )
+    password = new_password_field(_l("Initial password"))
+    confirm = confirm_password_field()
 
 
 class ConfirmForm(Form):

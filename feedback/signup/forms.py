@@ -1,9 +1,10 @@
 """Sign-up, "send me a link" and the form behind a link (choose a password)."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms import EmailField, StringField
+from wtforms.validators import DataRequired, Email, Length, ValidationError
 
+from ..auth.forms import confirm_password_field, new_password_field
 from ..core.time import is_listed_timezone
 from ..i18n.forms import Form
 
@@ -19,7 +20,8 @@ def _listed_timezone(form, field):
         raise ValidationError(_l("Pick a time zone from the list."))
 
 
-def _timezone_field():
+def timezone_field():
+    """A time zone picked from the IANA list (the account page uses it too)."""
     # Filled in from the browser by static/js/timezone.js; a list to search when it guessed wrong.
     return StringField(
         _l("Time zone"),
@@ -35,7 +37,7 @@ class SignupForm(Form):
 
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
     email = _email_field()
-    timezone = _timezone_field()
+    timezone = timezone_field()
 
 
 class NewLinkForm(Form):
@@ -47,14 +49,12 @@ class NewLinkForm(Form):
 class PasswordForm(Form):
     """Choose a password (the account is in use already: a new password)."""
 
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(min=8, max=200)])
-    confirm = PasswordField(
-        _l("Repeat password"), validators=[DataRequired(), EqualTo("password", _l("The passwords differ."))]
-    )
+    password = new_password_field()
+    confirm = confirm_password_field()
 
 
 class ClaimForm(PasswordForm):
     """Finish a sign-up or take up an invitation: name and time zone as the owner wants them."""
 
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
-    timezone = _timezone_field()
+    timezone = timezone_field()

@@ -147,7 +147,7 @@ def use_link(
     if claiming:
         _email, name = clean_identity(user.email, name or "")
         timezone = _check_timezone(timezone or "")
-    set_password(user, password)  # checks the password before the link is spent
+    set_password(user, password, name)  # checks the password before the link is spent
     # A conditional UPDATE: of two requests using one link at once only one matches.
     spent = db.session.execute(
         update(AccountLink)

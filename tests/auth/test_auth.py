@@ -176,7 +176,7 @@ def test_users_create_cli(runner):
             "--role",
             "staff",
             "--password",
-            "x" * 12,
+            "quiet-lantern-meadow",
         ]
     )
     assert result.exit_code == 0, result.output

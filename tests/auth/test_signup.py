@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from feedback.auth.models import Role, User
+from feedback.auth.models import Role, User, UserSession
 from feedback.core.time import utcnow
 from feedback.extensions import db
 from feedback.followups.models import Followup
@@ -199,7 +199,7 @@ def test_a_bad_password_on_the_link_page_keeps_the_link_usable(client):
     sign_up(client)
     path = link_in(mails_to("ada@example.com")[0])
     short = claim(client, path, password="short")
-    assert short.status_code == 400 and b"Field must be between 8 and 200 characters long." in short.data
+    assert short.status_code == 400 and b"Use at least 10 characters." in short.data
     differ = client.post(
         path, data={"name": "Ada", "timezone": "UTC", "password": NEW_PASSWORD, "confirm": "not-the-same"}
     )
@@ -250,6 +250,31 @@ def test_a_new_password_link_replaces_the_password_and_signs_out_other_sessions(
     assert elsewhere.get("/dashboard").status_code == 302  # the old session is gone
     assert auth.login(customer, "password123").status_code == 401
     assert auth.login(customer, NEW_PASSWORD).status_code == 302
+
+
+def test_a_reset_link_works_once_and_ends_every_session_of_the_account(app, client, auth, make):
+    customer = make.customer(email="known@example.com")
+    browsers = [app.test_client() for _ in range(3)]
+    for browser in browsers:
+        browser.post("/login", data={"email": customer.email, "password": "password123"})
+    client.post("/account/new-link", data={"email": customer.email})
+    path = link_in(mails_to(customer.email)[0])
+    assert browsers[0].post(path, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}).status_code == 302
+    assert db.session.scalar(select(func.count()).where(UserSession.user_id == customer.id)) == 0
+    for browser in browsers:  # the one that used the link too: it signs in with the new password
+        assert browser.get("/dashboard").status_code == 302
+
+    again = client.post(path, data={"password": "another-password-9", "confirm": "another-password-9"})
+    assert again.status_code == 410 and "This link was already used" in again.get_data(as_text=True)
+    assert auth.login(customer, "another-password-9").status_code == 401
+    assert auth.login(customer, NEW_PASSWORD).status_code == 302
+
+
+def test_the_sign_in_page_says_how_to_reset_a_forgotten_password(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert '<a href="/account/new-link">Forgot your password?</a>' in page
+    reset = client.get("/account/new-link").get_data(as_text=True)
+    assert "<title>Reset your password" in reset and "<h1" in reset and "Reset your password</h1>" in reset
 
 
 def test_an_unconfirmed_sign_up_gets_a_fresh_confirmation_link(client):

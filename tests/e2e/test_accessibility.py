@@ -53,6 +53,8 @@ def _pages(ids: dict) -> dict[str, list[str]]:
             f"/ideas/{ids['idea']}",
             "/ideas/changelog",
             "/sessions/",
+            "/account",
+            "/account/password",
         ],
         "staff": [
             "/queue/",
@@ -61,6 +63,8 @@ def _pages(ids: dict) -> dict[str, list[str]]:
             "/staff/ideas/",
             f"/staff/ideas/{ids['idea']}",
             f"/staff/ideas/{ids['duplicate']}/merge?keep={ids['idea']}",
+            "/account",
+            "/account/password",
         ],
         "manager": [
             "/reports/ideas",
