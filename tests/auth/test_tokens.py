@@ -113,7 +113,7 @@ def test_a_token_needs_a_name_without_control_characters(app, make):
 
 def test_at_most_ten_tokens_work_at_once_per_user(app, make):
     customer = make.customer()
-    for n in range(MAX_ACTIVE_TOKENS):
+    for _ in range(MAX_ACTIVE_TOKENS):
         token_for(customer)  # made from the command line: the same rule
     page = _signed_in(app, customer)
 
