@@ -113,6 +113,7 @@ def register_blueprints(app: Flask) -> None:
     from .api.routes import bp as api_bp
     from .auth.routes import bp as auth_bp
     from .auth.session_routes import bp as sessions_bp
+    from .auth.token_routes import bp as tokens_bp
     from .followups.routes import bp as followups_bp
     from .i18n.routes import bp as i18n_bp
     from .ideas.routes import bp as ideas_bp
@@ -126,13 +127,16 @@ def register_blueprints(app: Flask) -> None:
     from .oidc.routes import bp as oidc_bp
     from .renewals.routes import bp as renewals_bp
     from .reports.routes import bp as reports_bp
+    from .settings.customer_routes import bp as customer_settings_bp
     from .settings.routes import bp as settings_bp
+    from .settings.token_routes import bp as token_settings_bp
     from .signup.routes import bp as signup_bp
     from .surveys.links import bp as survey_links_bp
     from .surveys.routes import bp as surveys_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(sessions_bp, url_prefix="/sessions")
+    app.register_blueprint(tokens_bp)  # /account/tokens: your API tokens
     app.register_blueprint(signup_bp)  # /signup, /account/…: sign-up and e-mailed account links
     app.register_blueprint(oidc_bp)  # /login/sso…: sign in with the billing panel (404 unless OIDC_ISSUER)
     app.register_blueprint(account_bp, url_prefix="/account")  # profile and password
@@ -152,6 +156,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(ideas_bp)  # /ideas: the customers' idea board
     app.register_blueprint(idea_triage_bp)  # /staff/ideas
     app.register_blueprint(idea_settings_bp)  # /settings/ideas
+    app.register_blueprint(customer_settings_bp)  # /settings/customers
+    app.register_blueprint(token_settings_bp)  # /settings/tokens
 
     from .core.health import healthz
 

@@ -206,6 +206,11 @@ ALLOWED = {
     "idea_settings": {Role.MANAGER},
     # Profile and password: every signed-in user, their own account (no ids in the URLs).
     "account": {Role.CUSTOMER, Role.STAFF, Role.MANAGER},
+    "customer_settings": {Role.MANAGER},
+    "token_settings": {Role.MANAGER},
+    # Your own API tokens: every signed-in user (the API serves all three roles); another
+    # user's token id is a 404 (tests/auth/test_tokens.py).
+    "tokens": {Role.CUSTOMER, Role.STAFF, Role.MANAGER},
     # Where you are signed in, and "sign out everywhere": every signed-in user, their own sessions.
     "sessions": {Role.CUSTOMER, Role.STAFF, Role.MANAGER},
     # Development only (DEMO_INBOX, turned on in the tests); each user sees only their own mail.

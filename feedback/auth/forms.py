@@ -1,8 +1,8 @@
-"""The sign-in form, and the fields every form that chooses a password shares (sign-up's forms
-are in feedback/signup)."""
+"""The sign-in form, the fields every form that chooses a password shares, and the API token
+forms (sign-up's forms are in feedback/signup)."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, PasswordField
+from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from ..i18n.forms import Form
@@ -33,3 +33,20 @@ def confirm_password_field(other: str = "password") -> PasswordField:
         validators=[DataRequired(), EqualTo(other, _l("The passwords differ."))],
         render_kw={"autocomplete": "new-password"},
     )
+
+
+class TokenForm(Form):
+    """A new API token: what it is for."""
+
+    label = StringField(
+        _l("Name"),
+        validators=[
+            DataRequired(_l("Enter a name, so you know later what the token is for.")),
+            Length(max=100),
+        ],
+        render_kw={"maxlength": 100, "autocomplete": "off"},
+    )
+
+
+class ConfirmForm(Form):
+    """A button that changes one thing (revoke a token): only its protection against forged posts."""

@@ -5,10 +5,10 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_login import UserMixin
-from sqlalchemy import ColumnElement, ForeignKey, Index, Numeric, String, and_, or_
+from sqlalchemy import ColumnElement, ForeignKey, Index, Numeric, String, and_, func, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..core.db import UTCDateTime, enum_column
+from ..core.db import UTCDateTime, bytewise, enum_column
 from ..core.time import utcnow
 from ..extensions import db
 
@@ -104,6 +104,12 @@ class User(UserMixin, db.Model):
         return f"<User {self.email} {self.role}>"
 
 
+# Prefix searches on 100 000+ customers (Settings → Customers, the token list's owner filter) are
+# index ranges (core.db.starts_with). On SQLite the unique index on email already is one.
+Index("ix_users_email_bytewise", bytewise(User.email)).ddl_if(dialect="postgresql")
+Index("ix_users_name_bytewise", bytewise(func.lower(User.name)))
+
+
 def matchable_customer() -> ColumnElement[bool]:
     """Customers a billing import or the billing API may attach a plan, revenue and renewal to.
 
@@ -136,13 +142,20 @@ class CustomerAccount(db.Model):
 
 
 class ApiToken(db.Model):
-    """A bearer token for the JSON API; only its hash is stored."""
+    """A bearer token for the JSON API; only its hash is stored.
+
+    It works while not revoked and while its user is active (a deactivated account's tokens
+    stop, and work again if the account is reactivated; revoking is for good).
+    """
 
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # What its owner called it ("WHMCS on billing-1"), so they know which one to revoke.
+    # Empty for tokens made before labels, or by `tokens create` without --label.
+    label: Mapped[str] = mapped_column(String(100), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,11 +1,12 @@
 """Writes for accounts: sign-up, credentials, sessions and API tokens."""
 
+import unicodedata
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -21,6 +22,11 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 # How precisely an API token's last use is recorded (and so how often its row is rewritten).
 TOKEN_USE_PRECISION = timedelta(minutes=1)
+
+# Tokens that work at once per user: one per integration is plenty, and a stolen session cannot
+# mint them without bound.
+MAX_ACTIVE_TOKENS = 10
+MAX_TOKEN_LABEL = 100
 
 DEFAULT_PRICES = {Plan.SHARED: Decimal("9.90"), Plan.VPS: Decimal("39.00"), Plan.DEDICATED: Decimal("149.00")}
 
@@ -157,12 +163,63 @@ def set_password(user: User, password: str, new_name: str | None = None) -> None
     end_all_sessions(user)
 
 
-def create_api_token(user: User) -> str:
-    """Create an API token for ``user`` and return it in clear (shown once, stored hashed)."""
+def clean_token_label(label: str | None) -> str:
+    """The label as stored (trimmed); AccountError when too long or holding control characters,
+    which would garble a terminal that lists the tokens (`tokens list`)."""
+    label = (label or "").strip()
+    if len(label) > MAX_TOKEN_LABEL:
+        raise AccountError(_l("Use at most %(n)s characters.", n=MAX_TOKEN_LABEL), "label")
+    if any(unicodedata.category(ch) == "Cc" for ch in label):
+        raise AccountError(_l("The name cannot contain line breaks or control characters."), "label")
+    return label
+
+
+def active_token_count(user: User) -> int:
+    """How many of ``user``'s tokens are not revoked."""
+    return db.session.scalar(
+        select(func.count(ApiToken.id)).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    )
+
+
+def create_api_token(user: User, label: str = "", now: datetime | None = None) -> str:
+    """Create an API token for ``user`` and return it in clear (shown once, stored hashed).
+
+    Raises AccountError when the label is unusable or the user already has
+    ``MAX_ACTIVE_TOKENS`` tokens that work: an integration per token, revoke one first.
+    """
+    label = clean_token_label(label)
+    if active_token_count(user) >= MAX_ACTIVE_TOKENS:
+        raise AccountError(
+            _l(
+                "You already have %(max)d API tokens. Revoke one you no longer use first.",
+                max=MAX_ACTIVE_TOKENS,
+            ),
+            "label",
+        )
     token = "kt_" + new_token()
-    db.session.add(ApiToken(user=user, token_hash=hash_token(token)))
+    db.session.add(ApiToken(user=user, token_hash=hash_token(token), label=label, created_at=now or utcnow()))
     db.session.flush()
     return token
+
+
+def revoke_api_token(row: ApiToken, now: datetime | None = None) -> bool:
+    """Revoke a token for good (its next API call answers 401); False if it already was."""
+    if row.revoked_at is not None:
+        return False
+    row.revoked_at = now or utcnow()
+    db.session.flush()
+    return True
+
+
+def revoke_all_api_tokens(user: User, now: datetime | None = None) -> int:
+    """Revoke every token of ``user`` that still works; return how many."""
+    rows = db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now or utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    return rows.rowcount
 
 
 def user_for_api_token(token: str, now: datetime | None = None) -> User | None:

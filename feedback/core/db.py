@@ -3,8 +3,10 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import Connection, DateTime, Enum, Table, case, func, insert
+from sqlalchemy import Connection, DateTime, Enum, String, Table, and_, case, func, insert
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 from .time import as_utc
@@ -77,3 +79,51 @@ def bulk_insert(connection: Connection, table: Table, rows: list[dict]) -> None:
                 if isinstance(values[i], enum.Enum):
                     values[i] = values[i].value
             copy.write_row(values)
+
+
+class bytewise(FunctionElement):  # noqa: N801 (an SQL function, named like one)
+    """SQL: an expression compared byte by byte (code point order), whatever the database's
+    collation: ``COLLATE "C"`` on PostgreSQL, SQLite's default BINARY as it is.
+
+    A prefix search is then a range (see :func:`starts_with`) that a B-tree index on the same
+    expression answers on both databases; PostgreSQL's usual linguistic collations would neither
+    give a prefix's rows as one range nor let ``LIKE 'x%'`` use a plain index.
+    """
+
+    type = String()
+    name = "bytewise"
+    inherit_cache = True
+
+
+@compiles(bytewise)
+def _bytewise(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(bytewise, "postgresql")
+def _bytewise_postgresql(element, compiler, **kw):
+    return f'({compiler.process(element.clauses, **kw)}) COLLATE "C"'
+
+
+def starts_with(expression, prefix: str):
+    """SQL: ``expression`` starts with ``prefix``, as an index range on ``bytewise(expression)``.
+
+    ``prefix`` must not be empty. Same answer on SQLite and PostgreSQL: both compare code points.
+    """
+    if not prefix:
+        raise ValueError("an empty prefix matches everything: leave the condition out")
+    key = bytewise(expression)
+    upper = _next_prefix(prefix)
+    return and_(key >= prefix, key < upper) if upper is not None else key >= prefix
+
+
+def _next_prefix(prefix: str) -> str | None:
+    """The smallest string above every string that starts with ``prefix`` (None: there is none)."""
+    while prefix:
+        last = ord(prefix[-1]) + 1
+        if 0xD800 <= last <= 0xDFFF:
+            last = 0xE000  # surrogates cannot be encoded for the database
+        if last <= 0x10FFFF:
+            return prefix[:-1] + chr(last)
+        prefix = prefix[:-1]
+    return None

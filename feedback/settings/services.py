@@ -120,9 +120,19 @@ def create_staff(email: str, name: str, password: str, role: Role) -> User:
 
 
 def set_user_active(actor: User, user: User, active: bool) -> None:
-    """Deactivate (signing them out everywhere) or reactivate a staff account."""
+    """Deactivate or reactivate an account: staff, manager or customer (one rule for all).
+
+    Deactivating signs them out everywhere; until reactivated they cannot sign in, their API
+    tokens are refused and no mail is queued for them. What they wrote stays, and counts in the
+    reports. A sign-up or invitation not yet confirmed is not reactivated here: only its owner,
+    through the link mailed to them, proves the address is theirs.
+    """
     if user.id == actor.id and not active:
         raise SettingsError(_("You cannot deactivate your own account."))
+    if active and user.is_unclaimed:
+        raise SettingsError(
+            _("This account is not confirmed yet: its owner confirms it with the link we mailed.")
+        )
     user.active = active
     if not active:
         end_all_sessions(user)

@@ -2,7 +2,7 @@
 (issuer + subject) to the user it signs in as.
 
 Revision ID: 0017
-Revises: 0013
+Revises: 0015
 """
 
 import sqlalchemy as sa

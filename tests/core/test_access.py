@@ -7,7 +7,8 @@ import pytest
 
 from config import TestingConfig
 from feedback import create_app
-from feedback.auth.models import Role
+from feedback.auth.models import ApiToken, Role
+from feedback.auth.services import create_api_token
 from feedback.extensions import db
 from feedback.mailer.services import queue_email
 from feedback.notices.services import NoticeDraft, save_notice
@@ -16,7 +17,7 @@ from tests.conftest import T0
 from ..factories import ALLOWED, PUBLIC, rule_url
 
 # Blueprints whose pages show one user's own records: another user gets 404 on them.
-OWN_RECORDS = {"surveys", "demo_inbox"}
+OWN_RECORDS = {"surveys", "demo_inbox", "tokens"}
 
 
 def _routes():
@@ -44,6 +45,7 @@ def test_route_access(app, make, rule, method, blueprint, monkeypatch):
     fb = make.rating(owner, csat=1, now=T0)
     notice = save_notice(None, None, NoticeDraft(kind="announcement", title="News", starts_at=T0), T0)
     mail = queue_email(owner, "notices/published", "News", context={"notice": notice}, now=T0)
+    create_api_token(owner, "Hosting panel")
     db.session.commit()
     ids = {
         "feedback_id": fb.id,
@@ -51,6 +53,7 @@ def test_route_access(app, make, rule, method, blueprint, monkeypatch):
         "notice_id": notice.id,
         "customer_id": owner.id,
         "message_id": mail.id,
+        "token_id": db.session.scalar(db.select(ApiToken.id).where(ApiToken.user_id == owner.id)),
     }
     url = rule_url(rule, ids)
     users = {

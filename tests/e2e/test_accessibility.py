@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from feedback.auth.models import User
+from feedback.auth.services import create_api_token
 from feedback.core.time import utcnow
 from feedback.extensions import db
 from feedback.ideas import services as ideas
@@ -55,6 +56,7 @@ def _pages(ids: dict) -> dict[str, list[str]]:
             "/sessions/",
             "/account",
             "/account/password",
+            "/account/tokens",
         ],
         "staff": [
             "/queue/",
@@ -81,6 +83,8 @@ def _pages(ids: dict) -> dict[str, list[str]]:
             "/settings/users",
             "/settings/surveys",
             "/settings/signup",
+            "/settings/customers/",
+            "/settings/tokens/",
             "/notices/",
             "/notices/new",
             f"/notices/{ids['notice']}",
@@ -140,6 +144,7 @@ def test_no_page_has_a_serious_accessibility_violation(lang, live_server, browse
         user.locale = lang
     db.session.commit()
     fb = make.rating(customer, csat=1, comment="Slow since Tuesday — ما زال بطيئًا", now=utcnow())
+    create_api_token(customer, "Hosting panel — لوحة الاستضافة")  # a row on /account/tokens and Settings
     run_job("feedback_receipts", utcnow(), claim=False)
     notice = make_notice(manager, title="Kernel upgrade", starts=utcnow(), ends=utcnow())
     idea = ideas.post_idea(customer, title="Daily off-site backups", description="In another data centre.")

@@ -18,7 +18,8 @@ import re
 import pytest
 from werkzeug.routing.converters import AnyConverter
 
-from feedback.auth.models import Role, User
+from feedback.auth.models import ApiToken, Role, User
+from feedback.auth.services import create_api_token, revoke_api_token
 from feedback.core.time import utcnow
 from feedback.demo.generator import DEMO_LOGINS, DEMO_PASSWORD, generate_demo
 from feedback.extensions import db
@@ -54,6 +55,7 @@ TYPED = {
     # Mail is rendered in its recipient's language when it is queued; the outbox lists it as
     # sent. Its wording is checked in test_rendered_mail.py.
     "outbox": ("to_email", "to_name", "subject", "body_text", "body_html", "last_error"),
+    "api_tokens": ("label",),
 }
 
 
@@ -126,7 +128,10 @@ def _ids(users: dict) -> dict:
         "feedback_id": feedback.id,
         "followup_id": feedback.followup.id,
         "customer_id": customer.id,
-        "user_id": db.session.scalar(last_staff),  # one a manager may switch off
+        # One a manager may switch off under Staff accounts, one under Customers (not the one who
+        # signs in here).
+        "user_id": [db.session.scalar(last_staff), _other_customer(customer)],
+        "token_id": _api_tokens(users),
         "notice_id": notice_id,
         "idea_id": [idea.id, *ideas],
         # Each role opens a message of its own: the demo inbox shows a user only their mail.
@@ -137,6 +142,33 @@ def _ids(users: dict) -> dict:
         "link_token": _account_links(customer, now),
         "import_id": _finished_imports(users, now),
     }
+
+
+def _other_customer(customer) -> int:
+    others = db.select(User.id).where(User.role == Role.CUSTOMER, User.id != customer.id, User.active)
+    return db.session.scalar(others.order_by(User.id))
+
+
+def _api_tokens(users: dict) -> dict:
+    """Three API tokens per signed-in user (more than a page holds), one of them revoked, their
+    names made up; returns a token each role may revoke (its own)."""
+    words = itertools.cycle(MADE_UP)
+    ids = {}
+    for role, user in users.items():
+        for _ in range(3):
+            create_api_token(user, f"{next(words)} {next(words)}")
+        tokens = db.session.scalars(
+            db.select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)
+        )
+        first, *rest = tokens.all()
+        revoke_api_token(first)
+        ids[role] = rest[-1].id
+    return ids
+
+
+def _new_tokens(users: dict) -> list:
+    """Each user making a token (the page that shows it once)."""
+    return [("POST", "/account/tokens", role, {"label": f"{MADE_UP[0]} {MADE_UP[5]}"}) for role in users]
 
 
 def _account_links(customer, now) -> list[str]:
@@ -362,7 +394,12 @@ def test_no_page_shows_english_over_the_demo_population(app, make, monkeypatch, 
     users = _population(make, language)
 
     english, pagers, flashes = _english_on_every_page(
-        app, users, DEMO_PASSWORD, _ids(users), language, extra=_imports(users[Role.CUSTOMER])
+        app,
+        users,
+        DEMO_PASSWORD,
+        _ids(users),
+        language,
+        extra=_imports(users[Role.CUSTOMER]) + _new_tokens(users),
     )
 
     assert not english, report(english)
