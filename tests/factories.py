@@ -4,6 +4,7 @@ import itertools
 import os
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import pyotp
 from sqlalchemy import select, update
@@ -110,6 +111,16 @@ def sign_in(client, user_or_email, password: str = PASSWORD, **kwargs):
         kwargs.pop("query_string", None)  # `next` travels with the half-done sign-in
         response = client.post("/login/two-factor", data={"code": two_factor_code(email)}, **kwargs)
     return response
+
+
+def give_code_if_asked(page, user_or_email) -> None:
+    """In a browser (Playwright), once the password is sent: wait for the sign-in page to go and,
+    when the code page came instead, enter the code the person's app shows."""
+    page.wait_for_url(lambda url: urlsplit(url).path != "/login")
+    if urlsplit(page.url).path == "/login/two-factor":
+        page.fill("input[name=code]", two_factor_code(user_or_email))
+        with page.expect_navigation():
+            page.locator("main button[type=submit]").click()
 
 
 def make_notice(
