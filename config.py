@@ -55,6 +55,9 @@ class Config:
     """Settings shared by every environment."""
 
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key")
+    # Earlier secret keys, comma-separated, while rotating SECRET_KEY: old session cookies and
+    # two-factor secrets saved under them keep working (feedback/auth/two_factor/crypto.py).
+    SECRET_KEY_FALLBACKS = [k for k in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if k]
     SQLALCHEMY_DATABASE_URI = _database_url()
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     REDIS_URL = os.environ.get("REDIS_URL")
@@ -83,6 +86,14 @@ class Config:
     LOGIN_EMAIL_RATE_LIMIT = os.environ.get("LOGIN_EMAIL_RATE_LIMIT", "50 per hour")
     # Per address, any account: one machine trying many accounts.
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "30 per 10 minutes")
+    # Two-factor sign-in (feedback/auth/two_factor): the roles that must use it, comma-separated
+    # (staff may turn it on; customers are not offered it).
+    TWO_FACTOR_REQUIRED_ROLES = os.environ.get("TWO_FACTOR_REQUIRED_ROLES", "manager")
+    # Wrong codes at the sign-in's second step (401), per account from anywhere (whoever guesses
+    # has the password already: six digits, three good at a time, 5 tries a quarter hour is
+    # years of guessing) and per address.
+    TWO_FACTOR_ACCOUNT_RATE_LIMIT = os.environ.get("TWO_FACTOR_ACCOUNT_RATE_LIMIT", "5 per 15 minutes")
+    TWO_FACTOR_RATE_LIMIT = os.environ.get("TWO_FACTOR_RATE_LIMIT", "30 per 10 minutes")
     # Server-side sessions (auth/sessions.py): signed out after this long without a request
     # (idle) or after this long since sign-in whatever happens (absolute), in hours. Staff and
     # managers see every customer's data, so theirs are shorter: a shift, not a month.

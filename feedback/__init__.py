@@ -114,6 +114,8 @@ def register_blueprints(app: Flask) -> None:
     from .auth.routes import bp as auth_bp
     from .auth.session_routes import bp as sessions_bp
     from .auth.token_routes import bp as tokens_bp
+    from .auth.two_factor.login_routes import bp as two_factor_login_bp
+    from .auth.two_factor.routes import bp as two_factor_bp
     from .followups.routes import bp as followups_bp
     from .i18n.routes import bp as i18n_bp
     from .ideas.routes import bp as ideas_bp
@@ -137,6 +139,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(sessions_bp, url_prefix="/sessions")
     app.register_blueprint(tokens_bp)  # /account/tokens: your API tokens
+    app.register_blueprint(two_factor_login_bp)  # /login/two-factor: the sign-in's second step
+    # /account/two-factor, and the guard sending managers there before any other page
+    app.register_blueprint(two_factor_bp, url_prefix="/account/two-factor")
     app.register_blueprint(signup_bp)  # /signup, /account/…: sign-up and e-mailed account links
     app.register_blueprint(oidc_bp)  # /login/sso…: sign in with the billing panel (404 unless OIDC_ISSUER)
     app.register_blueprint(account_bp, url_prefix="/account")  # profile and password

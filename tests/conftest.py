@@ -18,7 +18,7 @@ from feedback.extensions import db, limiter
 from feedback.followups.defaults import install_defaults
 
 from .factories import T0 as T0  # re-exported: many tests take T0 from here
-from .factories import Factory
+from .factories import Factory, sign_in
 from .mail_server import SmtpSink
 
 
@@ -188,14 +188,14 @@ def make(app):
 
 
 class AuthActions:
-    """Sign in and out through the real login form."""
+    """Sign in and out through the real login form (and its second step, for a user with
+    two-factor sign-in: the code their app would show)."""
 
     def __init__(self, client):
         self._client = client
 
     def login(self, user_or_email, password: str = "password123"):
-        email = getattr(user_or_email, "email", user_or_email)
-        return self._client.post("/login", data={"email": email, "password": password})
+        return sign_in(self._client, user_or_email, password)
 
     def logout(self):
         return self._client.post("/logout")

@@ -2,10 +2,19 @@
 
 from functools import wraps
 
-from flask import abort
+from flask import abort, url_for
 from flask_login import current_user, login_required
 
 from .models import Role
+
+
+def home_for(user) -> str:
+    """Where each role lands after signing in."""
+    if user.is_manager:
+        return url_for("reports.satisfaction")
+    if user.is_staff:
+        return url_for("followups.queue")
+    return url_for("surveys.dashboard")
 
 
 def roles(*allowed: Role):

@@ -1,4 +1,4 @@
-"""CLI: ``users create``, ``users set-role`` and ``tokens create|list|revoke``."""
+"""CLI: ``users create``, ``users set-role``, ``users reset-2fa`` and ``tokens create|list|revoke``."""
 
 from datetime import datetime
 
@@ -17,6 +17,7 @@ from .services import (
     revoke_all_api_tokens,
     revoke_api_token,
 )
+from .two_factor import services as two_factor
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 tokens_cli = AppGroup("tokens", help="Manage API tokens.")
@@ -61,6 +62,19 @@ def _user_or_fail(email: str) -> User:
         raise click.ClickException(f"No user with e-mail {email}")
     return user
 
+
+@users_cli.command("reset-2fa")
+@click.argument("email")
+def reset_two_factor_command(email: str) -> None:
+    """Take two-factor sign-in away from EMAIL (a lost phone and no recovery code left), signing
+    them out everywhere; a manager sets it up again at their next sign-in."""
+    user = _user_or_fail(email)
+    had = user.has_two_factor
+    ended = two_factor.reset(user, None)
+    db.session.commit()
+    state = "reset" if had else "was not on; nothing to reset"
+    then = " They set it up again at their next sign-in." if two_factor.is_required(user) else ""
+    click.echo(f"Two-factor sign-in for {user.email} {state}; {ended} session(s) ended.{then}")
 
 @tokens_cli.command("create")
 @click.argument("email")

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_login import UserMixin
-from sqlalchemy import ColumnElement, ForeignKey, Index, Numeric, String, and_, func, or_
+from sqlalchemy import BigInteger, ColumnElement, ForeignKey, Index, Numeric, String, and_, func, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import UTCDateTime, bytewise, enum_column
@@ -57,6 +57,14 @@ class User(UserMixin, db.Model):
     # Off: only essential mail (their cases, service notices); no surveys, receipts or news.
     optional_mail: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Two-factor sign-in (auth/two_factor): the TOTP secret, encrypted (two_factor/crypto.py);
+    # set but not enabled while its owner is still scanning the QR code and has not yet
+    # confirmed a code. On the row itself, so the "managers must enrol" check on every request
+    # costs no query.
+    two_factor_secret: Mapped[str | None] = mapped_column(String(255))
+    two_factor_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The last 30-second time step whose code was accepted: a code is good once, never replayed.
+    two_factor_last_step: Mapped[int | None] = mapped_column(BigInteger)
 
     account: Mapped["CustomerAccount | None"] = relationship(back_populates="user", uselist=False)
 
@@ -86,6 +94,11 @@ class User(UserMixin, db.Model):
     def is_unclaimed(self) -> bool:
         """A sign-up or invitation whose owner has not yet used their link (not a deactivated account)."""
         return not self.active and self.email_verified_at is None
+
+    @property
+    def has_two_factor(self) -> bool:
+        """Signs in with a password and a one-time code (enrolment confirmed)."""
+        return self.two_factor_enabled_at is not None
 
     @property
     def is_customer(self) -> bool:
@@ -183,3 +196,19 @@ class UserSession(db.Model):
     user_agent: Mapped[str] = mapped_column(String(200), default="")
 
     user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """A single-use code that stands in for a two-factor code when the phone is lost.
+
+    Ten are made at once and shown once; only their hashes are kept. A new set replaces the
+    old one, and turning two-factor sign-in off deletes them.
+    """
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -13,23 +13,17 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
 from ..core.security import is_safe_redirect
+from ..core.time import utcnow
 from ..extensions import db, limiter
 from ..i18n.services import keep_chosen_language
 from . import limits
+from .access import home_for
 from .forms import LoginForm
 from .services import authenticate
 from .sessions import end_session, sign_in
+from .two_factor import pending
 
 bp = Blueprint("auth", __name__)
-
-
-def home_for(user) -> str:
-    """Where each role lands after signing in."""
-    if user.is_manager:
-        return url_for("reports.satisfaction")
-    if user.is_staff:
-        return url_for("followups.queue")
-    return url_for("surveys.dashboard")
 
 
 @bp.route("/")
@@ -68,10 +62,16 @@ def login():
             status = 401
         else:
             keep_chosen_language(user)
-            sign_in(user)  # a new session id at every sign-in
-            db.session.commit()
             target = request.args.get("next")
-            response = redirect(target if is_safe_redirect(target) else home_for(user))
+            target = target if is_safe_redirect(target) else None
+            if user.has_two_factor:  # no session until the code is given too (two_factor/)
+                pending.await_code(user, target, utcnow())
+                db.session.commit()
+                response = redirect(url_for("two_factor_login.code"))
+            else:
+                sign_in(user)  # a new session id at every sign-in
+                db.session.commit()
+                response = redirect(target or home_for(user))
             limits.remember_browser(response, user.email)
             limits.forgive_this_address()
             return response

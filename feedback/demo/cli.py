@@ -31,6 +31,10 @@ def _echo_summary(summary: dict, seed: int, seconds: float) -> None:
     for role, (email, _name) in DEMO_LOGINS.items():
         click.echo(f"  {role.value:<9} {email:<30} password: {DEMO_PASSWORD}")
     click.echo(f"Every other generated account uses the same password ({DEMO_PASSWORD}).")
+    click.echo(
+        "Managers must use two-factor sign-in: at the first sign-in the manager is asked to scan a QR"
+        " code with an authenticator app (Google Authenticator, Aegis, FreeOTP…) and enter its code."
+    )
 
 
 @click.command("demo")

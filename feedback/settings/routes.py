@@ -9,6 +9,7 @@ from flask_login import current_user
 from ..auth.access import manager_required
 from ..auth.models import Role, User
 from ..auth.services import AccountError
+from ..auth.two_factor import services as two_factor
 from ..core.pagination import paginate
 from ..core.templating import PRIORITY_LABELS
 from ..core.time import utcnow
@@ -228,6 +229,20 @@ def toggle_user(user_id: int):
         flash(str(exc), "danger")
         return redirect(url_for("settings.users"))
     return _saved(_("Account updated."), "settings.users")
+
+
+@bp.route("/users/<int:user_id>/reset-two-factor", methods=["POST"])
+@manager_required
+def reset_two_factor(user_id: int):
+    user = db.get_or_404(User, user_id)
+    if user.role == Role.CUSTOMER:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if user.id == current_user.id:  # their own is on their two-factor page, behind a code
+        abort(400)
+    two_factor.reset(user, current_user)
+    return _saved(_("Two-factor sign-in reset for %(name)s.", name=user.name), "settings.users")
 
 
 # Surveys

@@ -13,7 +13,7 @@ from feedback.extensions import db
 from feedback.worker.jobs import run_job
 from tests.conftest import T0
 
-from ..factories import PASSWORD
+from ..factories import PASSWORD, sign_in
 
 
 class Clock:
@@ -35,9 +35,7 @@ def clock(monkeypatch) -> Clock:
 
 def _sign_in(app, user, address: str = "127.0.0.1"):
     client = app.test_client()
-    response = client.post(
-        "/login", data={"email": user.email, "password": PASSWORD}, environ_base={"REMOTE_ADDR": address}
-    )
+    response = sign_in(client, user, environ_base={"REMOTE_ADDR": address})
     assert response.status_code == 302, response.status_code
     return client
 
@@ -236,7 +234,10 @@ def test_a_role_change_signs_the_user_out_everywhere(app, runner, make, clock):
     assert _signed_in(colleague, "/queue/")
     db.session.expire_all()
     assert staff.role == Role.MANAGER
-    assert _sign_in(app, staff).get("/reports/satisfaction").status_code == 200
+    # Now a manager, they must set up two-factor sign-in before any page (tests/auth/test_two_factor.py).
+    gate = _sign_in(app, staff).get("/reports/satisfaction")
+    assert gate.status_code == 302
+    assert gate.headers["Location"] == "/account/two-factor?next=/reports/satisfaction"
 
 
 def test_customers_do_not_change_role(runner, make):

@@ -14,7 +14,7 @@ from feedback.mailer.services import queue_email
 from feedback.notices.services import NoticeDraft, save_notice
 from tests.conftest import T0
 
-from ..factories import ALLOWED, PUBLIC, rule_url
+from ..factories import ALLOWED, PUBLIC, rule_url, sign_in
 
 # Blueprints whose pages show one user's own records: another user gets 404 on them.
 OWN_RECORDS = {"surveys", "demo_inbox", "tokens"}
@@ -68,7 +68,7 @@ def test_route_access(app, make, rule, method, blueprint, monkeypatch):
 
     for role, user in users.items():
         client = app.test_client()
-        client.post("/login", data={"email": user.email, "password": "password123"})
+        sign_in(client, user)
         response = client.open(url, method=method)
         if role in ALLOWED[blueprint]:
             assert response.status_code not in (401, 403, 500), (role, url, response.status_code)
@@ -80,5 +80,5 @@ def test_route_access(app, make, rule, method, blueprint, monkeypatch):
     if blueprint in OWN_RECORDS and rule.arguments:
         # Another customer gets 404, not 403: we do not confirm the case (or the mail) exists.
         client = app.test_client()
-        client.post("/login", data={"email": other.email, "password": "password123"})
+        sign_in(client, other)
         assert client.open(url, method=method).status_code == 404, url

@@ -31,7 +31,7 @@ def demo(runner):
     return result.output
 
 
-def test_the_three_demo_logins_work_with_the_printed_password(demo, auth):
+def test_the_three_demo_logins_work_with_the_printed_password(demo, auth, client):
     assert "DEMO ONLY" in demo
     landing = {Role.CUSTOMER: "/dashboard", Role.STAFF: "/queue/", Role.MANAGER: "/reports/satisfaction"}
     for role, (email, _name) in DEMO_LOGINS.items():
@@ -39,6 +39,10 @@ def test_the_three_demo_logins_work_with_the_printed_password(demo, auth):
         response = auth.login(email, DEMO_PASSWORD)
         assert response.status_code == 302
         assert response.headers["Location"] == landing[role]
+        if role == Role.MANAGER:  # the output says so: two-factor sign-in is set up first
+            assert "two-factor sign-in" in demo
+            gate = client.get(landing[role])
+            assert gate.headers["Location"] == "/account/two-factor?next=/reports/satisfaction"
         auth.logout()
     assert auth.login(DEMO_LOGINS[Role.STAFF][0], "wrong-password").status_code == 401
 

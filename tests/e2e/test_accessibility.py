@@ -25,7 +25,7 @@ from feedback.signup import services as signup
 from feedback.signup.models import LinkPurpose
 from feedback.worker.jobs import run_job
 from tests.e2e.conftest import ARTIFACTS
-from tests.factories import csv_bytes, history, make_notice
+from tests.factories import csv_bytes, give_code_if_asked, history, make_notice
 
 # The live server answers in threads of its own: they must see committed rows.
 pytestmark = [pytest.mark.browser, pytest.mark.real_commits]
@@ -58,7 +58,10 @@ def _pages(ids: dict) -> dict[str, list[str]]:
             "/account/password",
             "/account/tokens",
         ],
+        # The manager between the password and the code: the sign-in's second step.
+        "halfway": ["/login/two-factor"],
         "staff": [
+            "/account/two-factor",  # not set up yet: the QR code and the key
             "/queue/",
             f"/queue/{ids['followup']}",
             "/renewals/",
@@ -69,6 +72,7 @@ def _pages(ids: dict) -> dict[str, list[str]]:
             "/account/password",
         ],
         "manager": [
+            "/account/two-factor",  # on: recovery codes left, new ones
             "/reports/ideas",
             "/reports/ideas/ranking",
             "/settings/ideas/",
@@ -178,12 +182,14 @@ def test_no_page_has_a_serious_accessibility_violation(lang, live_server, browse
         script_errors = []
         page.on("pageerror", lambda error, errors=script_errors: errors.append(str(error)))
         if who != "anonymous":
-            user = {"customer": customer, "staff": staff, "manager": manager}[who]
+            user = {"customer": customer, "staff": staff, "manager": manager, "halfway": manager}[who]
             page.goto(f"{live_server}/login")
             page.fill("input[name=email]", user.email)
             page.fill("input[name=password]", "password123")
             with page.expect_navigation():
                 page.locator("main button[type=submit]").click()
+            if who != "halfway":
+                give_code_if_asked(page, user)
         for path in paths:
             response = page.goto(f"{live_server}{path}")
             expected = 422 if path == f"/imports/{ids['rejected_import']}" else 200  # its lines were refused

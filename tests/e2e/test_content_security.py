@@ -14,6 +14,7 @@ from feedback.core.time import utcnow
 from feedback.extensions import db
 from feedback.mailer.services import queue_email
 from tests.e2e.test_accessibility import CHARTS_DRAWN, RECORD_CSP_VIOLATIONS
+from tests.factories import give_code_if_asked
 
 pytestmark = [pytest.mark.browser, pytest.mark.real_commits]
 
@@ -32,6 +33,7 @@ def _signed_in_page(browser, base: str, user):
         page.fill("input[name=password]", "password123")
         with page.expect_navigation():
             page.locator("main button[type=submit]").click()
+        give_code_if_asked(page, user)
     return page, errors
 
 

@@ -14,6 +14,7 @@ from feedback.ideas import services as ideas
 from feedback.ideas.models import Idea, IdeaStatus
 from feedback.mailer.dispatch import dispatch
 from feedback.worker.jobs import run_job
+from tests.factories import give_code_if_asked
 
 # The live server answers in threads of its own: they must see committed rows.
 pytestmark = [pytest.mark.browser, pytest.mark.real_commits]
@@ -29,6 +30,7 @@ def _signed_in(browser, base: str, user, lang: str, phone: bool = False):
     page.fill("input[name=password]", "password123")
     with page.expect_navigation():
         page.locator("main button[type=submit]").click()
+    give_code_if_asked(page, user)
     return page
 
 

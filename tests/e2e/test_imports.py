@@ -11,7 +11,7 @@ from feedback.core.time import utcnow
 from feedback.extensions import db
 from feedback.lifecycle.imports import run_queued
 from feedback.lifecycle.models import ImportStage, ImportStatus, SubscriptionImport
-from tests.factories import csv_bytes, history
+from tests.factories import csv_bytes, give_code_if_asked, history
 
 # The live server answers in threads of its own: they must see committed rows.
 pytestmark = [pytest.mark.browser, pytest.mark.real_commits]
@@ -47,6 +47,7 @@ def test_the_import_page_follows_the_worker_to_the_outcome(
     page.fill("input[name=password]", "password123")
     with page.expect_navigation():
         page.locator("main button[type=submit]").click()
+    give_code_if_asked(page, manager)
     assert page.evaluate("document.documentElement.dir") == ("rtl" if lang == "ar" else "ltr")
 
     good = tmp_path / "whmcs-services.csv"

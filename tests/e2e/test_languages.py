@@ -8,6 +8,7 @@ import pytest
 from flask_babel import gettext
 
 from feedback.extensions import db
+from tests.factories import give_code_if_asked
 
 # The live server answers in threads of its own: they must see committed rows.
 pytestmark = [pytest.mark.browser, pytest.mark.real_commits]
@@ -44,6 +45,7 @@ def _sign_in(page, base: str, email: str, t, lang: str) -> None:
     page.get_by_label(t(lang, "E-mail")).fill(email)
     page.get_by_label(t(lang, "Password")).fill("password123")
     page.get_by_role("button", name=t(lang, "Sign in")).click()
+    give_code_if_asked(page, email)
 
 
 def _person(make, kind, lang, **fields):

@@ -36,7 +36,7 @@ from feedback.signup.models import LinkPurpose
 from feedback.signup.services import send_link
 from feedback.surveys.invitations import invite, make_token
 from feedback.surveys.models import Feedback, SurveyKind
-from tests.factories import ALLOWED, PUBLIC, csv_bytes
+from tests.factories import ALLOWED, PUBLIC, csv_bytes, enrol_two_factor, sign_in
 from tests.i18n.english import MADE_UP, english_on, english_words, report
 
 # Text people typed (or the demo typed for them), replaced by made-up words before rendering:
@@ -94,6 +94,7 @@ def _population(make, language: str) -> dict:
     users = {}
     for role, (email, _name) in DEMO_LOGINS.items():
         users[role] = db.session.scalar(db.select(User).where(User.email == email))
+    enrol_two_factor(users[Role.MANAGER])  # as the demo manager does at their first sign-in
     for csat in (5, 4, 3, 2, 1) * 3:  # more of the customer's own feedback than a page holds
         make.rating(users[Role.CUSTOMER], csat=csat, comment="", category="uptime")
     _scramble_typed_text()
@@ -304,7 +305,7 @@ def _clients(app, users: dict, password: str, language: str) -> dict:
     clients = {None: app.test_client()}
     for role, user in users.items():
         clients[role] = app.test_client()
-        clients[role].post("/login", data={"email": user.email, "password": password})
+        assert sign_in(clients[role], user, password).status_code == 302, role
     for client in clients.values():
         client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
     return clients
