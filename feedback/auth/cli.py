@@ -76,6 +76,7 @@ def reset_two_factor_command(email: str) -> None:
     then = " They set it up again at their next sign-in." if two_factor.is_required(user) else ""
     click.echo(f"Two-factor sign-in for {user.email} {state}; {ended} session(s) ended.{then}")
 
+
 @tokens_cli.command("create")
 @click.argument("email")
 @click.option("--label", default="", help='What the token is for, e.g. "WHMCS on billing-1".')

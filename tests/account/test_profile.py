@@ -12,6 +12,7 @@ from feedback.extensions import db
 from feedback.lifecycle.models import EventKind
 from feedback.lifecycle.services import record_event
 from tests.conftest import T0
+from tests.factories import sign_in
 
 
 def profile_data(user, **changes) -> dict:
@@ -21,7 +22,7 @@ def profile_data(user, **changes) -> dict:
 def test_every_role_reaches_the_profile_from_the_menu_and_the_pages_around_it(app, make):
     for user, preferences in ((make.customer(), True), (make.staff(), False), (make.manager(), False)):
         client = app.test_client()
-        client.post("/login", data={"email": user.email, "password": "password123"})
+        sign_in(client, user)
         home = client.get("/", follow_redirects=True).get_data(as_text=True)
         assert 'href="/account"' in home  # the user menu
         page = client.get("/account")
@@ -98,7 +99,7 @@ def test_profile_saves_are_rate_limited_per_user(app, client, auth, make, monkey
     assert codes == [302, 302, 429]
     other = make.customer()
     elsewhere = app.test_client()
-    elsewhere.post("/login", data={"email": other.email, "password": "password123"})
+    sign_in(elsewhere, other)
     assert elsewhere.post("/account", data=profile_data(other)).status_code == 302  # their own budget
 
 
@@ -158,7 +159,7 @@ def test_services_are_shown_to_their_customer_only(app, client, auth, make):
     page = client.get("/account").get_data(as_text=True)
     assert "secret-host.fra" not in page and "777.00" not in page and "Dedicated" not in page
     staff = app.test_client()
-    staff.post("/login", data={"email": make.manager().email, "password": "password123"})
+    sign_in(staff, make.manager())
     staff_page = staff.get("/account").get_data(as_text=True)
     assert "Your services" not in staff_page and "secret-host.fra" not in staff_page
     assert db.session.scalar(select(CustomerAccount.server).where(CustomerAccount.user_id == owner.id))

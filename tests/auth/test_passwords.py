@@ -15,6 +15,7 @@ from feedback.core.time import utcnow
 from feedback.extensions import db
 from feedback.signup.models import LinkPurpose
 from feedback.signup.services import invite, send_link
+from tests.factories import sign_in
 
 COMMON = "password1234"
 PASSPHRASE = "gentle orbit cactus harmonica folklore"
@@ -137,7 +138,7 @@ def _claim_link(app, make):
 def _staff_page(app, make):
     manager = make.manager()
     client = app.test_client()
-    client.post("/login", data={"email": manager.email, "password": "password123"})
+    sign_in(client, manager)
 
     def attempt(password):
         return client.post(

@@ -12,14 +12,14 @@ from feedback.auth.services import MAX_ACTIVE_TOKENS
 from feedback.core.security import hash_token
 from feedback.extensions import db
 
-from ..factories import PASSWORD, ApiClient, token_for
+from ..factories import ApiClient, sign_in, token_for
 
 TOKEN = re.compile(r"kt_[A-Za-z0-9_-]{20,}")
 
 
 def _signed_in(app, user):
     client = app.test_client()
-    assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
+    assert sign_in(client, user).status_code == 302
     return client
 
 

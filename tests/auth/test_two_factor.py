@@ -162,7 +162,9 @@ def test_a_halfway_sign_in_expires(app, client, make, monkeypatch):
 
 def test_a_manager_without_it_sets_it_up_before_any_other_page(app, client, auth):
     # A manager made some other way than the test factories (CLI, settings): not enrolled.
-    manager = create_user("new.manager@example.test", "New Manager", PASSWORD, Role.MANAGER)
+    manager = create_user(
+        "new.manager@example.test", "New Manager", PASSWORD, Role.MANAGER, preset_password=True
+    )
     db.session.commit()
     signed = auth.login(manager)
     assert signed.status_code == 302
@@ -184,7 +186,9 @@ def test_a_manager_without_it_sets_it_up_before_any_other_page(app, client, auth
 
 
 def test_signing_out_is_open_before_setting_up(app, client, auth):
-    manager = create_user("new.manager@example.test", "New Manager", PASSWORD, Role.MANAGER)
+    manager = create_user(
+        "new.manager@example.test", "New Manager", PASSWORD, Role.MANAGER, preset_password=True
+    )
     db.session.commit()
     auth.login(manager)
     assert auth.logout().headers["Location"] == "/login"

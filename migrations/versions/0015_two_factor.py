@@ -4,15 +4,15 @@ time step accepted, and recovery_codes (hashes of the single-use codes shown onc
 Nobody has two-factor sign-in after this migration: managers are asked to set it up at their
 next sign-in.
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0015
+Revises: 0013
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016"
-down_revision = "0015"
+revision = "0015"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

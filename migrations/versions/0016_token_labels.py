@@ -5,15 +5,18 @@ The searches compare bytewise (feedback/core/db.py: ``bytewise``): ``COLLATE "C"
 whose linguistic collations a plain index cannot serve a prefix from; on SQLite the unique index on
 e-mail already serves it, and the name's is on ``lower(name)``.
 
-Revision ID: 0015
-Revises: 0013
+On SQLite, a later migration that rebuilds ``users`` (``batch_alter_table``) cannot reflect the
+expression index: drop it before and create it again after, as this one's downgrade shows.
+
+Revision ID: 0016
+Revises: 0015
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015"
-down_revision = "0013"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
