@@ -9,6 +9,7 @@ draw their charts under it.
 import io
 import json
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -150,7 +151,9 @@ def test_no_page_has_a_serious_accessibility_violation(lang, live_server, browse
     fb = make.rating(customer, csat=1, comment="Slow since Tuesday — ما زال بطيئًا", now=utcnow())
     create_api_token(customer, "Hosting panel — لوحة الاستضافة")  # a row on /account/tokens and Settings
     run_job("feedback_receipts", utcnow(), claim=False)
-    notice = make_notice(manager, title="Kernel upgrade", starts=utcnow(), ends=utcnow())
+    # Under way now, for two hours (two utcnow() calls can return the same instant).
+    starts = utcnow()
+    notice = make_notice(manager, title="Kernel upgrade", starts=starts, ends=starts + timedelta(hours=2))
     idea = ideas.post_idea(customer, title="Daily off-site backups", description="In another data centre.")
     duplicate = ideas.post_idea(customer, title="Backups in a second place")
     ideas.answer(idea, "Planned for spring — مخطط له", staff)
