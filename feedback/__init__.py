@@ -112,6 +112,8 @@ def register_blueprints(app: Flask) -> None:
     from .api.routes import bp as api_bp
     from .auth.routes import bp as auth_bp
     from .auth.session_routes import bp as sessions_bp
+    from .brand.routes import bp as brand_bp
+    from .brand.routes import settings_bp as brand_settings_bp
     from .followups.routes import bp as followups_bp
     from .i18n.routes import bp as i18n_bp
     from .ideas.routes import bp as ideas_bp
@@ -148,6 +150,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(ideas_bp)  # /ideas: the customers' idea board
     app.register_blueprint(idea_triage_bp)  # /staff/ideas
     app.register_blueprint(idea_settings_bp)  # /settings/ideas
+    app.register_blueprint(brand_bp)  # /brand/logo/…, /brand.css: public, pages and e-mails use them
+    app.register_blueprint(brand_settings_bp)  # /settings/brand
 
     from .core.health import healthz
 
@@ -163,6 +167,7 @@ def register_signal_receivers() -> None:
 
 def register_template_helpers(app: Flask) -> None:
     """Filters and globals the templates share, and the input guard every page shares."""
+    from .brand import templating as brand_templating
     from .core import templating
     from .core.security import reject_nul_bytes
     from .followups.defaults import rule_name
@@ -172,6 +177,7 @@ def register_template_helpers(app: Flask) -> None:
 
     templating.init_app(app)
     idea_templating.init_app(app)
+    brand_templating.init_app(app)
     app.jinja_env.filters["category_name"] = category_name
     app.jinja_env.filters["rule_name"] = rule_name
     app.jinja_env.globals["signup_open"] = signup_open  # the sign-in page and menu hide sign-up when off

@@ -203,6 +203,7 @@ ALLOWED = {
     "ideas": {Role.CUSTOMER},
     "idea_triage": {Role.STAFF, Role.MANAGER},
     "idea_settings": {Role.MANAGER},
+    "brand_settings": {Role.MANAGER},  # Settings → Brand
     # Where you are signed in, and "sign out everywhere": every signed-in user, their own sessions.
     "sessions": {Role.CUSTOMER, Role.STAFF, Role.MANAGER},
     # Development only (DEMO_INBOX, turned on in the tests); each user sees only their own mail.
@@ -210,8 +211,9 @@ ALLOWED = {
 }
 # None: /static and /healthz; survey_links: e-mailed survey links; status: the public status page;
 # i18n: the language switcher, for everyone (tests/i18n); signup: sign-up and e-mailed account links
-# (tests/auth/test_signup.py).
-PUBLIC = {"auth", "api", "survey_links", "status", "i18n", "signup", None}
+# (tests/auth/test_signup.py); brand: the host's logo and stylesheet, which sign-in pages and
+# e-mails show (tests/brand).
+PUBLIC = {"auth", "api", "survey_links", "status", "i18n", "signup", "brand", None}
 
 
 def rule_url(rule, ids: dict) -> str:
