@@ -1,6 +1,6 @@
 """The brand's public assets (logo, stylesheet) and the managers' Settings → Brand page."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug import Response
@@ -61,7 +61,7 @@ def _raise_upload_limit(endpoint, values):
     # Runs before the CSRF check reads the body. The app-wide limit (64 KiB) is for the API;
     # only a signed-in manager may make the app read a logo-sized body.
     if endpoint == "brand_settings.upload_logo" and getattr(current_user, "is_manager", False):
-        request.max_content_length = UPLOAD_BODY_LIMIT
+        request.max_content_length = current_app.config.get("BRAND_UPLOAD_MAX_BYTES", UPLOAD_BODY_LIMIT)
 
 
 def _brand_form() -> BrandForm:
