@@ -17,7 +17,7 @@ class LinkForm(SubForm):
         def get_translations(self, form):
             return CATALOGUE_FIRST
 
-    label = StringField(_l("Label"), render_kw={"maxlength": MAX_LINK_LABEL})
+    label = StringField(_l("Label"), render_kw={"maxlength": MAX_LINK_LABEL, "dir": "auto"})
     url = StringField(
         _l("Address"),
         render_kw={"maxlength": MAX_LINK_URL, "inputmode": "url", "placeholder": "https://", "dir": "ltr"},

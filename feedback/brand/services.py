@@ -73,12 +73,14 @@ def color_problems(color: str) -> list:
     if not HEX_COLOR.match(color):
         return [_l("Enter the colour as # and six hexadecimal digits, e.g. #0b5ed7.")]
     messages = []
+    # Isolated left to right: in an Arabic sentence "#7fb3ff" would otherwise read "7fb3ff#".
+    shown = f"\u2066{color}\u2069"
     for problem in contrast_problems(color):
         if problem.use == "white_text":
             message = _l(
                 "White text on %(color)s (the navigation bar and buttons) has a contrast of only "
                 "%(ratio)s:1; at least %(min)s:1 is needed to be readable. Choose a darker colour.",
-                color=color,
+                color=shown,
                 ratio=_ratio(problem.ratio),
                 min=format_decimal(MIN_CONTRAST),
             )
@@ -86,7 +88,7 @@ def color_problems(color: str) -> list:
             message = _l(
                 "%(color)s as link text on the light page background has a contrast of only "
                 "%(ratio)s:1; at least %(min)s:1 is needed to be readable. Choose a darker colour.",
-                color=color,
+                color=shown,
                 ratio=_ratio(problem.ratio),
                 min=format_decimal(MIN_CONTRAST),
             )

@@ -87,8 +87,14 @@ def test_a_colour_too_light_is_refused_with_its_measured_contrast_and_nothing_is
     response = client.post(PAGE, data=form(color="#ffff00", name="Sunny Hosting"))
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert "White text on #ffff00 (the navigation bar and buttons) has a contrast of only 1.07:1" in page
-    assert "#ffff00 as link text on the light page background has a contrast of only 1.01:1" in page
+    # The colour is isolated left to right (U+2066 … U+2069), for the Arabic page.
+    assert (
+        "White text on \u2066#ffff00\u2069 (the navigation bar and buttons) has a contrast of only 1.07:1"
+        in page
+    )
+    assert (
+        "\u2066#ffff00\u2069 as link text on the light page background has a contrast of only 1.01:1" in page
+    )
     assert "at least 4.5:1" in page
     # Everything typed is still there, and nothing was saved.
     assert field_value(page, "name") == "Sunny Hosting"
@@ -101,7 +107,9 @@ def test_a_colour_too_light_is_refused_with_its_measured_contrast_and_nothing_is
 def test_bootstrap_blue_passes_under_white_text_but_not_as_a_link_on_the_grey_page(client, manager):
     page = client.post(PAGE, data=form(color="#0d6efd")).get_data(as_text=True)
     assert "White text on" not in page
-    assert "#0d6efd as link text on the light page background has a contrast of only 4.26:1" in page
+    assert (
+        "\u2066#0d6efd\u2069 as link text on the light page background has a contrast of only 4.26:1" in page
+    )
 
 
 def test_the_contrast_is_told_in_the_page_language(client, manager):
@@ -173,7 +181,7 @@ def test_every_mistake_shows_at_once(client, manager):
     ).get_data(as_text=True)
     for message in (
         "Enter the name your customers know you by.",
-        "White text on #ffff00",
+        "White text on \u2066#ffff00\u2069",
         "Enter an e-mail address such as support@example.com.",
         "Enter a complete web address",
     ):
