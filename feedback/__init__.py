@@ -116,6 +116,8 @@ def register_blueprints(app: Flask) -> None:
     from .auth.token_routes import bp as tokens_bp
     from .auth.two_factor.login_routes import bp as two_factor_login_bp
     from .auth.two_factor.routes import bp as two_factor_bp
+    from .brand.routes import bp as brand_bp
+    from .brand.routes import settings_bp as brand_settings_bp
     from .followups.routes import bp as followups_bp
     from .i18n.routes import bp as i18n_bp
     from .ideas.routes import bp as ideas_bp
@@ -163,6 +165,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(idea_settings_bp)  # /settings/ideas
     app.register_blueprint(customer_settings_bp)  # /settings/customers
     app.register_blueprint(token_settings_bp)  # /settings/tokens
+    app.register_blueprint(brand_bp)  # /brand/logo/…, /brand.css: public, pages and e-mails use them
+    app.register_blueprint(brand_settings_bp)  # /settings/brand
 
     from .core.health import healthz
 
@@ -179,6 +183,7 @@ def register_signal_receivers() -> None:
 def register_template_helpers(app: Flask) -> None:
     """Filters and globals the templates share, and the input guard every page shares."""
     from .auth.passwords import MIN_LENGTH
+    from .brand import templating as brand_templating
     from .core import templating
     from .core.security import reject_nul_bytes
     from .followups.defaults import rule_name
@@ -189,6 +194,7 @@ def register_template_helpers(app: Flask) -> None:
 
     templating.init_app(app)
     idea_templating.init_app(app)
+    brand_templating.init_app(app)
     app.jinja_env.filters["category_name"] = category_name
     app.jinja_env.filters["rule_name"] = rule_name
     app.jinja_env.globals["PASSWORD_MIN_LENGTH"] = MIN_LENGTH  # the forms that choose one say it

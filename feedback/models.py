@@ -1,6 +1,7 @@
 """Imports every model so metadata (and Alembic autogenerate) sees them all."""
 
 from .auth.models import ApiToken, CustomerAccount, RecoveryCode, User  # noqa: F401
+from .brand.models import BrandSettings  # noqa: F401
 from .core.app_settings import AppSetting  # noqa: F401
 from .followups.models import (  # noqa: F401
     Category,

@@ -267,6 +267,7 @@ ALLOWED = {
     # Your own API tokens: every signed-in user (the API serves all three roles); another
     # user's token id is a 404 (tests/auth/test_tokens.py).
     "tokens": {Role.CUSTOMER, Role.STAFF, Role.MANAGER},
+    "brand_settings": {Role.MANAGER},  # Settings → Brand
     # Where you are signed in, and "sign out everywhere": every signed-in user, their own sessions.
     "sessions": {Role.CUSTOMER, Role.STAFF, Role.MANAGER},
     # Your own two-factor sign-in: offered to staff, required of managers; customers are not offered it.
@@ -278,8 +279,9 @@ ALLOWED = {
 # i18n: the language switcher, for everyone (tests/i18n); signup: sign-up and e-mailed account links
 # (tests/auth/test_signup.py); oidc: sign in with the billing panel, for visitors, 404 unless configured
 # (tests/oidc/test_sign_in.py); two_factor_login: the sign-in's second step, reached halfway
-# through a sign-in (tests/auth/test_two_factor.py).
-PUBLIC = {"auth", "api", "survey_links", "status", "i18n", "signup", "oidc", "two_factor_login", None}
+# through a sign-in (tests/auth/test_two_factor.py); brand: the host's logo and stylesheet, which
+# sign-in pages and e-mails show (tests/brand).
+PUBLIC = {"auth", "api", "survey_links", "status", "i18n", "signup", "oidc", "two_factor_login", "brand", None}
 
 
 def rule_url(rule, ids: dict) -> str:

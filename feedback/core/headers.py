@@ -64,8 +64,9 @@ def init_app(app: Flask) -> None:
 
 
 # Never personal. Looking the user up for them would cost a query, and /healthz must still
-# answer its 503 when the database is down.
-IMPERSONAL_ENDPOINTS = frozenset({"static", "healthz"})
+# answer its 503 when the database is down. The brand's logo and stylesheet are the same for
+# everyone and named by their content: they keep their own long Cache-Control.
+IMPERSONAL_ENDPOINTS = frozenset({"static", "healthz", "brand.logo", "brand.stylesheet_file"})
 
 
 def _no_store_when_private(response):

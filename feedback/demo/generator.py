@@ -26,6 +26,7 @@ from ..mailer.services import SESSION_FLAG, mail_only_to
 from ..surveys.models import Feedback, FeedbackKind
 from ..surveys.services import active_categories, submit_rating
 from . import content
+from .brand import create_demo_brand
 from .ideas import create_demo_ideas
 from .lifecycle import CURRENT_QUEUE, DEMO_CUSTOMER_SCENARIOS, Crew, play_current, work_history
 from .notices import create_demo_notices
@@ -224,6 +225,7 @@ def generate_demo(customers: int = 200, seed: int = 1, now: datetime | None = No
         raise DemoError("Demo accounts already exist in this database; use an empty database.")
     now = now or utcnow()
     rng = random.Random(seed)
+    create_demo_brand(now)  # before any mail is rendered: it carries the brand
     build = _Builder(rng, now)
     logins = build.demo_logins()
     # Mail is rendered for the three demo logins only (their outbox shows real messages);

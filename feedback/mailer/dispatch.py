@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.utils import parseaddr
 
 from flask import current_app
 from flask_mail import Message
@@ -116,6 +117,15 @@ def _renew(message_id: int, held: datetime, at: datetime) -> bool:
     return bool(won)
 
 
+def sender(name: str) -> str | tuple[str, str]:
+    """``MAIL_DEFAULT_SENDER``'s address under the brand's ``name`` (kept as configured without one)."""
+    configured = current_app.config["MAIL_DEFAULT_SENDER"]
+    if not name:
+        return configured
+    address = configured[1] if isinstance(configured, tuple) else parseaddr(configured)[1]
+    return (name, address)
+
+
 def to_mail(row: OutboxMessage) -> Message:
     """The Flask-Mail message for an outbox row (text and HTML alternatives)."""
     message = Message(
@@ -123,7 +133,7 @@ def to_mail(row: OutboxMessage) -> Message:
         recipients=[(row.to_name, row.to_email)] if row.to_name else [row.to_email],
         body=row.body_text,
         html=row.body_html,
-        sender=current_app.config["MAIL_DEFAULT_SENDER"],
+        sender=sender(row.sender_name),
         extra_headers={"X-Kontento-Outbox": str(row.id), **json.loads(row.headers or "{}")},
     )
     message.msgId = row.message_id

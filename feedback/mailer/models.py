@@ -31,6 +31,8 @@ class OutboxMessage(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     to_email: Mapped[str] = mapped_column(String(254))
     to_name: Mapped[str] = mapped_column(String(120), default="")
+    # The From display name: the host's brand when the mail was queued ("" before migration 0014).
+    sender_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
     subject: Mapped[str] = mapped_column(String(200))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)

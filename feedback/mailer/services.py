@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..auth.models import User
+from ..brand.queries import current_brand
 from ..core.time import as_utc, is_valid_timezone, utcnow
 from ..extensions import db
 from .models import OutboxMessage, OutboxStatus
@@ -101,6 +102,10 @@ def queue_email(
     for name, value in (headers or {}).items():
         check_header(name, "A header name")
         check_header(value, f"The {name} header")
+    brand = current_brand()
+    if brand.support_email and "Reply-To" not in (headers or {}):
+        # Answers go to the host's support desk rather than to the sending address.
+        headers = {"Reply-To": check_header(brand.support_email, "The support address"), **(headers or {})}
     locale = recipient.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale(locale):
         subject = check_header(str(subject() if callable(subject) else subject), "The subject")
@@ -121,6 +126,7 @@ def queue_email(
         # Names are refused with line breaks at sign-up; one stored before that rule must not
         # fail a whole job (an SLA sweep, a survey run), so its whitespace is folded here.
         to_name=" ".join(recipient.name.split())[:120],
+        sender_name=" ".join(brand.name.split())[:120],
         subject=subject[:200],
         body_text=text,
         body_html=html,

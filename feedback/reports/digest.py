@@ -3,8 +3,9 @@
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 
+from ..brand.queries import current_brand
 from ..core.jobs import Job, committing
 from ..core.urls import external_url
 from ..followups.notify import managers
@@ -48,7 +49,7 @@ def daily_digest(now: datetime) -> DigestResult | None:
         queued = queue_email(
             manager,
             "reports/digest",
-            _l("Kontento daily digest for %(day)s", day=day.isoformat()),
+            lambda: _("%(brand)s daily digest for %(day)s", brand=current_brand().name, day=day.isoformat()),
             context=context,
             dedupe_key=_key(day, manager.id),
             now=now,

@@ -3,18 +3,20 @@ have an account" and a new password. Each goes to the address itself, in its own
 
 from datetime import datetime
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 
 from ..auth.models import User
+from ..brand.queries import current_brand
 from ..core.urls import external_url
 from ..mailer.services import queue_email
 from .models import LinkPurpose
 
+# Each subject names the host's brand; called in the recipient's language when the mail is queued.
 SUBJECTS = {
-    "signup/confirm": _l("Confirm your e-mail address for Kontento"),
-    "signup/invite": _l("You are invited to Kontento"),
-    "signup/exists": _l("You already have a Kontento account"),
-    "signup/password": _l("Set a new password for Kontento"),
+    "signup/confirm": lambda brand: _("Confirm your e-mail address for %(brand)s", brand=brand),
+    "signup/invite": lambda brand: _("You are invited to %(brand)s", brand=brand),
+    "signup/exists": lambda brand: _("You already have a %(brand)s account", brand=brand),
+    "signup/password": lambda brand: _("Set a new password for %(brand)s", brand=brand),
 }
 # The mail each link goes out in, unless the caller names another ("signup/exists").
 TEMPLATES = {
@@ -33,7 +35,7 @@ def mail_link(
     return queue_email(
         user,
         template,
-        SUBJECTS[template],
+        lambda: SUBJECTS[template](current_brand().name),
         context={
             "link_url": external_url("signup.use_link", link_token=token),
             "expires_at": expires_at,

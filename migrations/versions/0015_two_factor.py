@@ -5,14 +5,14 @@ Nobody has two-factor sign-in after this migration: managers are asked to set it
 next sign-in.
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0013"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

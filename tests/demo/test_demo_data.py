@@ -175,3 +175,30 @@ def test_the_demo_mails_nobody_and_wakes_no_dispatcher(app, runner):
     assert count(OutboxMessage) > 0  # the history did cause mail …
     assert count(OutboxMessage, OutboxMessage.status != OutboxStatus.SENT) == 0  # … all of it "sent" long ago
     assert app.extensions["kontento.kicks"] == kicks
+
+
+def test_the_demo_host_is_branded_on_its_pages_and_in_its_mail(demo, client, auth):
+    from feedback.brand.queries import current_brand, logo_png
+    from feedback.brand.services import color_problems
+    from feedback.mailer.models import OutboxMessage
+
+    brand = current_brand()
+    assert brand.name == "Demo Hosting"
+    assert brand.support_email == "support@demo-hosting.example"
+    assert [link.url for link in brand.links] == [
+        "https://demo-hosting.example/terms",
+        "https://demo-hosting.example/privacy",
+    ]
+    assert brand.color and color_problems(brand.color) == []  # readable under white text and as links
+    digest, logo = logo_png()
+    assert logo.startswith(b"\x89PNG") and brand.logo_width == brand.logo_height == 64
+
+    auth.login(DEMO_LOGINS[Role.CUSTOMER][0], DEMO_PASSWORD)
+    page = client.get("/dashboard").get_data(as_text=True)
+    assert "· Demo Hosting</title>" in page and f"/brand/logo/{digest}.png" in page
+    assert f"/brand.css?v={brand.stylesheet_version}" in page
+    assert "Kontento" not in page
+    mail = db.session.scalar(
+        select(OutboxMessage).where(OutboxMessage.to_email == DEMO_LOGINS[Role.CUSTOMER][0]).limit(1)
+    )
+    assert mail.sender_name == "Demo Hosting" and "Demo Hosting" in mail.body_text

@@ -90,6 +90,7 @@ def _pages(ids: dict) -> dict[str, list[str]]:
             "/settings/signup",
             "/settings/customers/",
             "/settings/tokens/",
+            "/settings/brand/",
             "/notices/",
             "/notices/new",
             f"/notices/{ids['notice']}",
@@ -244,3 +245,63 @@ def test_sign_in_with_the_billing_panel_has_no_serious_violation(
     context.close()
     assert not found, json.dumps(found, indent=1, ensure_ascii=False)[:3000]
     assert not csp_found, csp_found
+# A host's brand colour replaces Bootstrap's blue in the navigation bar, buttons and links: the
+# settings refuse a colour under 4.5:1, so a branded page passes axe's contrast rules too.
+BRANDED_PAGES = {
+    "anonymous": ["/login", "/status"],
+    "customer": ["/dashboard", "/ideas/", "/preferences"],
+    "manager": ["/settings/brand/", "/settings/sla"],
+}
+VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+
+
+@pytest.mark.parametrize("viewport", sorted(VIEWPORTS))
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_branded_pages_keep_their_contrast(lang, viewport, live_server, browser, make, axe_source):
+    from feedback.brand.services import BrandValues, save_brand, set_logo
+    from feedback.demo.brand import demo_logo_png
+
+    customer, manager = make.customer(name="Carla Customer"), make.manager()
+    for user in (customer, manager):
+        user.locale = lang
+    # The lightest colour the settings take for white text and links (4.5:1 on #f8f9fa, a hair over).
+    save_brand(
+        BrandValues(
+            name="Acme Hosting",
+            color="#0075cd",
+            support_email="help@acme.example",
+            links=(("Terms", "https://acme.example/terms"),),
+        )
+    )
+    set_logo(demo_logo_png())
+    make.rating(customer, csat=2, comment="Slow", now=utcnow())
+    db.session.commit()
+    found, csp_found = {}, {}
+    for who, paths in BRANDED_PAGES.items():
+        context = browser.new_context(viewport=VIEWPORTS[viewport], locale=lang)
+        context.set_extra_http_headers({"Accept-Language": lang})
+        context.add_init_script(RECORD_CSP_VIOLATIONS)
+        context.add_init_script(axe_source)
+        page = context.new_page()
+        if who != "anonymous":
+            user = {"customer": customer, "manager": manager}[who]
+            page.goto(f"{live_server}/login")
+            page.fill("input[name=email]", user.email)
+            page.fill("input[name=password]", "password123")
+            with page.expect_navigation():
+                page.locator("main button[type=submit]").click()
+            give_code_if_asked(page, user)
+        for path in paths:
+            assert page.goto(f"{live_server}{path}").status == 200, path
+            # The brand's stylesheet is applied: the navigation bar wears the colour.
+            navbar = page.evaluate(
+                "() => getComputedStyle(document.querySelector('.navbar')).backgroundColor"
+            )
+            assert navbar == "rgb(0, 117, 205)", (path, navbar)
+            if violations := _violations(page):
+                found[path] = violations
+            if refused := page.evaluate("() => window.__cspViolations"):
+                csp_found[path] = refused
+        context.close()
+    assert not found, json.dumps(found, indent=1, ensure_ascii=False)[:3000]
+    assert not csp_found, json.dumps(csp_found, indent=1, ensure_ascii=False)[:3000]

@@ -20,6 +20,8 @@ from werkzeug.routing.converters import AnyConverter
 
 from feedback.auth.models import ApiToken, Role, User
 from feedback.auth.services import create_api_token, revoke_api_token
+from feedback.brand.models import BrandSettings
+from feedback.brand.queries import forget_cached
 from feedback.core.time import utcnow
 from feedback.demo.generator import DEMO_LOGINS, DEMO_PASSWORD, generate_demo
 from feedback.extensions import db
@@ -56,6 +58,8 @@ TYPED = {
     # sent. Its wording is checked in test_rendered_mail.py.
     "outbox": ("to_email", "to_name", "subject", "body_text", "body_html", "last_error"),
     "api_tokens": ("label",),
+    # The host's own name and support address (Settings → Brand); its link labels below.
+    "brand": ("name", "support_email"),
 }
 
 
@@ -80,6 +84,9 @@ def _scramble_typed_text() -> None:
         for (row_id,) in db.session.execute(db.select(key)).all():
             values = {c: f"{next(made_up)} {next(made_up)}{row_id}" for c in columns}
             db.session.execute(table.update().where(key == row_id).values(**values))
+    for brand in db.session.scalars(db.select(BrandSettings)):
+        brand.footer_links = [{**link, "label": next(made_up)} for link in brand.footer_links]
+    forget_cached()  # the brand read for this app context (the demo's mail) is the typed one
     # A category a manager typed is data too; the default ones are translated labels.
     for category in db.session.scalars(db.select(Category)):
         if category.name not in {name for _slug, name in DEFAULT_CATEGORIES}:
@@ -273,8 +280,8 @@ def _urls(rule, ids: dict | None) -> list[str]:
 
 
 # Blueprints with no HTML page of their own: the JSON API (tests/api), /static and /healthz,
-# and the language switcher (a POST that redirects back).
-NO_PAGES = {"api", None, "i18n"}
+# the language switcher (a POST that redirects back), and the brand's logo and stylesheet.
+NO_PAGES = {"api", None, "i18n", "brand"}
 # An e-mail as it was written, shown in the demo inbox's preview frame: not a page of the site
 # (tests/i18n/test_rendered_mail.py checks every e-mail).
 # Sign in with the billing panel: off (404) unless configured, and a redirect to the provider when on;
