@@ -281,7 +281,18 @@ ALLOWED = {
 # (tests/oidc/test_sign_in.py); two_factor_login: the sign-in's second step, reached halfway
 # through a sign-in (tests/auth/test_two_factor.py); brand: the host's logo and stylesheet, which
 # sign-in pages and e-mails show (tests/brand).
-PUBLIC = {"auth", "api", "survey_links", "status", "i18n", "signup", "oidc", "two_factor_login", "brand", None}
+PUBLIC = {
+    "auth",
+    "api",
+    "survey_links",
+    "status",
+    "i18n",
+    "signup",
+    "oidc",
+    "two_factor_login",
+    "brand",
+    None,
+}
 
 
 def rule_url(rule, ids: dict) -> str:

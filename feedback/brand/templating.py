@@ -23,3 +23,5 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.globals["brand_logo_url"] = brand_logo_url
     app.jinja_env.globals["current_brand"] = current_brand  # for macros imported without context
+    # For the features below this one (auth's two-factor set-up names the host to authenticator apps).
+    app.extensions["brand_name"] = lambda: current_brand().name

@@ -179,3 +179,26 @@ def test_the_staff_mail_footer_names_the_host(make, branded):
     run_job("feedback_receipts", utcnow(), claim=False)
     mails = db.session.scalars(select(OutboxMessage).where(OutboxMessage.to_email == staff.email)).all()
     assert mails and all("in Acme Hosting" in m.body_html and "Kontento" not in m.body_html for m in mails)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_account_pages_show_the_host(client, make, auth, branded, lang):
+    as_customer(client, make, auth, lang)
+    for path in ("/account", "/account/password", "/account/tokens"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert_branded(response.get_data(as_text=True))
+
+
+def test_authenticator_apps_and_the_set_up_page_name_the_host(client, make, auth, branded):
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    from feedback.auth.two_factor import services as two_factor
+
+    staff = make.staff()
+    auth.login(staff)
+    page = client.get("/account/two-factor").get_data(as_text=True)
+    assert "Add Acme Hosting to your authenticator app" in page and "Kontento" not in page
+    uri = two_factor.provisioning_uri(staff, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+    assert parse_qs(urlsplit(uri).query)["issuer"] == ["Acme Hosting"]
+    assert unquote(urlsplit(uri).path).startswith("/Acme Hosting:")

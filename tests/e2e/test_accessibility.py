@@ -245,6 +245,8 @@ def test_sign_in_with_the_billing_panel_has_no_serious_violation(
     context.close()
     assert not found, json.dumps(found, indent=1, ensure_ascii=False)[:3000]
     assert not csp_found, csp_found
+
+
 # A host's brand colour replaces Bootstrap's blue in the navigation bar, buttons and links: the
 # settings refuse a colour under 4.5:1, so a branded page passes axe's contrast rules too.
 BRANDED_PAGES = {

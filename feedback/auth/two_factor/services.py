@@ -27,7 +27,10 @@ from . import crypto
 
 log = logging.getLogger(__name__)
 
-ISSUER = "Kontento"  # the name authenticator apps show above the code
+# The name authenticator apps show above the code when no brand is set. The host's own name comes
+# from ``app.extensions["brand_name"]``, a callable the brand feature registers: auth sits below
+# brand in the import layers, so it asks through the app rather than importing it.
+ISSUER = "Kontento"
 VALID_WINDOW = 1  # steps either side of now: a phone's clock may be 30 s off
 RECOVERY_CODE_COUNT = 10
 _RECOVERY_BYTES = 10  # 80 bits: 16 base32 characters, shown as four groups of four
@@ -76,7 +79,13 @@ def start_enrolment(user: User) -> str:
 
 def provisioning_uri(user: User, secret: str) -> str:
     """The ``otpauth://`` URI the QR code carries (issuer and the user's e-mail address)."""
-    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
+    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=issuer_name())
+
+
+def issuer_name() -> str:
+    """The host's name, as authenticator apps and the set-up pages show it."""
+    brand_name = current_app.extensions.get("brand_name")
+    return brand_name() if brand_name is not None else ISSUER
 
 
 def qr_svg(uri: str, label: str) -> Markup:
