@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
 
 from feedback.auth.models import CustomerAccount, Plan, Role, User, matchable_customer
@@ -202,3 +203,39 @@ def test_the_demo_host_is_branded_on_its_pages_and_in_its_mail(demo, client, aut
         select(OutboxMessage).where(OutboxMessage.to_email == DEMO_LOGINS[Role.CUSTOMER][0]).limit(1)
     )
     assert mail.sender_name == "Demo Hosting" and "Demo Hosting" in mail.body_text
+
+
+@pytest.mark.parametrize("lang", ["en", "eo", "ar"])
+def test_the_demo_host_is_branded_in_every_language_and_every_mail(demo, client, auth, lang):
+    from feedback.mailer.models import OutboxMessage
+
+    customer = db.session.scalar(select(User).where(User.email == DEMO_LOGINS[Role.CUSTOMER][0]))
+    customer.locale = lang
+    db.session.commit()
+    auth.login(customer.email, DEMO_PASSWORD)
+    for path in ("/dashboard", "/ideas/", "/ideas/changelog", "/account", "/account/tokens", "/status"):
+        page = client.get(path, headers={"Accept-Language": lang})
+        assert page.status_code == 200, path
+        html = page.get_data(as_text=True)
+        assert f'<html lang="{lang}"' in html, path
+        assert "· Demo Hosting</title>" in html and "Kontento" not in html, path
+    # A mail written now in the customer's language (the demo's own mail is in English), and every
+    # message the demo wrote to a customer, come from the host.
+    from feedback.signup.services import send_new_link
+
+    send_new_link(customer.email, T0)
+    db.session.commit()
+    mails = db.session.scalars(
+        select(OutboxMessage)
+        .join(User, User.id == OutboxMessage.user_id)
+        .where(User.role == Role.CUSTOMER)
+        .order_by(OutboxMessage.id)
+    ).all()
+    assert mails and mails[-1].kind == "signup/password"
+    with force_locale(lang):
+        assert mails[-1].subject == gettext("Set a new password for %(brand)s", brand="Demo Hosting")
+    for mail in mails:
+        assert mail.sender_name == "Demo Hosting", mail.kind
+        assert "Demo Hosting" in mail.body_text and "Demo Hosting" in mail.body_html, mail.kind
+        for part in (mail.subject, mail.body_text, mail.body_html):
+            assert "Kontento" not in part, (mail.kind, part[:200])

@@ -258,7 +258,7 @@ VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, 
 
 
 @pytest.mark.parametrize("viewport", sorted(VIEWPORTS))
-@pytest.mark.parametrize("lang", ["en", "ar"])
+@pytest.mark.parametrize("lang", ["en", "eo", "ar"])
 def test_branded_pages_keep_their_contrast(lang, viewport, live_server, browser, make, axe_source):
     from feedback.brand.services import BrandValues, save_brand, set_logo
     from feedback.demo.brand import demo_logo_png
