@@ -46,7 +46,3 @@ class TokenForm(Form):
         ],
         render_kw={"maxlength": 100, "autocomplete": "off"},
     )
-
-
-class ConfirmForm(Form):
-    """A button that changes one thing (revoke a token): only its protection against forged posts."""

@@ -12,8 +12,10 @@ from flask_login import current_user, login_required
 
 from ..core.pagination import paginate
 from ..extensions import db, limiter
+from ..i18n.forms import ConfirmForm
 from . import queries
-from .forms import ConfirmForm, TokenForm
+from .forms import TokenForm
+from .models import ApiToken
 from .services import MAX_ACTIVE_TOKENS, AccountError, active_token_count, create_api_token, revoke_api_token
 
 bp = Blueprint("tokens", __name__, url_prefix="/account/tokens")
@@ -76,11 +78,17 @@ def revoke(token_id: int):
     row = queries.own_token(current_user, token_id)
     if row is None:
         abort(404)  # someone else's token: not found, as an unknown id
+    revoke_confirmed(row)
+    return redirect(url_for("tokens.index"))
+
+
+def revoke_confirmed(token: ApiToken) -> None:
+    """Revoke ``token`` when the post carries its confirmation form (else 400), commit, and tell
+    the person whether it was revoked now or already was. Owners and managers revoke alike."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    if revoke_api_token(row):
+    if revoke_api_token(token):
         db.session.commit()
         flash(_("Token revoked: calls with it are refused from now on."), "success")
     else:
         flash(_("That token was already revoked."), "info")
-    return redirect(url_for("tokens.index"))

@@ -33,6 +33,11 @@ class Form(FlaskForm):
             return CATALOGUE_FIRST
 
 
+class ConfirmForm(Form):
+    """A bare button that changes one thing (revoke, delete, publish, deactivate): only its
+    protection against forged posts. Every feature's buttons use this one."""
+
+
 def _wtforms_messages(gettext, ngettext) -> None:  # pragma: no cover - never called
     """WTForms' messages, here only so `flask translate update` puts them in our catalogue."""
     gettext("Field must be equal to %(other_name)s.")

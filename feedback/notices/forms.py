@@ -125,7 +125,3 @@ class ResolveForm(Form):
     """Close a notice, with an optional last update."""
 
     body = TextAreaField(_l("Closing update (optional)"), render_kw={"maxlength": MAX_BODY})
-
-
-class ConfirmForm(Form):
-    """A bare button (publish, delete): only the CSRF token."""

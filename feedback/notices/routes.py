@@ -19,8 +19,9 @@ from ..auth.access import manager_required
 from ..core.pagination import paginate
 from ..core.time import utcnow
 from ..extensions import db
+from ..i18n.forms import ConfirmForm
 from . import queries, services
-from .forms import KIND_LABELS, ConfirmForm, NoticeForm, ResolveForm, UpdateForm
+from .forms import KIND_LABELS, NoticeForm, ResolveForm, UpdateForm
 from .models import Notice
 
 bp = Blueprint("notices", __name__)

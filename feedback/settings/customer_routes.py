@@ -8,8 +8,8 @@ from ..auth.access import manager_required
 from ..auth.models import Role, User
 from ..core.pagination import paginate_rows
 from ..extensions import db
+from ..i18n.forms import ConfirmForm
 from . import queries, services
-from .forms import ConfirmForm
 
 bp = Blueprint("customer_settings", __name__, url_prefix="/settings/customers")
 

@@ -129,10 +129,6 @@ class StaffForm(Form):
     confirm = confirm_password_field()
 
 
-class ConfirmForm(Form):
-    """A bare button (move, delete, activate): only the CSRF token."""
-
-
 class SurveySettingsForm(Form):
     """How often the relationship (NPS) survey goes to each customer."""
 

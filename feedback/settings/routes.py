@@ -16,6 +16,7 @@ from ..core.time import utcnow
 from ..extensions import db
 from ..followups.models import Category, Priority, RoutingRule
 from ..followups.sla import ATTENTION_CEILING
+from ..i18n.forms import ConfirmForm
 from ..signup import queries as signup_queries
 from ..signup.services import invite
 from ..surveys.labels import category_name
@@ -23,7 +24,6 @@ from ..surveys.queries import nps_interval_days
 from . import queries, services
 from .forms import (
     CategoryForm,
-    ConfirmForm,
     InviteForm,
     PolicyForm,
     RuleForm,

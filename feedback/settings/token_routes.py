@@ -1,15 +1,14 @@
 """Settings → API tokens: every token that works, whose it is, and revoking any of them."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, redirect, render_template, request, url_for
 
 from ..auth import queries as auth_queries
 from ..auth.access import manager_required
 from ..auth.models import ApiToken
-from ..auth.services import revoke_api_token
+from ..auth.token_routes import revoke_confirmed
 from ..core.pagination import paginate_rows
 from ..extensions import db
-from .forms import ConfirmForm
+from ..i18n.forms import ConfirmForm
 from .queries import MAX_SEARCH
 
 bp = Blueprint("token_settings", __name__, url_prefix="/settings/tokens")
@@ -34,14 +33,7 @@ def index():
 @bp.route("/<int:token_id>/revoke", methods=["POST"])
 @manager_required
 def revoke(token_id: int):
-    row = db.get_or_404(ApiToken, token_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    if revoke_api_token(row):
-        db.session.commit()
-        flash(_("Token revoked: calls with it are refused from now on."), "success")
-    else:
-        flash(_("That token was already revoked."), "info")
+    revoke_confirmed(db.get_or_404(ApiToken, token_id))
     page = request.form.get("page", type=int)
     return redirect(
         url_for("token_settings.index", owner=_owner() or None, page=page if page and page > 1 else None)
