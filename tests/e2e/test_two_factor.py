@@ -37,7 +37,9 @@ def _submit(page) -> None:
 @pytest.mark.parametrize("screen", ["desktop", "phone"])
 @pytest.mark.parametrize("lang", ["en", "ar"])
 def test_a_new_manager_sets_up_two_factor_and_signs_in_with_a_code(lang, screen, live_server, browser, shot):
-    manager = create_user(f"mona.{lang}.{screen}@example.test", "Mona Manager", PASSWORD, Role.MANAGER)
+    manager = create_user(
+        f"mona.{lang}.{screen}@example.test", "Mona Manager", PASSWORD, Role.MANAGER, preset_password=True
+    )
     manager.locale = lang
     db.session.commit()
     context = browser.new_context(viewport=SCREENS[screen], locale=lang, accept_downloads=True)
