@@ -63,19 +63,24 @@ def login():
         else:
             keep_chosen_language(user)
             target = request.args.get("next")
-            target = target if is_safe_redirect(target) else None
-            if user.has_two_factor:  # no session until the code is given too (two_factor/)
-                pending.await_code(user, target, utcnow())
-                db.session.commit()
-                response = redirect(url_for("two_factor_login.code"))
-            else:
-                sign_in(user)  # a new session id at every sign-in
-                db.session.commit()
-                response = redirect(target or home_for(user))
+            response = after_first_factor(user, target if is_safe_redirect(target) else None)
             limits.remember_browser(response, user.email)
             limits.forgive_this_address()
             return response
     return render_template("auth/login.html", form=form), status
+
+
+def after_first_factor(user, target: str | None):
+    """Once ``user`` proved who they are one way (their password, the billing panel): a user
+    with two-factor sign-in gets no session until they give the code too (two_factor/); anyone
+    else is signed in. Commits; the redirect goes to ``target`` (already validated) or home."""
+    if user.has_two_factor:
+        pending.await_code(user, target, utcnow())
+        db.session.commit()
+        return redirect(url_for("two_factor_login.code"))
+    sign_in(user)  # a new session id at every sign-in
+    db.session.commit()
+    return redirect(target or home_for(user))
 
 
 @bp.route("/logout", methods=["POST"])

@@ -11,13 +11,12 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
-from ..auth.routes import home_for
-from ..auth.sessions import sign_in
+from ..auth.routes import after_first_factor, home_for
 from ..core.headers import keep_link_private
 from ..core.security import is_safe_redirect
 from ..core.time import utcnow
 from ..core.urls import external_url
-from ..extensions import db, limiter
+from ..extensions import limiter
 from ..i18n.services import keep_chosen_language
 from . import client
 from .services import SignInRefused, sign_in_user
@@ -104,6 +103,6 @@ def callback():
         return _refused(exc.reason, user_id=exc.user_id)
     target = session.pop(NEXT_KEY, None)
     keep_chosen_language(user)
-    sign_in(user)  # a new session id; drops the rest of what the signed-out visitor's cookie held
-    db.session.commit()
-    return redirect(target if is_safe_redirect(target) else home_for(user))
+    # A new session id (dropping the rest of what the signed-out visitor's cookie held), or,
+    # for a customer who turned two-factor sign-in on, the code page first.
+    return after_first_factor(user, target if is_safe_redirect(target) else None)

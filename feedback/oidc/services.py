@@ -9,6 +9,7 @@ this way: they use their password and second factor. Adds and flushes; the view 
 import logging
 from datetime import datetime
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -65,6 +66,7 @@ def _new_customer(email: str, claims: dict, now: datetime) -> User:
     except AccountError as exc:
         raise SignInRefused("unusable_email") from exc
     zone = claims.get("zoneinfo")
+    zone = zone if isinstance(zone, str) else None
     user = User(
         email=email,
         name=name,
@@ -84,10 +86,28 @@ def _new_customer(email: str, claims: dict, now: datetime) -> User:
     return user
 
 
-def _by_email(claims: dict, now: datetime) -> User:
-    email = normalise_email(str(claims.get("email") or ""))
-    if not email or not _claimed_verified(claims):
+def _address(claims: dict) -> str:
+    """The claim's e-mail address, normalised; SignInRefused unless it is one (a provider may
+    send anything: a bare name, 300 characters, a list)."""
+    email = claims.get("email")
+    if not isinstance(email, str) or not email.strip():
         raise SignInRefused("email_not_verified")
+    email = normalise_email(email)
+    try:
+        # Syntax only (no DNS); reserved test domains pass, as the sign-up form's own check would not
+        # need them to: matching an existing account is what counts here.
+        validate_email(email, check_deliverability=False, test_environment=True)
+    except EmailNotValidError:
+        raise SignInRefused("unusable_email") from None
+    if len(email) > 254:
+        raise SignInRefused("unusable_email")
+    return email
+
+
+def _by_email(claims: dict, now: datetime) -> User:
+    if not _claimed_verified(claims):
+        raise SignInRefused("email_not_verified")
+    email = _address(claims)
     user = find_user_by_email(email)
     if user is None:
         return _new_customer(email, claims, now)

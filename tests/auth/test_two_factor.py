@@ -185,6 +185,36 @@ def test_a_manager_without_it_sets_it_up_before_any_other_page(app, client, auth
     assert auth.logout().status_code == 302
 
 
+def test_sessions_opened_with_the_password_alone_end_when_it_is_turned_on(app, client):
+    # Someone who has only the password signs in before the owner has set two-factor up...
+    manager = create_user(
+        "new.manager@example.test", "New Manager", PASSWORD, Role.MANAGER, preset_password=True
+    )
+    db.session.commit()
+    intruder = app.test_client()
+    assert _password_step(intruder, manager).headers["Location"] == "/reports/satisfaction"
+    # ...and the owner sets it up in their own browser: the intruder's session is gone.
+    assert _password_step(client, manager).status_code == 302
+    _enrol(client)
+    assert _sessions(manager) == 1
+    assert intruder.get("/reports/satisfaction").headers["Location"].startswith("/login?next=")
+    assert client.get("/reports/satisfaction").status_code == 200
+
+
+def test_the_hosts_logo_and_colours_load_on_the_set_up_page(app, client, auth):
+    from feedback.brand.services import BrandValues, save_brand
+
+    save_brand(BrandValues(name="Acme Hosting", color="#0f766e", support_email="", links=()))
+    manager = create_user(
+        "new.manager@example.test", "New Manager", PASSWORD, Role.MANAGER, preset_password=True
+    )
+    db.session.commit()
+    auth.login(manager)
+    page = client.get("/account/two-factor").get_data(as_text=True)
+    stylesheet = re.search(r'href="(/brand\.css\?v=[^"]+)"', page).group(1)
+    assert client.get(stylesheet).status_code == 200
+
+
 def test_signing_out_is_open_before_setting_up(app, client, auth):
     manager = create_user(
         "new.manager@example.test", "New Manager", PASSWORD, Role.MANAGER, preset_password=True

@@ -185,3 +185,44 @@ def test_refusals_are_logged_without_tokens_or_secrets(client, oidc, app_log):
     assert "refused: nonce" in app_log.text
     for secret in (returned["code"][0], returned["state"][0], sent["nonce"][0], CLIENT_SECRET):
         assert secret not in app_log.text
+
+
+@pytest.mark.parametrize(
+    "address", ["not-an-address", "ada@" + "x" * 250 + ".com", "ada lovelace@example.com"]
+)
+def test_an_address_that_is_not_one_is_refused(client, oidc, address):
+    response = sign_in(client, oidc, Account(sub="odd-1", email=address))
+
+    assert_refused(client, response, 403, "cannot be used here")
+    assert identities() == 0
+
+
+def test_claims_of_the_wrong_type_are_refused_or_ignored_not_a_500(app):
+    from feedback.core.time import utcnow
+    from feedback.oidc.services import SignInRefused, sign_in_user
+
+    with pytest.raises(SignInRefused):
+        sign_in_user(
+            "https://billing.example",
+            {"sub": "s-1", "email": ["a@example.com"], "email_verified": True},
+            utcnow(),
+        )
+    odd = {"sub": "s-2", "email": "zoe@example.com", "email_verified": True, "zoneinfo": ["Europe/Berlin"]}
+    zoe = sign_in_user("https://billing.example", odd, utcnow())
+    assert zoe.timezone == "UTC"
+
+
+def test_a_customer_with_two_factor_gives_the_code_after_the_billing_panel(client, oidc, make):
+    from tests.factories import enrol_two_factor, two_factor_code
+
+    ada = make.customer("Ada Existing", email="ada@example.com")
+    enrol_two_factor(ada)
+    db.session.commit()
+
+    response = sign_in(client, oidc, ADA)
+
+    assert response.status_code == 302 and response.headers["Location"] == "/login/two-factor"
+    assert client.get("/dashboard").status_code == 302  # no session before the code
+    done = client.post("/login/two-factor", data={"code": two_factor_code(ada)})
+    assert done.status_code == 302 and done.headers["Location"] == "/dashboard"
+    assert client.get("/dashboard").status_code == 200

@@ -18,10 +18,11 @@ from .forms import CodeForm, DisableForm
 bp = Blueprint("two_factor", __name__)
 
 # What someone who must set two-factor sign-in up may still reach before they have: signing
-# out, the language switcher, static files, the health probe, and the set-up pages themselves.
+# out, the language switcher, static files (and the host's logo and colours), the health probe,
+# and the set-up pages themselves.
 # The API authenticates by token, not by this session.
 OPEN_BEFORE_ENROLMENT = frozenset({"static", "healthz", "auth.logout", "i18n.set_language"})
-OPEN_BLUEPRINTS = frozenset({"two_factor", "two_factor_login", "api"})
+OPEN_BLUEPRINTS = frozenset({"two_factor", "two_factor_login", "api", "brand"})  # brand: logo, colours
 
 
 @bp.before_app_request
@@ -92,7 +93,9 @@ def setup():
     status = 200
     if form.validate_on_submit():
         try:
-            codes = services.confirm_enrolment(current_user, form.code.data, utcnow())
+            codes = services.confirm_enrolment(
+                current_user, form.code.data, utcnow(), keep=current_user.session_key
+            )
         except services.TwoFactorError:
             form.code.errors.append(_("That code is not right. Enter the code your app shows now."))
             status = 400

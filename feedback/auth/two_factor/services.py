@@ -22,7 +22,7 @@ from werkzeug.security import check_password_hash
 from ...core.security import hash_token
 from ...extensions import db
 from ..models import RecoveryCode, Role, User
-from ..sessions import end_all_sessions
+from ..sessions import end_all_sessions, end_other_sessions
 from . import crypto
 
 log = logging.getLogger(__name__)
@@ -125,9 +125,13 @@ def _accept_code(user: User, secret: str, code: str, now: datetime) -> bool:
     return False
 
 
-def confirm_enrolment(user: User, code: str, now: datetime) -> list[str]:
+def confirm_enrolment(user: User, code: str, now: datetime, keep: str | None = None) -> list[str]:
     """Turn two-factor sign-in on once ``code`` shows the app has the secret; return the new
-    recovery codes (in clear, to be shown once). TwoFactorError for a wrong code."""
+    recovery codes (in clear, to be shown once). TwoFactorError for a wrong code.
+
+    Every other session of the user ends (all but ``keep``, the one setting it up): they were
+    opened with the password alone, and someone who has only the password must not keep one.
+    """
     secret = secret_of(user)
     if secret is None or user.has_two_factor:
         raise TwoFactorError("nothing is being set up")
@@ -135,7 +139,8 @@ def confirm_enrolment(user: User, code: str, now: datetime) -> list[str]:
         raise TwoFactorError("wrong code")
     user.two_factor_enabled_at = now
     codes = new_recovery_codes(user, now)
-    log.info("two-factor sign-in turned on for user %s", user.id)
+    ended = end_other_sessions(user, keep) if keep is not None else end_all_sessions(user)
+    log.info("two-factor sign-in turned on for user %s; %s other session(s) ended", user.id, ended)
     return codes
 
 
