@@ -175,9 +175,11 @@ def register_blueprints(app: Flask) -> None:
 
 def register_signal_receivers() -> None:
     """Let features act on each other's signals (resolving a case sends its survey)."""
+    from .account import signals as account_signals
     from .surveys import signals as surveys_signals
 
     surveys_signals.connect()
+    account_signals.connect()  # two-factor changes are mailed to the account's owner
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -5,6 +5,7 @@ from datetime import datetime
 import click
 from flask.cli import AppGroup
 
+from ..core.time import utcnow
 from ..extensions import db
 from . import queries
 from .models import ApiToken, Role, User
@@ -70,7 +71,7 @@ def reset_two_factor_command(email: str) -> None:
     them out everywhere; a manager sets it up again at their next sign-in."""
     user = _user_or_fail(email)
     had = user.has_two_factor
-    ended = two_factor.reset(user, None)
+    ended = two_factor.reset(user, None, utcnow())
     db.session.commit()
     state = "reset" if had else "was not on; nothing to reset"
     then = " They set it up again at their next sign-in." if two_factor.is_required(user) else ""

@@ -241,7 +241,7 @@ def reset_two_factor(user_id: int):
         abort(400)
     if user.id == current_user.id:  # their own is on their two-factor page, behind a code
         abort(400)
-    two_factor.reset(user, current_user)
+    two_factor.reset(user, current_user, utcnow())
     return _saved(_("Two-factor sign-in reset for %(name)s.", name=user.name), "settings.users")
 
 

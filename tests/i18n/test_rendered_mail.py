@@ -14,6 +14,7 @@ import pytest
 
 from feedback.account import services as account
 from feedback.auth.models import Role
+from feedback.auth.two_factor.signals import CHANGES, two_factor_changed
 from feedback.extensions import db
 from feedback.followups import services as followups
 from feedback.mailer.models import OutboxMessage
@@ -40,7 +41,7 @@ STAFF_MAIL = {"followups/new_followup", "followups/new_followups_digest"}
 # The mail that carries an account link (sign-up, "you already have one", invitation, password).
 SIGNUP_MAIL = {"signup/confirm", "signup/exists", "signup/invite", "signup/password"}
 # The mail about the account's own security.
-ACCOUNT_MAIL = {"account/password_changed"}
+ACCOUNT_MAIL = {"account/password_changed", "account/two_factor"}
 URL = re.compile(r"https?://\S+")  # a link's path (/queue/, /preferences) is not prose
 
 
@@ -91,6 +92,8 @@ def _mail_from_every_flow(make, people: dict) -> None:
     signup.send_new_link(customer.email, T0)  # a new password
     signup.invite(f"{MADE_UP[5].lower()}@kvaxo.test", MADE_UP[5], T0, locale=customer.locale)
     account.change_password(staff, PASSWORD, "gentle orbit cactus harmonica folklore", "-", T0)
+    for change in CHANGES:  # every kind of two-factor change, each its own sentence
+        two_factor_changed.send(staff, change=change, now=T0, codes_left=3)
     db.session.commit()
 
 

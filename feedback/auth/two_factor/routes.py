@@ -125,7 +125,7 @@ def new_recovery_codes():
     if not form.validate_on_submit():
         return _status_page(code_form=form, status=400)
     if services.check_code(current_user, form.code.data, utcnow()):
-        codes = services.new_recovery_codes(current_user, utcnow())
+        codes = services.replace_recovery_codes(current_user, utcnow())
         db.session.commit()
         return _recovery_page(codes)
     form.code.errors = [_("That code is not right, or it was used already.")]
@@ -151,7 +151,7 @@ def disable():
     if not proven:
         form.password.errors = [_("That password or code is not right.")]
         return _status_page(disable_form=form, status=401)  # a wrong guess: counts against the limit
-    services.disable(current_user)
+    services.disable(current_user, utcnow())
     db.session.commit()
     flash(_("Two-factor sign-in is off."), "success")
     return redirect(url_for("two_factor.setup"))

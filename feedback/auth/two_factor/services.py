@@ -24,6 +24,7 @@ from ...extensions import db
 from ..models import RecoveryCode, Role, User
 from ..sessions import end_all_sessions, end_other_sessions
 from . import crypto
+from .signals import two_factor_changed
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +142,7 @@ def confirm_enrolment(user: User, code: str, now: datetime, keep: str | None = N
     codes = new_recovery_codes(user, now)
     ended = end_other_sessions(user, keep) if keep is not None else end_all_sessions(user)
     log.info("two-factor sign-in turned on for user %s; %s other session(s) ended", user.id, ended)
+    two_factor_changed.send(user, change="on", now=now)
     return codes
 
 
@@ -163,6 +165,14 @@ def new_recovery_codes(user: User, now: datetime) -> list[str]:
         codes.append("-".join(raw[i : i + 4] for i in range(0, len(raw), 4)))
         db.session.add(RecoveryCode(user_id=user.id, code_hash=hash_token(raw), created_at=now))
     db.session.flush()
+    return codes
+
+
+def replace_recovery_codes(user: User, now: datetime) -> list[str]:
+    """A new set of recovery codes for a user who has two-factor sign-in (the old set stops
+    working); the owner is told by mail. Returns the new codes in clear."""
+    codes = new_recovery_codes(user, now)
+    two_factor_changed.send(user, change="recovery_codes_replaced", now=now)
     return codes
 
 
@@ -193,7 +203,9 @@ def use_recovery_code(user: User, code: str, now: datetime) -> int | None:
     if not used:
         return None
     log.info("user %s signed in with a recovery code", user.id)
-    return recovery_codes_left(user)
+    left = recovery_codes_left(user)
+    two_factor_changed.send(user, change="recovery_code_used", now=now, codes_left=left)
+    return left
 
 
 def check_password(user: User, password: str) -> bool:
@@ -209,15 +221,16 @@ def _clear(user: User) -> None:
     db.session.flush()
 
 
-def disable(user: User) -> None:
+def disable(user: User, now: datetime) -> None:
     """Turn the user's own two-factor sign-in off (they proved it is them). Refused where required."""
     if is_required(user):
         raise TwoFactorError("required for this role")
     _clear(user)
     log.info("two-factor sign-in turned off by user %s", user.id)
+    two_factor_changed.send(user, change="off", now=now)
 
 
-def reset(user: User, actor: User | None) -> int:
+def reset(user: User, actor: User | None, now: datetime) -> int:
     """Take two-factor sign-in away from ``user`` (a lost phone, no recovery code left), signing
     them out everywhere; where it is required they set it up again at their next sign-in.
     ``actor`` is the manager doing it (None: the command line). Returns the sessions ended."""
@@ -229,4 +242,5 @@ def reset(user: User, actor: User | None) -> int:
         f"user {actor.id}" if actor is not None else "the command line",
         ended,
     )
+    two_factor_changed.send(user, change="reset", now=now)
     return ended
