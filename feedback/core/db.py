@@ -1,6 +1,7 @@
 """Column types shared by the models, and SQL helpers shared by the queries."""
 
 import enum
+import unicodedata
 from datetime import datetime
 
 from sqlalchemy import Connection, DateTime, Enum, String, Table, and_, case, func, insert
@@ -115,6 +116,20 @@ def starts_with(expression, prefix: str):
     key = bytewise(expression)
     upper = _next_prefix(prefix)
     return and_(key >= prefix, key < upper) if upper is not None else key >= prefix
+
+
+def search_key(text: str) -> str:
+    """``text`` as a caseless search key: NFKC-normalised, then case-folded (``str.casefold``),
+    then NFKC again (folding can undo the composition).
+
+    Stored beside a column (``users.name_key``) and applied to the search term, so a prefix search
+    is a plain code-point comparison (:func:`starts_with`) with the same answer on SQLite, whose
+    ``lower()`` folds ASCII only, and PostgreSQL. Full Unicode folding: "Élodie" and "ÉLODIE" both
+    give "élodie", "Дмитрий" gives "дмитрий", and "Straße" gives "strasse" (so "strasse",
+    "STRASSE" and "straße" all find it). NFKC makes a composed "é" and "e" + combining accent, or
+    full-width letters and plain ones, the same key. Accents stay: "elodie" does not find "Élodie".
+    """
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
 
 
 def _next_prefix(prefix: str) -> str | None:
