@@ -8,7 +8,7 @@ from flask_login import UserMixin
 from sqlalchemy import BigInteger, ColumnElement, ForeignKey, Index, Numeric, String, and_, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from ..core.db import UTCDateTime, bytewise, enum_column, search_key
+from ..core.db import UTCDateTime, bytewise_string, enum_column, search_key
 from ..core.time import utcnow
 from ..extensions import db
 
@@ -52,17 +52,17 @@ class User(UserMixin, db.Model):
     __table_args__ = (Index("ix_users_role_active", "role", "active"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True, index=True)
+    # Bytewise on both databases: its unique index serves e-mail prefix searches as ranges
+    # (core.db.starts_with: Settings → Customers, the token list's owner filter), and lists sort
+    # by it the same on SQLite and PostgreSQL.
+    email: Mapped[str] = mapped_column(bytewise_string(254), unique=True, index=True)
     name: Mapped[str] = mapped_column(String(120))
     # The name case-folded in Python (name_key()), for prefix searches (Settings → Customers):
     # SQLite's lower() folds ASCII only, so "élodie" would not find "Élodie" there. Kept in step by
     # the validator below (every ORM write of name) and, for Core inserts, the default. A Core
-    # UPDATE of name must set it too. Bytewise on PostgreSQL ("C"), as SQLite compares, so its
-    # plain index serves a prefix as one range (core.db.starts_with) on both databases.
+    # UPDATE of name must set it too. Bytewise, so its plain index serves a prefix as one range.
     name_key: Mapped[str] = mapped_column(
-        String(NAME_KEY_LENGTH).with_variant(String(NAME_KEY_LENGTH, collation="C"), "postgresql"),
-        default=_name_key_default,
-        index=True,
+        bytewise_string(NAME_KEY_LENGTH), default=_name_key_default, index=True
     )
     # Empty until the owner sets one through their e-mailed link (a sign-up, an invitation).
     password_hash: Mapped[str] = mapped_column(String(255))
@@ -145,12 +145,6 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
-
-
-# Prefix searches on 100 000+ customers (Settings → Customers, the token list's owner filter) are
-# index ranges (core.db.starts_with). On SQLite the unique index on email already is one.
-# The name's key has its own (``ix_users_name_key``, on a column bytewise on both databases).
-Index("ix_users_email_bytewise", bytewise(User.email)).ddl_if(dialect="postgresql")
 
 
 def matchable_customer() -> ColumnElement[bool]:

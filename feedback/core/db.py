@@ -87,8 +87,9 @@ class bytewise(FunctionElement):  # noqa: N801 (an SQL function, named like one)
     collation: ``COLLATE "C"`` on PostgreSQL, SQLite's default BINARY as it is.
 
     A prefix search is then a range (see :func:`starts_with`) that a B-tree index on the same
-    expression answers on both databases; PostgreSQL's usual linguistic collations would neither
-    give a prefix's rows as one range nor let ``LIKE 'x%'`` use a plain index.
+    expression, or on a :func:`bytewise_string` column, answers on both databases; PostgreSQL's
+    usual linguistic collations would neither give a prefix's rows as one range nor let
+    ``LIKE 'x%'`` use a plain index.
     """
 
     type = String()
@@ -104,6 +105,13 @@ def _bytewise(element, compiler, **kw):
 @compiles(bytewise, "postgresql")
 def _bytewise_postgresql(element, compiler, **kw):
     return f'({compiler.process(element.clauses, **kw)}) COLLATE "C"'
+
+
+def bytewise_string(length: int) -> String:
+    """A string column compared byte by byte (code point order) on both databases: ``COLLATE "C"``
+    on PostgreSQL, SQLite's BINARY as it is. Its plain index answers :func:`starts_with` as a range,
+    and it sorts the same on both."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
 
 
 def starts_with(expression, prefix: str):

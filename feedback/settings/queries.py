@@ -44,7 +44,7 @@ def customers(search: str = "") -> Select:
     case folding, see ``core.db.search_key``), so "élodie", "ÉLODIE" and "Élodie" all find
     "Élodie Durand", and "strasse" and "straße" both find "Straße", on SQLite as on PostgreSQL.
 
-    Each prefix is an index range of its own (``ix_users_email_bytewise``, ``ix_users_name_key``),
+    Each prefix is an index range of its own (``ix_users_email``, ``ix_users_name_key``),
     united before the customers are read by id: with 100 000+
     customers a search reads the rows it finds, never the whole table. (Written as one ``OR``
     beside the role, SQLite without statistics would walk the role's index instead: every

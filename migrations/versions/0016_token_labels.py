@@ -1,14 +1,15 @@
 """API tokens get a label (what their owner called them), and users get what makes prefix
 searches on e-mail and name index ranges (Settings → Customers, the token list's filter).
 
-The searches compare bytewise (feedback/core/db.py: ``bytewise``): ``COLLATE "C"`` on PostgreSQL,
-whose linguistic collations a plain index cannot serve a prefix from; on SQLite the unique index on
-e-mail already serves it.
+The searches compare bytewise (feedback/core/db.py: ``bytewise``, ``bytewise_string``), as SQLite
+does: on PostgreSQL, whose linguistic collations a plain index cannot serve a prefix from, the
+e-mail column becomes ``COLLATE "C"`` (its unique index is rebuilt so, and serves the prefixes).
 
 The name is searched through ``users.name_key``: the name case-folded in Python (NFKC, casefold,
 NFKC; ``feedback.core.db.search_key``), because SQLite's ``lower()`` folds ASCII only. The key is
-computed here for the existing rows, in batches; the column is ``COLLATE "C"`` on PostgreSQL, so its
-plain index serves prefixes on both databases (and SQLite batch rebuilds of ``users`` keep it).
+computed here for the existing rows, in batches; the column is ``COLLATE "C"`` on PostgreSQL too,
+so a plain index serves its prefixes on both databases. No expression index: SQLite batch
+rebuilds of ``users`` in later migrations keep every index.
 
 Revision ID: 0016
 Revises: 0015
@@ -26,7 +27,9 @@ depends_on = None
 
 BATCH = 5_000
 NAME_KEY_LENGTH = 255
-_users = sa.table("users", sa.column("id", sa.Integer), sa.column("name", sa.String), sa.column("name_key", sa.String))
+_users = sa.table(
+    "users", sa.column("id", sa.Integer), sa.column("name", sa.String), sa.column("name_key", sa.String)
+)
 
 
 def _name_key(name: str) -> str:
@@ -36,7 +39,9 @@ def _name_key(name: str) -> str:
 
 def _backfill_name_keys(bind) -> None:
     """Give every existing user their name's key, BATCH rows at a time (keyset on id)."""
-    set_key = _users.update().where(_users.c.id == sa.bindparam("b_id")).values(name_key=sa.bindparam("b_key"))
+    set_key = (
+        _users.update().where(_users.c.id == sa.bindparam("b_id")).values(name_key=sa.bindparam("b_key"))
+    )
     last = 0
     while True:
         rows = bind.execute(
@@ -54,7 +59,13 @@ def upgrade():
     with op.batch_alter_table("api_tokens", schema=None) as batch_op:
         batch_op.add_column(sa.Column("label", sa.String(length=100), server_default="", nullable=False))
     if postgresql:
-        op.execute('CREATE INDEX ix_users_email_bytewise ON users ((email COLLATE "C"))')
+        op.alter_column(
+            "users",
+            "email",
+            type_=sa.String(254, collation="C"),
+            existing_type=sa.String(254),
+            existing_nullable=False,
+        )
     key_type = sa.String(length=NAME_KEY_LENGTH, collation="C" if postgresql else None)
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(sa.Column("name_key", key_type, nullable=True))
@@ -69,6 +80,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_users_name_key"))
         batch_op.drop_column("name_key")
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP INDEX ix_users_email_bytewise")
+        op.alter_column(
+            "users",
+            "email",
+            type_=sa.String(254),
+            existing_type=sa.String(254, collation="C"),
+            existing_nullable=False,
+        )
     with op.batch_alter_table("api_tokens", schema=None) as batch_op:
         batch_op.drop_column("label")
