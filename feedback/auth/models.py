@@ -5,10 +5,10 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, ColumnElement, ForeignKey, Index, Numeric, String, and_, func, or_
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import BigInteger, ColumnElement, ForeignKey, Index, Numeric, String, and_, or_
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from ..core.db import UTCDateTime, bytewise, enum_column
+from ..core.db import UTCDateTime, bytewise_string, enum_column, search_key
 from ..core.time import utcnow
 from ..extensions import db
 
@@ -29,6 +29,20 @@ class Plan(enum.StrEnum):
     DEDICATED = "dedicated"
 
 
+# Room for the name's key: folding and NFKC can lengthen a name ("ß" → "ss"); longer keys are cut.
+NAME_KEY_LENGTH = 255
+
+
+def name_key(name: str) -> str:
+    """The search key stored for ``name`` (``users.name_key``): :func:`~feedback.core.db.search_key`."""
+    return search_key(name)[:NAME_KEY_LENGTH]
+
+
+def _name_key_default(context) -> str:
+    # A Core insert (the demo's bulk customers) gives no name_key and passes no ORM validator.
+    return name_key(context.get_current_parameters()["name"])
+
+
 class User(UserMixin, db.Model):
     """A person who signs in: customer, staff member or manager."""
 
@@ -38,8 +52,18 @@ class User(UserMixin, db.Model):
     __table_args__ = (Index("ix_users_role_active", "role", "active"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True, index=True)
+    # Bytewise on both databases: its unique index serves e-mail prefix searches as ranges
+    # (core.db.starts_with: Settings → Customers, the token list's owner filter), and lists sort
+    # by it the same on SQLite and PostgreSQL.
+    email: Mapped[str] = mapped_column(bytewise_string(254), unique=True, index=True)
     name: Mapped[str] = mapped_column(String(120))
+    # The name case-folded in Python (name_key()), for prefix searches (Settings → Customers):
+    # SQLite's lower() folds ASCII only, so "élodie" would not find "Élodie" there. Kept in step by
+    # the validator below (every ORM write of name) and, for Core inserts, the default. A Core
+    # UPDATE of name must set it too. Bytewise, so its plain index serves a prefix as one range.
+    name_key: Mapped[str] = mapped_column(
+        bytewise_string(NAME_KEY_LENGTH), default=_name_key_default, index=True
+    )
     # Empty until the owner sets one through their e-mailed link (a sign-up, an invitation).
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[Role] = mapped_column(enum_column(Role, "role"), default=Role.CUSTOMER)
@@ -71,6 +95,12 @@ class User(UserMixin, db.Model):
     # The id of the server-side session this instance was signed in or loaded with (see
     # ``sessions.py``). Not a column: one user has a session per browser.
     session_key = None
+
+    @validates("name")
+    def _keep_name_key(self, _key: str, name: str) -> str:
+        if name is not None:
+            self.name_key = name_key(name)
+        return name
 
     def get_id(self) -> str:
         """Flask-Login stores the server-side session's id, never the user's primary key."""
@@ -115,12 +145,6 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
-
-
-# Prefix searches on 100 000+ customers (Settings → Customers, the token list's owner filter) are
-# index ranges (core.db.starts_with). On SQLite the unique index on email already is one.
-Index("ix_users_email_bytewise", bytewise(User.email)).ddl_if(dialect="postgresql")
-Index("ix_users_name_bytewise", bytewise(func.lower(User.name)))
 
 
 def matchable_customer() -> ColumnElement[bool]:

@@ -1,6 +1,7 @@
 """Column types shared by the models, and SQL helpers shared by the queries."""
 
 import enum
+import unicodedata
 from datetime import datetime
 
 from sqlalchemy import Connection, DateTime, Enum, String, Table, and_, case, func, insert
@@ -86,8 +87,9 @@ class bytewise(FunctionElement):  # noqa: N801 (an SQL function, named like one)
     collation: ``COLLATE "C"`` on PostgreSQL, SQLite's default BINARY as it is.
 
     A prefix search is then a range (see :func:`starts_with`) that a B-tree index on the same
-    expression answers on both databases; PostgreSQL's usual linguistic collations would neither
-    give a prefix's rows as one range nor let ``LIKE 'x%'`` use a plain index.
+    expression, or on a :func:`bytewise_string` column, answers on both databases; PostgreSQL's
+    usual linguistic collations would neither give a prefix's rows as one range nor let
+    ``LIKE 'x%'`` use a plain index.
     """
 
     type = String()
@@ -105,6 +107,13 @@ def _bytewise_postgresql(element, compiler, **kw):
     return f'({compiler.process(element.clauses, **kw)}) COLLATE "C"'
 
 
+def bytewise_string(length: int) -> String:
+    """A string column compared byte by byte (code point order) on both databases: ``COLLATE "C"``
+    on PostgreSQL, SQLite's BINARY as it is. Its plain index answers :func:`starts_with` as a range,
+    and it sorts the same on both."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
 def starts_with(expression, prefix: str):
     """SQL: ``expression`` starts with ``prefix``, as an index range on ``bytewise(expression)``.
 
@@ -115,6 +124,20 @@ def starts_with(expression, prefix: str):
     key = bytewise(expression)
     upper = _next_prefix(prefix)
     return and_(key >= prefix, key < upper) if upper is not None else key >= prefix
+
+
+def search_key(text: str) -> str:
+    """``text`` as a caseless search key: NFKC-normalised, then case-folded (``str.casefold``),
+    then NFKC again (folding can undo the composition).
+
+    Stored beside a column (``users.name_key``) and applied to the search term, so a prefix search
+    is a plain code-point comparison (:func:`starts_with`) with the same answer on SQLite, whose
+    ``lower()`` folds ASCII only, and PostgreSQL. Full Unicode folding: "Élodie" and "ÉLODIE" both
+    give "élodie", "Дмитрий" gives "дмитрий", and "Straße" gives "strasse" (so "strasse",
+    "STRASSE" and "straße" all find it). NFKC makes a composed "é" and "e" + combining accent, or
+    full-width letters and plain ones, the same key. Accents stay: "elodie" does not find "Élodie".
+    """
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
 
 
 def _next_prefix(prefix: str) -> str | None:

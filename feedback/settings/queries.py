@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Select, func, select, union
 
-from ..auth.models import CustomerAccount, Role, User
+from ..auth.models import CustomerAccount, Role, User, name_key
 from ..core.db import starts_with
 from ..extensions import db
 from ..followups.models import PRIORITY_RANK, Category, RoutingRule, SlaPolicy
@@ -39,10 +39,13 @@ MAX_SEARCH = 254  # the longest e-mail address
 
 def customers(search: str = "") -> Select:
     """Customers for pagination, by e-mail (rows: ``User``, ``CustomerAccount`` or None for a
-    sign-up with no billing data yet); only those whose e-mail or name starts with ``search``.
+    sign-up with no billing data yet); only those whose e-mail or name starts with ``search``,
+    whatever its case: the name through its stored key (``users.name_key``, Python's Unicode
+    case folding, see ``core.db.search_key``), so "élodie", "ÉLODIE" and "Élodie" all find
+    "Élodie Durand", and "strasse" and "straße" both find "Straße", on SQLite as on PostgreSQL.
 
-    Each prefix is an index range of its own (``ix_users_email_bytewise``,
-    ``ix_users_name_bytewise``), united before the customers are read by id: with 100 000+
+    Each prefix is an index range of its own (``ix_users_email``, ``ix_users_name_key``),
+    united before the customers are read by id: with 100 000+
     customers a search reads the rows it finds, never the whole table. (Written as one ``OR``
     beside the role, SQLite without statistics would walk the role's index instead: every
     customer.)
@@ -53,11 +56,11 @@ def customers(search: str = "") -> Select:
         .where(User.role == Role.CUSTOMER)
         .order_by(User.email)
     )
-    term = search.strip().lower()[:MAX_SEARCH]
+    term = search.strip()[:MAX_SEARCH]
     if term:
         found = union(
-            select(User.id).where(starts_with(User.email, term)),
-            select(User.id).where(starts_with(func.lower(User.name), term)),
+            select(User.id).where(starts_with(User.email, term.lower())),
+            select(User.id).where(starts_with(User.name_key, name_key(term))),
         ).subquery()
         stmt = stmt.where(User.id.in_(select(found.c.id)))
     return stmt

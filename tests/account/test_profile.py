@@ -11,6 +11,7 @@ from feedback.auth.models import CustomerAccount, Plan
 from feedback.extensions import db
 from feedback.lifecycle.models import EventKind
 from feedback.lifecycle.services import record_event
+from feedback.settings import queries as settings_queries
 from tests.conftest import T0
 from tests.factories import sign_in
 
@@ -53,6 +54,18 @@ def test_name_language_and_time_zone_take_effect(client, auth, make, say):
 
     client.post("/account", data=profile_data(customer, language="ar"))
     assert 'dir="rtl"' in client.get("/account").get_data(as_text=True)
+
+
+def test_a_renamed_customer_is_found_by_the_new_name_not_the_old_one(client, auth, make):
+    customer = make.customer(name="Ada Lovelace")
+    auth.login(customer)
+    assert client.post("/account", data=profile_data(customer, name="Élodie Durand")).status_code == 302
+
+    found = {row.User.id for row in db.session.execute(settings_queries.customers("ÉLODIE"))}
+    assert found == {customer.id}  # by its stored key, folded from the new name
+    assert not list(db.session.execute(settings_queries.customers("ada lovelace")))
+    db.session.refresh(customer)
+    assert customer.name_key == "élodie durand"
 
 
 def test_bad_input_keeps_what_was_typed_and_changes_nothing(client, auth, make):

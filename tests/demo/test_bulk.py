@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from feedback.auth.models import User
+from feedback.auth.models import User, name_key
 from feedback.demo.bulk import MIN_POOL, generate_bulk
 from feedback.extensions import db
 from feedback.followups.models import Followup
@@ -41,6 +41,12 @@ def test_later_loads_reuse_the_customer_pool(app):
     assert db.session.scalar(select(func.count()).select_from(Feedback)) == 1500
     # Made by the host, so proven: the billing import matches them (feedback/signup).
     assert db.session.scalar(select(func.count()).where(User.email_verified_at.is_(None))) == 0
+
+
+def test_bulk_customers_get_their_names_search_key_though_inserted_past_the_orm(app):
+    generate_bulk(1000, seed=1, now=T0)
+    names = db.session.execute(select(User.name, User.name_key)).all()
+    assert names and all(key == name_key(name) for name, key in names)
 
 
 def test_distributions_match_the_demo(app):
