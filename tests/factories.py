@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import pyotp
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from werkzeug.routing.converters import AnyConverter, IntegerConverter
 
 from feedback.auth.models import Plan, Role, User
@@ -338,3 +338,13 @@ def empty_database_app(tmp_path, schema: str):
         with engine.begin() as conn:
             conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
         engine.dispose()
+
+
+def query_plan(stmt) -> str:
+    """The database's plan for the statement ``stmt``, as one text; on PostgreSQL with sequential
+    scans priced out, so a missing index shows as a Seq Scan whatever the table's size."""
+    sql = str(stmt.compile(db.session.get_bind(), compile_kwargs={"literal_binds": True}))
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL enable_seqscan = off"))
+        return "\n".join(db.session.scalars(text("EXPLAIN " + sql)))
+    return "\n".join(row[-1] for row in db.session.execute(text("EXPLAIN QUERY PLAN " + sql)))

@@ -51,6 +51,11 @@ class FollowupStatus(enum.StrEnum):
     RESOLVED = "resolved"
 
 
+# Not resolved yet. Tested as "status IN (open, waiting)" rather than "status != resolved" so the
+# (status, due_at) index serves the queue and the backlog: an inequality cannot use it.
+ACTIVE_STATUSES = (FollowupStatus.OPEN, FollowupStatus.WAITING)
+
+
 class EventKind(enum.StrEnum):
     """Entries in a follow-up's timeline (its audit trail)."""
 

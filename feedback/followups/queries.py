@@ -7,7 +7,7 @@ from sqlalchemy.orm import joinedload
 
 from ..auth.models import Role, User
 from ..extensions import db
-from .models import Followup, FollowupStatus, Priority
+from .models import ACTIVE_STATUSES, Followup, FollowupStatus, Priority
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def queue(flt: QueueFilter, user_id: int):
         joinedload(Followup.assignee),
     )
     if flt.status == "active":
-        stmt = stmt.where(Followup.status != FollowupStatus.RESOLVED)
+        stmt = stmt.where(Followup.status.in_(ACTIVE_STATUSES))
     elif flt.status != "all":
         stmt = stmt.where(Followup.status == FollowupStatus(flt.status))
     if flt.priority:

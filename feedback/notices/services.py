@@ -19,7 +19,7 @@ from ..core.time import as_utc
 from ..core.urls import external_url
 from ..core.wake import wake_after_commit
 from ..extensions import db
-from ..followups.models import EventKind, Followup, FollowupEvent, FollowupStatus
+from ..followups.models import ACTIVE_STATUSES, EventKind, Followup, FollowupEvent
 from ..mailer.services import queue_email
 from .models import Notice, NoticeKind, NoticeUpdate
 from .queries import REMINDER_WINDOW, affected_customer_ids, affected_customers, is_over
@@ -310,7 +310,7 @@ def add_update(notice: Notice, actor: User, body: str, now: datetime) -> NoticeU
     if notice.kind == NoticeKind.INCIDENT:
         cases = db.session.scalars(
             select(Followup).where(
-                Followup.status.in_([FollowupStatus.OPEN, FollowupStatus.WAITING]),
+                Followup.status.in_(ACTIVE_STATUSES),
                 Followup.customer_id.in_(affected_customer_ids(notice)),
             )
         )

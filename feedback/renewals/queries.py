@@ -30,7 +30,7 @@ from sqlalchemy.orm import Bundle
 from ..auth.models import CustomerAccount, Plan, Role, User
 from ..core.scales import detractor_sql, low_csat_sql
 from ..extensions import db
-from ..followups.models import Followup, FollowupStatus
+from ..followups.models import ACTIVE_STATUSES, Followup
 from ..lifecycle.models import Subscription, SubscriptionStatus
 from ..surveys.models import Feedback, FeedbackKind
 
@@ -166,7 +166,7 @@ def _statement(now: datetime, within_days: int | None, customer_id: int | None):
         .group_by(Feedback.customer_id)
         .cte("low_csat")
     )
-    is_open = Followup.status != FollowupStatus.RESOLVED
+    is_open = Followup.status.in_(ACTIVE_STATUSES)
     recent_breach = and_(
         Followup.breached.is_(True),
         Followup.created_at > now - timedelta(days=BREACH_DAYS),

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from ..auth.models import User
 from ..core.templating import money
 from ..extensions import db
-from ..followups.models import Followup, FollowupStatus, Priority
+from ..followups.models import ACTIVE_STATUSES, Followup, Priority
 from ..followups.services import assign, internal_note, open_followup
 from ..surveys.models import Channel, Feedback, FeedbackKind
 from .queries import HIGH_RISK, WEIGHTS, AtRisk, risk_for
@@ -45,7 +45,7 @@ def open_case_of(customer_id: int) -> Followup | None:
     """The customer's oldest follow-up that is not resolved, if any."""
     return db.session.scalar(
         select(Followup)
-        .where(Followup.customer_id == customer_id, Followup.status != FollowupStatus.RESOLVED)
+        .where(Followup.customer_id == customer_id, Followup.status.in_(ACTIVE_STATUSES))
         .order_by(Followup.id)
         .limit(1)
     )

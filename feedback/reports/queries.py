@@ -10,7 +10,7 @@ from sqlalchemy import Date, DateTime, cast, func, select
 from ..auth.models import User
 from ..core.db import count_if
 from ..extensions import db
-from ..followups.models import Category, Followup, FollowupStatus, SlaEscalation, SlaTarget
+from ..followups.models import ACTIVE_STATUSES, Category, Followup, FollowupStatus, SlaEscalation, SlaTarget
 from ..surveys.models import Feedback, SurveyInvitation
 from .models import RatingRollup
 
@@ -125,7 +125,7 @@ def sla_compliance(since: datetime, until: datetime, now: datetime):
 
 def backlog(now: datetime):
     """Open and waiting follow-ups by priority: total, overdue and at risk at ``now``."""
-    active = Followup.status != FollowupStatus.RESOLVED
+    active = Followup.status.in_(ACTIVE_STATUSES)
     overdue = Followup.due_at <= now
     at_risk = (Followup.at_risk_at <= now) & (Followup.due_at > now)
     stmt = (

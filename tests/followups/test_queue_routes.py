@@ -7,7 +7,9 @@ import pytest
 from feedback.core.time import utcnow
 from feedback.extensions import db
 from feedback.followups.models import EventKind, Followup, FollowupStatus, Priority
+from feedback.followups.queries import QueueFilter, queue
 from tests.conftest import T0
+from tests.factories import query_plan
 
 
 @pytest.fixture
@@ -167,3 +169,12 @@ def test_priority_shown_on_case_page(client, make, agent):
     fu = make.rating(make.customer(), csat=1, category="uptime", now=utcnow()).followup
     assert fu.priority == Priority.CRITICAL
     assert "Critical" in client.get(f"/queue/{fu.id}").get_data(as_text=True)
+
+
+def test_the_active_queue_reads_the_status_and_deadline_index(app):
+    # "status != resolved" cannot use an index; "status IN (open, waiting)" reads only the
+    # unresolved entries of (status, due_at) however many resolved cases pile up.
+    plan = query_plan(queue(QueueFilter(), user_id=1))
+
+    assert "ix_followups_status_due" in plan, plan
+    assert "Seq Scan on followups" not in plan and "SCAN followups" not in plan, plan

@@ -4,7 +4,7 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from feedback.auth.models import User
 from feedback.core.time import utcnow
@@ -15,7 +15,7 @@ from feedback.settings import queries
 from feedback.signup.services import sign_up
 from feedback.surveys.models import Feedback
 
-from ..factories import PASSWORD, ApiClient, make_notice, token_for
+from ..factories import PASSWORD, ApiClient, make_notice, query_plan, token_for
 
 
 @pytest.fixture
@@ -161,21 +161,9 @@ def test_staff_cannot_deactivate_customers(app, make):
     assert customer.active
 
 
-def _plan(sql: str) -> str:
-    """The database's plan for ``sql``, as one text; on PostgreSQL with sequential scans priced
-    out, so a missing index shows as a Seq Scan whatever the table's size."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SET LOCAL enable_seqscan = off"))
-        return "\n".join(db.session.scalars(text("EXPLAIN " + sql)))
-    return "\n".join(row[-1] for row in db.session.execute(text("EXPLAIN QUERY PLAN " + sql)))
-
-
 @pytest.mark.parametrize("search", ["ada", "Ada@exam", "ضياء"])
 def test_a_customer_search_reads_index_ranges_not_the_whole_table(app, make, search):
-    stmt = queries.customers(search)
-    sql = str(stmt.compile(db.session.get_bind(), compile_kwargs={"literal_binds": True}))
-
-    plan = _plan(sql)
+    plan = query_plan(queries.customers(search))
 
     assert "ix_users_email" in plan and "ix_users_name_key" in plan, plan
     assert "Seq Scan on users" not in plan and "SCAN users" not in plan.replace("SEARCH users", ""), plan
