@@ -40,8 +40,10 @@ TTL = timedelta(hours=24)
 MAX_LENGTH = 255
 REUSED_CODE = "idempotency_key_reused"
 IN_PROGRESS_CODE = "idempotency_key_in_progress"
-# Printable ASCII (space to tilde), 1 to MAX_LENGTH characters.
-_VALID = re.compile(rf"[\x20-\x7e]{{1,{MAX_LENGTH}}}")
+# Printable ASCII (space to tilde), 1 to MAX_LENGTH characters; not starting or ending with a
+# space, which HTTP strips from header values (a client could not send the key it means).
+PATTERN = r"^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$"
+_VALID = re.compile(PATTERN)
 # Headers of the first answer a replay repeats (the body and status are repeated whole).
 _KEPT_HEADERS = ("Location", "Retry-After")
 
@@ -78,9 +80,12 @@ def claim(user_id: int, now: datetime):
     key = request.headers.get(HEADER)
     if key is None:
         return None
-    if not _VALID.fullmatch(key):
+    if len(key) > MAX_LENGTH or not _VALID.fullmatch(key):
         return json_error(
-            400, f"{HEADER} must be 1 to {MAX_LENGTH} printable ASCII characters.", {HEADER: "Invalid key."}
+            400,
+            f"{HEADER} must be 1 to {MAX_LENGTH} printable ASCII characters, "
+            "not starting or ending with a space.",
+            {HEADER: "Invalid key."},
         )
     digest = request_hash()
     table = IdempotencyKey.__table__

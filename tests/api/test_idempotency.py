@@ -9,6 +9,7 @@ from sqlalchemy import create_engine, func, select, text
 
 from feedback.api import feedback_views
 from feedback.api.idempotency import IdempotencyKey
+from feedback.api.openapi import document
 from feedback.extensions import db
 from feedback.ideas.models import Idea
 from feedback.surveys.models import Feedback
@@ -219,3 +220,13 @@ def test_two_requests_with_the_same_key_at_once_write_one_rating(app, database_u
     assert answers["second"].get_json() == answers["first"].get_json()
     assert answers["second"].headers["Idempotent-Replayed"] == "true"
     assert _ratings(customer) == 1
+
+
+def test_every_post_in_the_openapi_document_takes_the_key_and_documents_its_answers(app):
+    paths = document("/api/v1")["paths"]
+    posts = [op for operations in paths.values() for method, op in operations.items() if method == "post"]
+
+    assert len(posts) >= 10
+    for op in posts:
+        assert {"$ref": "#/components/parameters/IdempotencyKey"} in op["parameters"], op["summary"]
+        assert {"400", "409", "422"} <= set(op["responses"]), op["summary"]
