@@ -230,3 +230,16 @@ def test_every_post_in_the_openapi_document_takes_the_key_and_documents_its_answ
     for op in posts:
         assert {"$ref": "#/components/parameters/IdempotencyKey"} in op["parameters"], op["summary"]
         assert {"400", "409", "422"} <= set(op["responses"]), op["summary"]
+
+
+def test_a_replayed_idea_does_not_use_up_the_idea_budget(app, people, clock, monkeypatch):
+    for name in ("API_IDEA_RATE_LIMIT", "IDEA_POST_RATE_LIMIT"):
+        monkeypatch.setitem(app.config, name, "2 per hour")
+    body = {"title": "Dark mode for the panel", "category": "support"}
+    for _ in range(3):
+        assert people.as_customer.post("/ideas", json=body, headers=_key("idea-1")).status_code == 201
+
+    second = people.as_customer.post("/ideas", json={**body, "title": "Status page"}, headers=_key("idea-2"))
+
+    assert second.status_code == 201
+    assert db.session.scalar(select(func.count()).select_from(Idea)) == 2
