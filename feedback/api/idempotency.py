@@ -103,9 +103,12 @@ def claim(user_id: int, now: datetime):
     if claimed is not None:
         g.idempotency_key_id = claimed
         return None
-    row = db.session.scalar(
-        select(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
-    )
+    # Plain values, not the ORM row: the rollback below would expire it and reload it.
+    row = db.session.execute(
+        select(
+            IdempotencyKey.request_hash, IdempotencyKey.status, IdempotencyKey.body, IdempotencyKey.headers
+        ).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
+    ).first()
     db.session.rollback()  # nothing of this request is to be written
     if row is None:  # purged between the two statements: let the client try again
         return json_error(
