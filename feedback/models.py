@@ -1,5 +1,6 @@
 """Imports every model so metadata (and Alembic autogenerate) sees them all."""
 
+from .api.idempotency import IdempotencyKey  # noqa: F401
 from .auth.models import ApiToken, CustomerAccount, RecoveryCode, User  # noqa: F401
 from .brand.models import BrandSettings  # noqa: F401
 from .core.app_settings import AppSetting  # noqa: F401

@@ -10,7 +10,7 @@ from ..core.errors import json_error
 from ..core.pagination import paginate as paginate_page
 from ..core.time import utcnow
 from ..extensions import csrf, db, limiter
-from . import auth
+from . import auth, idempotency
 from .validation import ApiError, QueryErrors, page_args
 
 bp = Blueprint("api", __name__)
@@ -38,6 +38,28 @@ limiter.shared_limit(
 @bp.before_request
 def _authenticate():
     return auth.authenticate(PUBLIC_ENDPOINTS)
+
+
+@bp.before_request
+def _idempotency_key():
+    # After _authenticate (hooks run in the order registered): keys belong to the token's owner.
+    if request.method == "POST" and g.get("api_user") is not None:
+        return idempotency.claim(g.api_user.id, request_now())
+    return None
+
+
+@bp.after_request
+def _commit(response):
+    # The request's one commit, here rather than in each view, so that a POST's answer is stored
+    # under its Idempotency-Key in the same transaction as its write (idempotency.py).
+    if g.pop("idempotency_replayed", False):
+        return response  # a stored answer: nothing to write
+    if response.status_code < 400:
+        idempotency.store(response)
+        db.session.commit()
+    else:
+        db.session.rollback()  # a refused request leaves nothing half-written, nor its key
+    return response
 
 
 @bp.after_request

@@ -104,9 +104,7 @@ def feedback_create():
         # The service's messages are lazy (translated when rendered): JSON gets plain strings.
         fields = {name: str(message) for name, message in exc.fields.items()}
         raise ApiError(422, "The request body has invalid fields.", fields) from exc
-    # Built before the commit, which would expire the new rows and make the answer reload them.
     body = serializers.feedback(item, staff=False)
-    db.session.commit()
     response = jsonify(body)
     response.status_code = 201
     response.headers["Location"] = body["url"]
@@ -128,7 +126,6 @@ def _suggestion(data: dict, category):
         fields = {"text" if k == "description" else k: str(v) for k, v in exc.fields.items()}
         raise ApiError(422, "The request body has invalid fields.", fields) from exc
     body = serializers.suggestion(idea, api_user(), labels=status_labels())
-    db.session.commit()
     response = jsonify(body)
     response.status_code = 201
     response.headers["Location"] = body["url"]
@@ -173,5 +170,4 @@ def feedback_show(feedback_id: int):
     if item is None:
         raise not_found("feedback")
     data = serializers.feedback(item, staff=user.is_staff, with_timeline=True)
-    db.session.commit()
     return jsonify(data)

@@ -2,7 +2,6 @@
 
 from flask import jsonify
 
-from ..extensions import db
 from ..followups import services
 from ..followups.models import Followup, FollowupStatus
 from ..followups.queries import QueueFilter, get_followup, queue
@@ -26,8 +25,7 @@ def _conflict(exc: services.FollowupError) -> ApiError:
 
 
 def _answer(fu: Followup, status: int = 200, event=None):
-    """Commit the request's one transaction and answer with the case (and the event just added)."""
-    db.session.commit()
+    """Answer with the case (and the event just added); the blueprint commits after the answer."""
     body = serializers.followup(fu, request_now(), with_timeline=True)
     if event is not None:
         body = {"event": serializers.event(event, staff=True), "followup": body}

@@ -10,7 +10,7 @@ from flask import jsonify, request
 from sqlalchemy.orm import selectinload
 
 from ..auth.models import Role
-from ..extensions import db, limiter
+from ..extensions import limiter
 from ..ideas import merge as merging
 from ..ideas import services
 from ..ideas.labels import status_labels
@@ -77,9 +77,7 @@ def _one(idea: Idea, labels: dict[str, str] | None = None) -> dict:
 
 
 def _answer(body: dict, status: int = 200):
-    """Commit the request's one transaction and send ``body`` (built before the commit, which
-    would expire the rows and make the answer reload them)."""
-    db.session.commit()
+    """Send ``body``; the blueprint commits the request's one transaction after the answer."""
     return jsonify(body), status
 
 

@@ -4,7 +4,7 @@ A test checks that every API route appears here, so the document cannot drift fr
 """
 
 from ..core.dates import FIRST_DAY, LAST_DAY
-from . import schemas
+from . import idempotency, schemas
 from .openapi_components import COMPONENT_SCHEMAS, ERROR_RESPONSES, INT_ID, error, json_content, ref
 from .openapi_ideas import IDEA_SCHEMAS, idea_paths
 from .validation import MAX_PAGE, MAX_PER_PAGE
@@ -74,6 +74,37 @@ def _op(
     if body is not None:
         op["requestBody"] = {"required": body_required, "content": {"application/json": {"schema": body}}}
     return op
+
+
+IDEMPOTENCY_KEY = {
+    "name": idempotency.HEADER,
+    "in": "header",
+    "required": False,
+    "schema": {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": idempotency.MAX_LENGTH,
+        "pattern": idempotency.PATTERN,
+    },
+    "description": "Makes a retry safe: a request repeating the key (same user, method, path and body) "
+    "within 24 hours gets the first 2xx answer again, with `Idempotent-Replayed: true`, and writes "
+    f"nothing. The same key with another request: 422 `{idempotency.REUSED_CODE}`. Error answers "
+    "are not kept (nothing was written): a retry runs again. 1 to 255 printable ASCII characters, "
+    "not starting or ending with a space; use a new random key (a UUID) per intended request.",
+}
+
+
+def _safe_retries(paths: dict) -> dict:
+    """Every POST takes the Idempotency-Key header (as the blueprint applies it to every POST)."""
+    for operations in paths.values():
+        op = operations.get("post")
+        if op is None or op.get("security") == []:
+            continue
+        op["parameters"] = [*op.get("parameters", []), {"$ref": "#/components/parameters/IdempotencyKey"}]
+        for code in ("400", "409", "422"):
+            op["responses"].setdefault(code, {"$ref": f"#/components/responses/E{code}"})
+        op["responses"] = dict(sorted(op["responses"].items()))
+    return paths
 
 
 def _paths() -> dict:
@@ -279,11 +310,12 @@ def document(server_url: str) -> dict:
             {"name": t}
             for t in ("feedback", "ideas", "followups", "reports", "notices", "subscriptions", "meta")
         ],
-        "paths": _paths(),
+        "paths": _safe_retries(_paths()),
         "components": {
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "description": "An API token."}
             },
+            "parameters": {"IdempotencyKey": IDEMPOTENCY_KEY},
             "schemas": {**COMPONENT_SCHEMAS, **IDEA_SCHEMAS},
             "responses": {name: error(text) for name, text in ERROR_RESPONSES.items()},
         },

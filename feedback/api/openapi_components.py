@@ -52,17 +52,20 @@ def _page_of(item: str) -> dict:
 
 
 ERROR_RESPONSES = {
-    "E400": "Malformed JSON, a body that is not an object, or bad query parameters.",
+    "E400": "Malformed JSON, a body that is not an object, bad query parameters, or a malformed "
+    "Idempotency-Key header.",
     "E401": "No token, or the token is unknown, revoked or belongs to a disabled user. "
     "Carries a WWW-Authenticate: Bearer header.",
     "E403": "The token's user does not have the role this endpoint needs.",
     "E404": "No such resource (or it belongs to another customer).",
     "E409": "The resource's state does not allow this action "
-    "(e.g. resolving a resolved case, voting for a locked idea).",
+    "(e.g. resolving a resolved case, voting for a locked idea); or, code "
+    "idempotency_key_in_progress, a request with this Idempotency-Key has not finished: retry.",
     "E413": "The body is larger than 64 KB.",
     "E415": "The body is not sent as application/json.",
     "E422": "Fields with wrong types, out-of-range values, unknown fields or over-long text; "
-    "see error.fields.",
+    "see error.fields. Code idempotency_key_reused: this Idempotency-Key was used with "
+    "another request (method, path or body) in the last 24 hours.",
     "E429": (
         "This token made too many requests, this address too many failed authentications "
         "(checked before the token is looked up), or this customer left too many ratings or "

@@ -133,5 +133,4 @@ def subscription_event_create():
         raise ApiError(409, exc.message, {"event_id": "Already used for a different event."}) from exc
     except LifecycleError as exc:
         raise ApiError(422, exc.message) from exc
-    db.session.commit()
     return jsonify(_event(event, data["event_id"])), 201 if new else 200

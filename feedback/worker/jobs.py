@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 
+from ..api.jobs import PURGE_IDEMPOTENCY_KEYS
 from ..auth.jobs import PRUNE_SESSIONS
 from ..core.jobs import Job
 from ..core.time import utcnow
@@ -38,6 +39,7 @@ JOBS: dict[str, Job] = {
         IDEA_MAIL,
         DAILY_DIGEST,
         PRUNE_SESSIONS,
+        PURGE_IDEMPOTENCY_KEYS,
         SUBSCRIPTION_IMPORTS,  # last: a large file keeps the others waiting while it runs
     )
 }

@@ -3,6 +3,7 @@ Celery beat, the embedded scheduler and ``flask jobs`` all read it."""
 
 from datetime import timedelta
 
+from feedback.api.jobs import PURGE_IDEMPOTENCY_KEYS
 from feedback.auth.jobs import PRUNE_SESSIONS
 from feedback.followups.jobs import NEW_CASE_DIGESTS, PROGRESS_REPORTS, SLA_SWEEP
 from feedback.ideas.jobs import IDEA_MAIL
@@ -27,6 +28,7 @@ EXPECTED = {
     "ideas": M,
     "daily_digest": H,
     "prune_sessions": H,
+    "purge_idempotency_keys": H,
     "subscription_imports": M,
 }
 
@@ -43,6 +45,7 @@ def test_every_feature_job_is_in_the_table_under_its_old_name_and_period():
         IDEA_MAIL,
         DAILY_DIGEST,
         PRUNE_SESSIONS,
+        PURGE_IDEMPOTENCY_KEYS,
         SUBSCRIPTION_IMPORTS,
     ]
     assert {job.name: job.every for job in declared} == EXPECTED
