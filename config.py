@@ -63,6 +63,13 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL")
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis down must not mean every request down: a dead Redis fails within REDIS_TIMEOUT
+    # seconds, limits then count in each process (the same budgets, per process) and go back to
+    # Redis once it answers again; an error of the limit storage is logged, never a 500.
+    REDIS_TIMEOUT = float(os.environ.get("REDIS_TIMEOUT", "0.3"))
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT}
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")  # per token
     # Failed authentications (401) per address, checked before any token is looked up: random
     # tokens cannot make the database search for them at the rate they are sent.

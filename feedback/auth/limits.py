@@ -15,16 +15,21 @@ A locked-out attempt answers 429 with the sign-in page, a translated message and
 
 import hashlib
 import hmac
+import logging
 
 from flask import Response, current_app, render_template, request
 from flask_babel import ngettext
 from flask_limiter import RequestLimit
 from flask_limiter.util import get_remote_address
 
+from ..core.outage import OutageLog
 from ..core.time import seconds_until, wait_minutes
 from ..extensions import limiter
 from .forms import LoginForm
 from .services import normalise_email
+
+log = logging.getLogger(__name__)
+outage = OutageLog(log)
 
 ACCOUNT_ADDRESS_PREFIX = "login-email-addr:"
 KNOWN_BROWSER_COOKIE = "kontento_known"
@@ -94,9 +99,12 @@ def forgive_this_address() -> None:
     Whoever typed the password here knows it; their earlier typos should not lock them out at
     the next sign-in. The account's budget from other addresses is left as it is.
     """
-    for used in limiter.current_limits:
-        if used.key and ACCOUNT_ADDRESS_PREFIX in used.key:
-            limiter.limiter.clear(used.limit, *used.request_args)
+    try:
+        for used in limiter.current_limits:
+            if used.key and ACCOUNT_ADDRESS_PREFIX in used.key:
+                limiter.limiter.clear(used.limit, *used.request_args)
+    except Exception as exc:  # noqa: BLE001 — Redis is down: the sign-in succeeds, the count expires
+        outage.failed("forgetting failed sign-ins in the limit storage", exc)
 
 
 def locked_out(limit: RequestLimit) -> Response:

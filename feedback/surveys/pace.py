@@ -14,12 +14,17 @@ import logging
 from flask import current_app
 from flask_babel import ngettext
 from limits import parse
+from limits.storage import MemoryStorage
 
 from ..auth.models import User
+from ..core.outage import OutageLog
 from ..core.time import seconds_until, wait_minutes
 from ..extensions import limiter
 
 log = logging.getLogger(__name__)
+outage = OutageLog(log)
+# Where this process counts ratings while the limit storage (Redis) cannot be reached.
+_PROCESS_COUNTS = MemoryStorage()
 
 SCOPE = "ratings"
 DEFAULT_LIMIT = "10 per hour"
@@ -47,21 +52,30 @@ def rating_limit() -> str:
 def take_rating_slot(customer: User) -> None:
     """Count one rating against ``customer``'s budget; raise :class:`RatingLimitReached` when spent.
 
-    If the rate-limit storage cannot be reached the rating is let through (and logged): losing a
-    customer's feedback to a Redis outage would be worse than a burst getting in.
+    If the rate-limit storage cannot be reached the budget is counted in this process (and the
+    outage logged), as Flask-Limiter does for the other limits: a Redis outage must neither lose
+    a customer's feedback to an error nor open the gate to a burst. The storage itself is asked
+    each time (it fails fast), not Flask-Limiter's choice of storage, so every channel counts in
+    the one per-process store while Redis is down and back in Redis as soon as it answers.
     """
     text = rating_limit()
     item = parse(text)
     keys = [current_app.config.get("RATELIMIT_KEY_PREFIX") or "", f"user:{customer.id}", SCOPE]
     keys = [key for key in keys if key]
+    strategy_class = type(limiter.limiter)  # the configured strategy (fixed window by default)
     try:
-        if limiter.limiter.hit(item, *keys):
-            return
-        reset_at = limiter.limiter.get_window_stats(item, *keys).reset_time
-    except Exception:  # the storage is down: degrade to no limit, never to an error
-        log.warning("rating rate limit not checked: storage unavailable", exc_info=True)
-        return
-    raise RatingLimitReached(text, seconds_until(reset_at))
+        allowed, reset_at = _hit(strategy_class(limiter.storage), item, keys)
+    except Exception as exc:  # noqa: BLE001 — the storage is down: count here, never an error
+        outage.failed("the rating rate limit's storage", exc)
+        allowed, reset_at = _hit(strategy_class(_PROCESS_COUNTS), item, keys)
+    if not allowed:
+        raise RatingLimitReached(text, seconds_until(reset_at))
+
+
+def _hit(strategy, item, keys: list[str]) -> tuple[bool, float]:
+    if strategy.hit(item, *keys):
+        return True, 0.0
+    return False, strategy.get_window_stats(item, *keys).reset_time
 
 
 def refusal_message(exc: RatingLimitReached) -> str:

@@ -29,7 +29,9 @@ def celery_config(app: Flask) -> dict:
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
-        "broker_transport_options": _transport_options(app.config["CELERY_VISIBILITY_TIMEOUT"]),
+        "broker_transport_options": _transport_options(
+            app.config["CELERY_VISIBILITY_TIMEOUT"], app.config.get("REDIS_TIMEOUT") or 0.3
+        ),
         "broker_connection_retry_on_startup": True,
         "task_default_queue": "kontento",
         "beat_schedule": {
@@ -40,13 +42,20 @@ def celery_config(app: Flask) -> dict:
     }
 
 
-def _transport_options(visibility_timeout: int) -> dict:
-    """Redis options: how long a task may stay unacknowledged, and how often workers look.
+def _transport_options(visibility_timeout: int, connect_timeout: float) -> dict:
+    """Redis options: how long a task may stay unacknowledged, and how often workers look;
+    how long sending a task may wait for a Redis that is down.
 
     Kombu only looks for abandoned tasks every ``interval * throttle`` seconds (100 s by
     default) however short the visibility timeout is; look every third of the timeout
     instead (at most every 100 s), so a killed worker's task comes back about when the
     timeout says.
+
+    A web request sends a wake-up after its commit; with Redis down kombu would retry the
+    connection for seconds on end (6 s measured), holding the request. One quick retry, then
+    the wake-up is dropped and the job's schedule catches up. Workers are not affected: their
+    consumer connection retries with ``broker_connection_max_retries``, passed explicitly.
+    Only the connect timeout is short: a read timeout would cut workers' blocking reads.
     """
     period = max(1, min(visibility_timeout // 3, 100))
     interval = min(10, period)
@@ -54,6 +63,11 @@ def _transport_options(visibility_timeout: int) -> dict:
         "visibility_timeout": visibility_timeout,
         "unacked_restore_interval": interval,
         "unacked_restore_throttle": max(1, period // interval),
+        "socket_connect_timeout": connect_timeout,
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0.1,
+        "interval_max": 0.1,
     }
 
 

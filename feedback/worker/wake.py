@@ -12,10 +12,13 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from ..core.outage import OutageLog
 from ..core.wake import WAKE_KEY
 from ..mailer.services import SESSION_FLAG
 
 log = logging.getLogger(__name__)
+# Redis down under load would fail every commit's wake-up: warn once a minute, not per request.
+outage = OutageLog(log)
 
 # Set while a run_now task for the job waits in the queue; the task clears it when it starts.
 PENDING_KEY = "kontento:run-now-pending:{job}"
@@ -65,8 +68,8 @@ def clear_pending(job: str) -> None:
     app = current_app._get_current_object()
     try:
         _redis(app).delete(PENDING_KEY.format(job=job))
-    except Exception:  # noqa: BLE001 — the key expires by itself; the schedule covers the gap
-        log.warning("could not clear the waiting mark of %s", job, exc_info=True)
+    except Exception as exc:  # noqa: BLE001 — the key expires by itself; the schedule covers the gap
+        outage.failed(f"clearing the waiting mark of {job} in Redis", exc)
 
 
 def _redis(app: Flask):
@@ -74,7 +77,11 @@ def _redis(app: Flask):
     if client is None:
         import redis
 
-        client = app.extensions["kontento.redis"] = redis.Redis.from_url(app.config["REDIS_URL"])
+        # Fail fast when Redis is down: the wake-up is dropped, the request must not wait.
+        timeout = app.config.get("REDIS_TIMEOUT")
+        client = app.extensions["kontento.redis"] = redis.Redis.from_url(
+            app.config["REDIS_URL"], socket_connect_timeout=timeout, socket_timeout=timeout
+        )
     return client
 
 
@@ -82,8 +89,8 @@ def _mark_pending(app: Flask, job: str) -> bool:
     """True if no task for ``job`` was waiting (one is about to be sent), or Redis cannot say."""
     try:
         return bool(_redis(app).set(PENDING_KEY.format(job=job), "1", nx=True, ex=PENDING_SECONDS))
-    except Exception:  # noqa: BLE001 — unsure: send the task, a spare run costs little
-        log.warning("could not check for a waiting %s task", job, exc_info=True)
+    except Exception as exc:  # noqa: BLE001 — unsure: send the task, a spare run costs little
+        outage.failed(f"checking Redis for a waiting {job} task", exc)
         return True
 
 
@@ -100,5 +107,5 @@ def _wake(task: str, args: list, embedded: Callable, what: str) -> None:
             app.extensions["celery"].send_task(task, args=args, retry=False)
         elif mode == "embedded":
             embedded(app.extensions["kontento.scheduler"])
-    except Exception:  # the broker is down: the job's own schedule runs it within its period
-        log.warning("could not wake the worker for %s", what, exc_info=True)
+    except Exception as exc:  # noqa: BLE001 — broker down: the job's schedule runs it within its period
+        outage.failed(f"waking the worker for {what}", exc)

@@ -1,11 +1,13 @@
 """One rating budget per customer (RATING_RATE_LIMIT), whichever way they rate: the dashboard,
 an e-mailed survey link or the API. Over it, each channel answers 429 and says why."""
 
+from limits.storage import MemoryStorage
 from sqlalchemy import func, select
 
 from feedback.core.time import utcnow
 from feedback.extensions import db, limiter
 from feedback.surveys import invitations as inv
+from feedback.surveys import pace
 from feedback.surveys.models import Feedback, SurveyInvitation, SurveyKind
 from tests.factories import ApiClient, error_of, token_for
 
@@ -74,13 +76,17 @@ def test_a_refused_form_costs_nothing(app, client, auth, make, monkeypatch):
     assert invalid == [400, 400, 400] and posted == 302
 
 
-def test_an_unreachable_limit_store_lets_the_rating_in(app, client, auth, make, monkeypatch):
+def test_an_unreachable_limit_store_counts_in_the_process(app, client, auth, make, monkeypatch):
+    # A real Redis stopping under the web process: tests/worker/test_redis_down.py.
     def down(*args, **kwargs):
         raise ConnectionError("redis is down")
 
+    monkeypatch.setitem(app.config, "RATING_RATE_LIMIT", "1 per hour")
+    monkeypatch.setattr(pace, "_PROCESS_COUNTS", MemoryStorage())
     customer = make.customer()
     auth.login(customer)
-    monkeypatch.setattr(limiter.limiter, "hit", down)
+    monkeypatch.setattr(limiter.storage, "incr", down)
 
     assert client.post("/feedback", data=DASHBOARD).status_code == 302  # not a 500, not a lost rating
+    assert client.post("/feedback", data=DASHBOARD).status_code == 429  # the budget still holds
     assert _ratings(customer) == 1
