@@ -16,14 +16,16 @@ server is configured — none is lost or failed for lack of one.
 
 import contextlib
 import json
+import logging
 import smtplib
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 
-from flask import current_app
+from flask import Flask, current_app
 from flask_mail import Message
 from sqlalchemy import select, update
 
@@ -33,8 +35,9 @@ from ..extensions import db
 from . import smtp
 from .models import OutboxMessage, OutboxStatus
 from .queries import held_count
+from .services import SESSION_FLAG
 
-BATCH = 20
+log = logging.getLogger(__name__)
 GIVE_UP_AFTER = timedelta(hours=24)  # of failing, counted from the first attempt's message
 MIN_ATTEMPTS = 3  # even an old message gets this many tries before it is marked failed
 
@@ -174,33 +177,112 @@ def _record_failure(row: OutboxMessage, error: str, now: datetime, permanent: bo
     return gave_up
 
 
-def dispatch(now: datetime | None = None, limit: int = 500) -> DispatchResult:
-    """Send up to ``limit`` due messages. Safe to run in several workers at once."""
-    now = now or utcnow()
-    started = time.monotonic()
+class _Run:
+    """What the sender threads of one dispatcher run share: the clock, the count, the stop."""
 
-    def clock() -> datetime:
+    def __init__(self, now: datetime, limit: int | None, seconds: float):
+        self.now = now
+        self.limit = limit
+        self.started = time.monotonic()
+        self.seconds = seconds
+        self.handled = 0
+        self.stopped = False  # the server is unreachable: every thread stops
+        self.out_of_time = False
+        self.lock = threading.Lock()
+
+    def clock(self) -> datetime:
         # ``now`` moved on by the time this run has taken: claims and renewals are stamped
         # with it, so a lease counts from when a row was last touched, not from the start.
-        return now + timedelta(seconds=time.monotonic() - started)
+        return self.now + timedelta(seconds=time.monotonic() - self.started)
 
-    result = DispatchResult(requeued=requeue_stuck(now))
+    def take(self, batch: int) -> int:
+        """Reserve up to ``batch`` rows of the run's limit for the calling thread (0: stop)."""
+        with self.lock:
+            if self.stopped:
+                return 0
+            if time.monotonic() - self.started >= self.seconds:
+                self.out_of_time = True
+                return 0
+            if self.limit is not None:
+                batch = max(min(batch, self.limit - self.handled), 0)
+            self.handled += batch
+            return batch
+
+    def give_back(self, unused: int) -> None:
+        """Return what a thread reserved but did not claim (fewer rows were due)."""
+        with self.lock:
+            self.handled -= unused
+
+    def stop(self) -> None:
+        with self.lock:
+            self.stopped = True
+
+
+def dispatch(now: datetime | None = None, limit: int | None = None) -> DispatchResult:
+    """Send due messages until none is due, ``limit`` went, or the run's time is up.
+
+    ``MAIL_SEND_CONCURRENCY`` threads send at once, each claiming its own batches (the claim
+    keeps every message to one of them) over its own SMTP connection. A run that stops for
+    time while mail is still due wakes the dispatcher again after its last commit. Safe to
+    run in several workers at once.
+    """
+    config = current_app.config
+    run = _Run(now or utcnow(), limit, config["MAIL_DISPATCH_SECONDS"])
+    result = DispatchResult(requeued=requeue_stuck(run.now))
     if not smtp.configured():
         # Trying would only spend the attempts and mark every message failed ("Connection
         # refused") for a server nobody set up; held, they all go once one is configured.
         result.held = held_count()
         return result
-    handled = 0
-    while handled < limit:
-        stamp = clock()
-        batch = _claim(now, min(BATCH, limit - handled), stamp)
-        if not batch:
-            break
-        handled += len(batch)
-        if not _send_batch(batch, stamp, now, clock, result):
-            break  # the server is unreachable: the rest waits for the backoff
+    threads = max(int(config["MAIL_SEND_CONCURRENCY"]), 1)
+    if threads == 1:
+        _sender(run, result)
+    else:
+        app = current_app._get_current_object()
+        results = [DispatchResult() for _ in range(threads)]
+        workers = [
+            threading.Thread(target=_sender_in_app, args=(app, run, part), name=f"kontento-mail-{i}")
+            for i, part in enumerate(results)
+        ]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        for part in results:
+            result.sent += part.sent
+            result.deferred += part.deferred
+            result.failed += part.failed
     result.next_due = next_due()
+    if run.out_of_time and result.next_due is not None and result.next_due <= run.clock():
+        # More is due now: ask for another run instead of leaving it to the next period.
+        db.session.info[SESSION_FLAG] = True
+    db.session.commit()
     return result
+
+
+def _sender_in_app(app: Flask, run: _Run, result: DispatchResult) -> None:
+    with app.app_context():  # its own app context: its own database session
+        try:
+            _sender(run, result)
+        except Exception:  # the database went away: the claims' lease brings the rows back
+            log.exception("a mail sender thread failed")
+            run.stop()
+        finally:
+            db.session.remove()
+
+
+def _sender(run: _Run, result: DispatchResult) -> None:
+    """Claim and send batches until none is due, or the run says stop."""
+    size = max(int(current_app.config["MAIL_BATCH_SIZE"]), 1)
+    while wanted := run.take(size):
+        stamp = run.clock()
+        batch = _claim(run.now, wanted, stamp)
+        run.give_back(wanted - len(batch))
+        if not batch:
+            return
+        if not _send_batch(batch, stamp, run.now, run.clock, result):
+            run.stop()  # the server is unreachable: the rest waits for the backoff
+            return
 
 
 def _send_batch(
