@@ -153,6 +153,9 @@ class Config:
     MAIL_SEND_CONCURRENCY = int(os.environ.get("MAIL_SEND_CONCURRENCY", "4"))
     MAIL_BATCH_SIZE = int(os.environ.get("MAIL_BATCH_SIZE", "100"))
     MAIL_DISPATCH_SECONDS = float(os.environ.get("MAIL_DISPATCH_SECONDS", "50"))
+    # A notice's mail is queued this many recipients per transaction: a large audience neither
+    # holds one transaction for long nor starts again from nothing after a crash.
+    MAIL_FANOUT_BATCH = int(os.environ.get("MAIL_FANOUT_BATCH", "1000"))
     BASE_URL = base_url()
     # The demo inbox (/inbox): each user reads the mail queued for them in the browser.
     # Development only: ProductionConfig and TestingConfig keep it off.
