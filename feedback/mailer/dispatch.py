@@ -213,9 +213,11 @@ class _Run:
         with self.lock:
             self.handled -= unused
 
-    def stop(self) -> None:
+    def stop(self) -> bool:
+        """Stop every thread; True for the first caller (it alone spends an attempt on an outage)."""
         with self.lock:
-            self.stopped = True
+            first, self.stopped = not self.stopped, True
+            return first
 
 
 def dispatch(now: datetime | None = None, limit: int | None = None) -> DispatchResult:
@@ -280,9 +282,8 @@ def _sender(run: _Run, result: DispatchResult) -> None:
         run.give_back(wanted - len(batch))
         if not batch:
             return
-        if not _send_batch(batch, stamp, run.now, run.clock, result):
-            run.stop()  # the server is unreachable: the rest waits for the backoff
-            return
+        if not _send_batch(batch, stamp, run.now, run.clock, result, run.stop):
+            return  # the server is unreachable: the rest waits for the backoff
 
 
 def _send_batch(
@@ -291,11 +292,20 @@ def _send_batch(
     now: datetime,
     clock: Callable[[], datetime],
     result: DispatchResult,
+    outage: Callable[[], bool],
 ) -> bool:
+    """Send a claimed batch over one connection; False (after ``outage()``) if the server failed.
+
+    ``outage`` stops the run's other senders and says whether this one is the first to find the
+    server down: only that one spends an attempt, as a single sender would.
+    """
     try:
         connection = smtp.connect().__enter__()
     except (OSError, smtplib.SMTPException) as exc:
         error = f"cannot reach the mail server: {exc}"
+        if not outage():  # another sender found the server down first: wait without a try spent
+            _defer_all(None, batch, stamp, error, now, result)
+            return False
         first = batch[0] if _renew(batch[0].id, stamp, clock()) else None
         _defer_all(first, batch[1:], stamp, error, now, result)
         return False
@@ -309,6 +319,7 @@ def _send_batch(
                 _record_failure(row, str(exc), now, permanent=True)
                 result.failed += 1
             except (OSError, smtplib.SMTPException) as exc:
+                outage()  # this row was really tried: it spends its attempt either way
                 _defer_all(row, batch[index + 1 :], stamp, f"{type(exc).__name__}: {exc}", now, result)
                 return False
             else:
