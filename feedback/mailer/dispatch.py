@@ -87,18 +87,28 @@ def _claim(now: datetime, limit: int, stamp: datetime) -> list[OutboxMessage]:
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
-    claimed = []
-    for message_id in candidates:
-        # The conditional UPDATE is the claim on every database (SQLite has no row locks).
-        won = db.session.execute(
+    if not candidates:
+        db.session.commit()
+        return []
+    # The conditional UPDATE is the claim on every database (SQLite has no row locks): only
+    # rows still pending become ours. One statement for the batch, naming the rows it won.
+    won = set(
+        db.session.scalars(
             update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING)
+            .where(OutboxMessage.id.in_(candidates), OutboxMessage.status == OutboxStatus.PENDING)
             .values(status=OutboxStatus.SENDING, claimed_at=stamp)
-        ).rowcount
-        if won:
-            claimed.append(message_id)
+            .returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)
+        ).all()
+    )
+    claimed = [message_id for message_id in candidates if message_id in won]
     db.session.commit()
-    return [db.session.get(OutboxMessage, i) for i in claimed]
+    if not claimed:
+        return []
+    rows = {
+        row.id: row for row in db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(claimed)))
+    }
+    return [rows[i] for i in claimed]  # one query for the batch, in claim order
 
 
 def _renew(message_id: int, held: datetime, at: datetime) -> bool:
@@ -328,7 +338,9 @@ def _send_batch(
                 row.attempts += 1
                 row.claimed_at = None
                 result.sent += 1
-            db.session.commit()
+            # No commit of its own: the next row's renewal commits this outcome with it (one
+            # commit a message, not two), and the last one is committed after the loop.
+        db.session.commit()
     finally:
         with contextlib.suppress(OSError, smtplib.SMTPException):
             connection.__exit__(None, None, None)
