@@ -1,13 +1,17 @@
 """The dispatcher: claim due outbox rows, send them, record the outcome.
 
 Unlike request code, the dispatcher commits as it goes: a claim is committed before the
-SMTP conversation and each outcome right after it, so a crash loses at most one message's
-bookkeeping. A claim is a lease: rows left ``sending`` by a killed worker go back to
-``pending`` once the lease runs out (:func:`requeue_stuck`), and are sent again.
+SMTP conversation and each outcome right after it (with the next row's renewal), so a crash
+loses at most one message's bookkeeping. A claim is a lease: rows left ``sending`` by a
+killed worker go back to ``pending`` once the lease runs out (:func:`requeue_stuck`), and are sent again.
 
 A dispatcher renews its claim on each row just before sending it, and skips a row whose
 claim it lost: a run slower than the lease (a tarpitting server, a long queue) hands rows it
 has not reached to another dispatcher instead of sending them alongside it.
+
+A run sends until nothing is due or ``MAIL_DISPATCH_SECONDS`` has passed (then asks for
+another run), in ``MAIL_SEND_CONCURRENCY`` threads, each claiming its own batches of
+``MAIL_BATCH_SIZE`` and sending a batch over one SMTP connection.
 
 With no mail server configured (``MAIL_SERVER`` unset, as in ``make run``) nothing is tried:
 messages stay ``pending`` with no attempt spent, shown as held, and go out normally once a
@@ -19,7 +23,6 @@ import json
 import logging
 import smtplib
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -35,6 +38,7 @@ from ..extensions import db
 from . import smtp
 from .models import OutboxMessage, OutboxStatus
 from .queries import held_count
+from .sending import SendRun
 from .services import SESSION_FLAG
 
 log = logging.getLogger(__name__)
@@ -187,49 +191,6 @@ def _record_failure(row: OutboxMessage, error: str, now: datetime, permanent: bo
     return gave_up
 
 
-class _Run:
-    """What the sender threads of one dispatcher run share: the clock, the count, the stop."""
-
-    def __init__(self, now: datetime, limit: int | None, seconds: float):
-        self.now = now
-        self.limit = limit
-        self.started = time.monotonic()
-        self.seconds = seconds
-        self.handled = 0
-        self.stopped = False  # the server is unreachable: every thread stops
-        self.out_of_time = False
-        self.lock = threading.Lock()
-
-    def clock(self) -> datetime:
-        # ``now`` moved on by the time this run has taken: claims and renewals are stamped
-        # with it, so a lease counts from when a row was last touched, not from the start.
-        return self.now + timedelta(seconds=time.monotonic() - self.started)
-
-    def take(self, batch: int) -> int:
-        """Reserve up to ``batch`` rows of the run's limit for the calling thread (0: stop)."""
-        with self.lock:
-            if self.stopped:
-                return 0
-            if time.monotonic() - self.started >= self.seconds:
-                self.out_of_time = True
-                return 0
-            if self.limit is not None:
-                batch = max(min(batch, self.limit - self.handled), 0)
-            self.handled += batch
-            return batch
-
-    def give_back(self, unused: int) -> None:
-        """Return what a thread reserved but did not claim (fewer rows were due)."""
-        with self.lock:
-            self.handled -= unused
-
-    def stop(self) -> bool:
-        """Stop every thread; True for the first caller (it alone spends an attempt on an outage)."""
-        with self.lock:
-            first, self.stopped = not self.stopped, True
-            return first
-
-
 def dispatch(now: datetime | None = None, limit: int | None = None) -> DispatchResult:
     """Send due messages until none is due, ``limit`` went, or the run's time is up.
 
@@ -239,7 +200,7 @@ def dispatch(now: datetime | None = None, limit: int | None = None) -> DispatchR
     run in several workers at once.
     """
     config = current_app.config
-    run = _Run(now or utcnow(), limit, config["MAIL_DISPATCH_SECONDS"])
+    run = SendRun(now or utcnow(), limit, config["MAIL_DISPATCH_SECONDS"])
     result = DispatchResult(requeued=requeue_stuck(run.now))
     if not smtp.configured():
         # Trying would only spend the attempts and mark every message failed ("Connection
@@ -272,7 +233,7 @@ def dispatch(now: datetime | None = None, limit: int | None = None) -> DispatchR
     return result
 
 
-def _sender_in_app(app: Flask, run: _Run, result: DispatchResult) -> None:
+def _sender_in_app(app: Flask, run: SendRun, result: DispatchResult) -> None:
     with app.app_context():  # its own app context: its own database session
         try:
             _sender(run, result)
@@ -283,7 +244,7 @@ def _sender_in_app(app: Flask, run: _Run, result: DispatchResult) -> None:
             db.session.remove()
 
 
-def _sender(run: _Run, result: DispatchResult) -> None:
+def _sender(run: SendRun, result: DispatchResult) -> None:
     """Claim and send batches until none is due, or the run says stop."""
     size = max(int(current_app.config["MAIL_BATCH_SIZE"]), 1)
     while wanted := run.take(size):
