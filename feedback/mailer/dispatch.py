@@ -208,6 +208,10 @@ def dispatch(now: datetime | None = None, limit: int | None = None) -> DispatchR
         result.held = held_count()
         return result
     threads = max(int(config["MAIL_SEND_CONCURRENCY"]), 1)
+    if db.engine.dialect.name == "sqlite":
+        # SQLite writes one transaction at a time: more senders would only wait on its lock
+        # (and time out on it, leaving their claims to the lease).
+        threads = 1
     if threads == 1:
         _sender(run, result)
     else:

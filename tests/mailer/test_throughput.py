@@ -61,8 +61,8 @@ def test_a_limit_still_caps_a_run(app, make, smtp, monkeypatch):
 @pytest.mark.real_commits
 @pytest.mark.parametrize("runs", [1, 3])
 def test_parallel_senders_send_every_message_exactly_once(app, make, smtp, monkeypatch, runs):
-    """Four sender threads per run (and with ``runs`` 3, three runs at once, as three workers
-    woken together): every message arrives once, by its outbox id and its Message-ID."""
+    """Four sender threads per run (one on SQLite) and with ``runs`` 3, three runs at once, as
+    three workers woken together: every message arrives once, by its outbox id and Message-ID."""
     import threading
 
     monkeypatch.setitem(app.config, "MAIL_SEND_CONCURRENCY", 4)
