@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: help run translations worker test test-postgres lint fmt bench bench-lifecycle bench-ideas bench-import clean
+.PHONY: help run translations worker test test-postgres lint fmt bench bench-lifecycle bench-ideas bench-import bench-mail clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -71,6 +71,9 @@ bench-ideas: $(VENV)/.dev  ## Idea board and similar-ideas lookup, 1k vs 10k ide
 
 bench-import: $(VENV)/.dev  ## Subscription CSV import on PostgreSQL kt_bench (wipes it): memory 10k vs 200k rows, rows/s
 	$(BIN)/python bench/import_bench.py
+
+bench-mail: $(VENV)/.dev  ## Notice mail to 20k customers on PostgreSQL kt_bench (wipes it): fan-out, messages/s over a local SMTP sink
+	$(BIN)/python bench/mail_bench.py
 
 clean:  ## Remove the virtualenv and the local database
 	rm -rf $(VENV) instance/kontento.sqlite

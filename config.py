@@ -153,6 +153,16 @@ class Config:
     MAIL_SUPPRESS_SEND = False  # the outbox decides what goes; tests use a real SMTP server
     # A claimed outbox row whose dispatcher has not finished within this goes back to the queue.
     MAIL_CLAIM_LEASE_SECONDS = int(os.environ.get("MAIL_CLAIM_LEASE_SECONDS", "300"))
+    # Sending: this many threads, each on its own SMTP connection, claim and send batches of
+    # MAIL_BATCH_SIZE (one connection per batch) until no mail is due or a run has taken
+    # MAIL_DISPATCH_SECONDS; then the run ends and wakes the dispatcher again, so one run never
+    # holds a worker for long and a big queue goes without waiting for the next minute.
+    MAIL_SEND_CONCURRENCY = int(os.environ.get("MAIL_SEND_CONCURRENCY", "4"))
+    MAIL_BATCH_SIZE = int(os.environ.get("MAIL_BATCH_SIZE", "100"))
+    MAIL_DISPATCH_SECONDS = float(os.environ.get("MAIL_DISPATCH_SECONDS", "50"))
+    # A notice's mail is queued this many recipients per transaction: a large audience neither
+    # holds one transaction for long nor starts again from nothing after a crash.
+    MAIL_FANOUT_BATCH = int(os.environ.get("MAIL_FANOUT_BATCH", "1000"))
     BASE_URL = base_url()
     # The demo inbox (/inbox): each user reads the mail queued for them in the browser.
     # Development only: ProductionConfig and TestingConfig keep it off.
@@ -204,6 +214,9 @@ class TestingConfig(Config):
     WORKER_MODE = "off"
     MAIL_SERVER = "127.0.0.1"
     MAIL_PORT = 1  # nothing listens here: a test sends mail only to the `smtp` fixture's server
+    # Most tests run on one connection in one rolled-back transaction: send from the test's own
+    # thread. Tests of parallel sending (marked real_commits) raise it.
+    MAIL_SEND_CONCURRENCY = 1
     BASE_URL = "http://kontento.test"
     OIDC_ISSUER = ""  # tests/oidc turn it on against their own provider
 

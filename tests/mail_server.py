@@ -63,6 +63,28 @@ class _Handler:
                 self.sink.in_flight -= 1
 
 
+class _CountingSMTP(SMTP):
+    """aiosmtpd's server, counting the connections clients open (to test connection reuse)."""
+
+    def __init__(self, handler, sink: "SmtpSink", **kwargs):
+        super().__init__(handler, **kwargs)
+        self.sink = sink
+
+    def connection_made(self, transport) -> None:
+        with self.sink.lock:
+            self.sink.connections += 1
+        super().connection_made(transport)
+
+
+class _Controller(Controller):
+    def __init__(self, sink: "SmtpSink", **kwargs):
+        super().__init__(_Handler(sink), **kwargs)
+        self.sink = sink
+
+    def factory(self):
+        return _CountingSMTP(self.handler, self.sink, **self.SMTP_kwargs)
+
+
 class SmtpSink:
     """Start with :meth:`start`, stop with :meth:`stop`; ``messages`` holds parsed e-mails."""
 
@@ -78,11 +100,12 @@ class SmtpSink:
         self.dropped = 0  # messages whose client disconnected before the reply: not accepted
         self.hold_from: int | None = None  # see :meth:`hold`
         self.holding = threading.Event()
+        self.connections = 0  # SMTP connections clients opened
         self.released = threading.Event()
         self._controller: Controller | None = None
 
     def start(self) -> "SmtpSink":
-        self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+        self._controller = _Controller(self, hostname="127.0.0.1", port=self.port)
         self._controller.start()
         return self
 

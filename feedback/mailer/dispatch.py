@@ -1,13 +1,17 @@
 """The dispatcher: claim due outbox rows, send them, record the outcome.
 
 Unlike request code, the dispatcher commits as it goes: a claim is committed before the
-SMTP conversation and each outcome right after it, so a crash loses at most one message's
-bookkeeping. A claim is a lease: rows left ``sending`` by a killed worker go back to
-``pending`` once the lease runs out (:func:`requeue_stuck`), and are sent again.
+SMTP conversation and each outcome right after it (with the next row's renewal), so a crash
+loses at most one message's bookkeeping. A claim is a lease: rows left ``sending`` by a
+killed worker go back to ``pending`` once the lease runs out (:func:`requeue_stuck`), and are sent again.
 
 A dispatcher renews its claim on each row just before sending it, and skips a row whose
 claim it lost: a run slower than the lease (a tarpitting server, a long queue) hands rows it
 has not reached to another dispatcher instead of sending them alongside it.
+
+A run sends until nothing is due or ``MAIL_DISPATCH_SECONDS`` has passed (then asks for
+another run), in ``MAIL_SEND_CONCURRENCY`` threads, each claiming its own batches of
+``MAIL_BATCH_SIZE`` and sending a batch over one SMTP connection.
 
 With no mail server configured (``MAIL_SERVER`` unset, as in ``make run``) nothing is tried:
 messages stay ``pending`` with no attempt spent, shown as held, and go out normally once a
@@ -16,14 +20,15 @@ server is configured — none is lost or failed for lack of one.
 
 import contextlib
 import json
+import logging
 import smtplib
-import time
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 
-from flask import current_app
+from flask import Flask, current_app
 from flask_mail import Message
 from sqlalchemy import select, update
 
@@ -33,8 +38,10 @@ from ..extensions import db
 from . import smtp
 from .models import OutboxMessage, OutboxStatus
 from .queries import held_count
+from .sending import SendRun
+from .services import SESSION_FLAG
 
-BATCH = 20
+log = logging.getLogger(__name__)
 GIVE_UP_AFTER = timedelta(hours=24)  # of failing, counted from the first attempt's message
 MIN_ATTEMPTS = 3  # even an old message gets this many tries before it is marked failed
 
@@ -84,18 +91,28 @@ def _claim(now: datetime, limit: int, stamp: datetime) -> list[OutboxMessage]:
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
-    claimed = []
-    for message_id in candidates:
-        # The conditional UPDATE is the claim on every database (SQLite has no row locks).
-        won = db.session.execute(
+    if not candidates:
+        db.session.commit()
+        return []
+    # The conditional UPDATE is the claim on every database (SQLite has no row locks): only
+    # rows still pending become ours. One statement for the batch, naming the rows it won.
+    won = set(
+        db.session.scalars(
             update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING)
+            .where(OutboxMessage.id.in_(candidates), OutboxMessage.status == OutboxStatus.PENDING)
             .values(status=OutboxStatus.SENDING, claimed_at=stamp)
-        ).rowcount
-        if won:
-            claimed.append(message_id)
+            .returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)
+        ).all()
+    )
+    claimed = [message_id for message_id in candidates if message_id in won]
     db.session.commit()
-    return [db.session.get(OutboxMessage, i) for i in claimed]
+    if not claimed:
+        return []
+    rows = {
+        row.id: row for row in db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(claimed)))
+    }
+    return [rows[i] for i in claimed]  # one query for the batch, in claim order
 
 
 def _renew(message_id: int, held: datetime, at: datetime) -> bool:
@@ -174,33 +191,74 @@ def _record_failure(row: OutboxMessage, error: str, now: datetime, permanent: bo
     return gave_up
 
 
-def dispatch(now: datetime | None = None, limit: int = 500) -> DispatchResult:
-    """Send up to ``limit`` due messages. Safe to run in several workers at once."""
-    now = now or utcnow()
-    started = time.monotonic()
+def dispatch(now: datetime | None = None, limit: int | None = None) -> DispatchResult:
+    """Send due messages until none is due, ``limit`` went, or the run's time is up.
 
-    def clock() -> datetime:
-        # ``now`` moved on by the time this run has taken: claims and renewals are stamped
-        # with it, so a lease counts from when a row was last touched, not from the start.
-        return now + timedelta(seconds=time.monotonic() - started)
-
-    result = DispatchResult(requeued=requeue_stuck(now))
+    ``MAIL_SEND_CONCURRENCY`` threads send at once, each claiming its own batches (the claim
+    keeps every message to one of them) over its own SMTP connection. A run that stops for
+    time while mail is still due wakes the dispatcher again after its last commit. Safe to
+    run in several workers at once.
+    """
+    config = current_app.config
+    run = SendRun(now or utcnow(), limit, config["MAIL_DISPATCH_SECONDS"])
+    result = DispatchResult(requeued=requeue_stuck(run.now))
     if not smtp.configured():
         # Trying would only spend the attempts and mark every message failed ("Connection
         # refused") for a server nobody set up; held, they all go once one is configured.
         result.held = held_count()
         return result
-    handled = 0
-    while handled < limit:
-        stamp = clock()
-        batch = _claim(now, min(BATCH, limit - handled), stamp)
-        if not batch:
-            break
-        handled += len(batch)
-        if not _send_batch(batch, stamp, now, clock, result):
-            break  # the server is unreachable: the rest waits for the backoff
+    threads = max(int(config["MAIL_SEND_CONCURRENCY"]), 1)
+    if db.engine.dialect.name == "sqlite":
+        # SQLite writes one transaction at a time: more senders would only wait on its lock
+        # (and time out on it, leaving their claims to the lease).
+        threads = 1
+    if threads == 1:
+        _sender(run, result)
+    else:
+        app = current_app._get_current_object()
+        results = [DispatchResult() for _ in range(threads)]
+        workers = [
+            threading.Thread(target=_sender_in_app, args=(app, run, part), name=f"kontento-mail-{i}")
+            for i, part in enumerate(results)
+        ]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        for part in results:
+            result.sent += part.sent
+            result.deferred += part.deferred
+            result.failed += part.failed
     result.next_due = next_due()
+    if run.out_of_time and result.next_due is not None and result.next_due <= run.clock():
+        # More is due now: ask for another run instead of leaving it to the next period.
+        db.session.info[SESSION_FLAG] = True
+    db.session.commit()
     return result
+
+
+def _sender_in_app(app: Flask, run: SendRun, result: DispatchResult) -> None:
+    with app.app_context():  # its own app context: its own database session
+        try:
+            _sender(run, result)
+        except Exception:  # the database went away: the claims' lease brings the rows back
+            log.exception("a mail sender thread failed")
+            run.stop()
+        finally:
+            db.session.remove()
+
+
+def _sender(run: SendRun, result: DispatchResult) -> None:
+    """Claim and send batches until none is due, or the run says stop."""
+    size = max(int(current_app.config["MAIL_BATCH_SIZE"]), 1)
+    while wanted := run.take(size):
+        stamp = run.clock()
+        batch = _claim(run.now, wanted, stamp)
+        run.give_back(wanted - len(batch))
+        if not batch:
+            return
+        if not _send_batch(batch, stamp, run.now, run.clock, result, run.stop):
+            return  # the server is unreachable: the rest waits for the backoff
 
 
 def _send_batch(
@@ -209,11 +267,20 @@ def _send_batch(
     now: datetime,
     clock: Callable[[], datetime],
     result: DispatchResult,
+    outage: Callable[[], bool],
 ) -> bool:
+    """Send a claimed batch over one connection; False (after ``outage()``) if the server failed.
+
+    ``outage`` stops the run's other senders and says whether this one is the first to find the
+    server down: only that one spends an attempt, as a single sender would.
+    """
     try:
         connection = smtp.connect().__enter__()
     except (OSError, smtplib.SMTPException) as exc:
         error = f"cannot reach the mail server: {exc}"
+        if not outage():  # another sender found the server down first: wait without a try spent
+            _defer_all(None, batch, stamp, error, now, result)
+            return False
         first = batch[0] if _renew(batch[0].id, stamp, clock()) else None
         _defer_all(first, batch[1:], stamp, error, now, result)
         return False
@@ -227,6 +294,7 @@ def _send_batch(
                 _record_failure(row, str(exc), now, permanent=True)
                 result.failed += 1
             except (OSError, smtplib.SMTPException) as exc:
+                outage()  # this row was really tried: it spends its attempt either way
                 _defer_all(row, batch[index + 1 :], stamp, f"{type(exc).__name__}: {exc}", now, result)
                 return False
             else:
@@ -235,7 +303,9 @@ def _send_batch(
                 row.attempts += 1
                 row.claimed_at = None
                 result.sent += 1
-            db.session.commit()
+            # No commit of its own: the next row's renewal commits this outcome with it (one
+            # commit a message, not two), and the last one is committed after the loop.
+        db.session.commit()
     finally:
         with contextlib.suppress(OSError, smtplib.SMTPException):
             connection.__exit__(None, None, None)

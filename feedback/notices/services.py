@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy import update as sql_update
@@ -194,24 +195,49 @@ def _update_subject(title: str) -> str:
     return _("Update: %(title)s", title=title)
 
 
+Checkpoint = Callable[[], bool]
+"""Called after each batch of recipients: commits it; False if the work was taken over."""
+
+
 def _mail_all(
-    notice: Notice, template: str, subject: Callable[[str], str], key: str, now: datetime, **context
-) -> int:
-    """Queue ``template`` for every affected customer; return how many were queued."""
-    queued = 0
+    notice: Notice,
+    template: str,
+    subject: Callable[[str], str],
+    key: str,
+    now: datetime,
+    checkpoint: Checkpoint | None = None,
+    **context,
+) -> tuple[int, bool]:
+    """Queue ``template`` for every affected customer, ``MAIL_FANOUT_BATCH`` at a time.
+
+    Return how many were queued and whether every customer was reached. After each batch
+    ``checkpoint`` (the job's commit) runs; one answering False stops the fan-out unfinished.
+    A fan-out stopped (or killed) half-way is resumed by running it again: the dedupe keys
+    skip whoever already has the message.
+    """
+    queued, after = 0, 0
+    size = max(int(current_app.config["MAIL_FANOUT_BATCH"]), 1)
     status_url = external_url("status.page") + f"#notice-{notice.id}"
-    for customer in db.session.scalars(affected_customers(notice)):
-        message = queue_email(
-            customer,
-            template,
-            partial(subject, notice.title),  # queue_email renders it in the customer's language
-            context={"notice": notice, "status_url": status_url, **context},
-            optional=OPTIONAL_MAIL[notice.kind],
-            dedupe_key=f"notice:{notice.id}:{key}:{customer.id}",
-            now=now,
-        )
-        queued += message is not None
-    return queued
+    while True:
+        # Keyset pages by id: each batch is a fresh query, valid across the commits between.
+        customers = db.session.scalars(affected_customers(notice).where(User.id > after).limit(size)).all()
+        if not customers:
+            return queued, True
+        for customer in customers:
+            message = queue_email(
+                customer,
+                template,
+                partial(subject, notice.title),  # queue_email renders it in the customer's language
+                context={"notice": notice, "status_url": status_url, **context},
+                optional=OPTIONAL_MAIL[notice.kind],
+                dedupe_key=f"notice:{notice.id}:{key}:{customer.id}",
+                now=now,
+            )
+            queued += message is not None
+        after = customers[-1].id
+        db.session.flush()
+        if checkpoint is not None and not checkpoint():
+            return queued, False
 
 
 def publish(notice: Notice, actor: User, now: datetime) -> int:
@@ -243,20 +269,33 @@ def publish(notice: Notice, actor: User, now: datetime) -> int:
     return db.session.scalar(select(func.count()).select_from(affected_customers(notice).subquery()))
 
 
-def mail_published(notice: Notice, now: datetime) -> int:
-    """Queue the e-mail announcing ``notice`` to every affected customer (the job calls this)."""
-    queued = _mail_all(notice, "notices/published", PUBLISHED_SUBJECTS[notice.kind], "published", now)
+def mail_published(notice: Notice, now: datetime, checkpoint: Checkpoint | None = None) -> int:
+    """Queue the e-mail announcing ``notice`` to every affected customer (the job calls this,
+    with a ``checkpoint`` that commits each batch); mark it mailed once all are reached."""
+    queued, done = _mail_all(
+        notice, "notices/published", PUBLISHED_SUBJECTS[notice.kind], "published", now, checkpoint
+    )
+    if not done:
+        return queued
     notice.notified_at = now
     db.session.flush()
     return queued
 
 
-def mail_update(update_row: NoticeUpdate, now: datetime) -> int:
+def mail_update(update_row: NoticeUpdate, now: datetime, checkpoint: Checkpoint | None = None) -> int:
     """Queue the e-mail carrying an update to every affected customer (the job calls this)."""
     notice = update_row.notice
-    queued = _mail_all(
-        notice, "notices/update", _update_subject, f"update:{update_row.id}", now, update=update_row
+    queued, done = _mail_all(
+        notice,
+        "notices/update",
+        _update_subject,
+        f"update:{update_row.id}",
+        now,
+        checkpoint,
+        update=update_row,
     )
+    if not done:
+        return queued
     update_row.mailed_at = now
     db.session.flush()
     return queued
@@ -266,9 +305,11 @@ def _reminder_subject(title: str) -> str:
     return _("Reminder – planned maintenance: %(title)s", title=title)
 
 
-def remind(notice: Notice, now: datetime) -> int:
+def remind(notice: Notice, now: datetime, checkpoint: Checkpoint | None = None) -> int:
     """E-mail the affected customers that the window starts soon; mark it reminded."""
-    queued = _mail_all(notice, "notices/reminder", _reminder_subject, "reminder", now)
+    queued, done = _mail_all(notice, "notices/reminder", _reminder_subject, "reminder", now, checkpoint)
+    if not done:
+        return queued
     notice.reminded_at = now
     db.session.flush()
     return queued
