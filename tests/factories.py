@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import pyotp
+import pytest
 from sqlalchemy import select, text, update
 from werkzeug.routing.converters import AnyConverter, IntegerConverter
 
@@ -348,3 +349,11 @@ def query_plan(stmt) -> str:
         db.session.execute(text("SET LOCAL enable_seqscan = off"))
         return "\n".join(db.session.scalars(text("EXPLAIN " + sql)))
     return "\n".join(row[-1] for row in db.session.execute(text("EXPLAIN QUERY PLAN " + sql)))
+
+
+def unavailable(reason: str, required_by: str):
+    """A tool or service a test needs is missing: skip the test, or fail it when the environment
+    variable ``required_by`` (KONTENTO_REQUIRE_BROWSER, KONTENTO_REQUIRE_REDIS) says CI has it."""
+    if os.environ.get(required_by):
+        pytest.fail(reason)
+    pytest.skip(reason)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.factories import unavailable
+
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -48,9 +50,7 @@ def _redis_answers() -> bool:
 @pytest.fixture
 def redis_client():
     if not _redis_answers():
-        if os.environ.get("KONTENTO_REQUIRE_REDIS"):
-            pytest.fail("Redis is not answering on 127.0.0.1:6379")
-        pytest.skip("Redis is not answering on 127.0.0.1:6379")
+        unavailable("Redis is not answering on 127.0.0.1:6379", "KONTENTO_REQUIRE_REDIS")
     import redis
 
     return redis.Redis.from_url(REDIS_URL)

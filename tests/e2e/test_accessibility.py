@@ -8,7 +8,6 @@ draw their charts under it.
 
 import io
 import json
-import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from feedback.signup import services as signup
 from feedback.signup.models import LinkPurpose
 from feedback.worker.jobs import run_job
 from tests.e2e.conftest import ARTIFACTS
-from tests.factories import csv_bytes, give_code_if_asked, history, make_notice
+from tests.factories import csv_bytes, give_code_if_asked, history, make_notice, unavailable
 
 # The live server answers in threads of its own: they must see committed rows.
 pytestmark = [pytest.mark.browser, pytest.mark.real_commits]
@@ -115,9 +114,7 @@ def _signup_link(lang: str) -> str:
 @pytest.fixture
 def axe_source() -> str:
     if not AXE.exists():
-        if os.environ.get("KONTENTO_REQUIRE_BROWSER"):
-            pytest.fail(f"{AXE} is missing: run `npm ci` (make test does)")
-        pytest.skip("axe-core is not installed (npm ci)")
+        unavailable(f"{AXE} is missing: run `npm ci` (make test does)", "KONTENTO_REQUIRE_BROWSER")
     return AXE.read_text()
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from feedback.extensions import db
 from feedback.mailer.models import OutboxMessage, OutboxStatus
+from tests.factories import unavailable
 
 from ..mail_server import SmtpSink
 
@@ -79,9 +80,7 @@ def redis_answers() -> bool:
 def redis_url():
     """A Redis database of its own for this test run (locked, so parallel runs do not mix)."""
     if not redis_answers():
-        if os.environ.get("KONTENTO_REQUIRE_REDIS"):
-            pytest.fail(f"Redis is not answering on {REDIS_HOST}:{REDIS_PORT}")
-        pytest.skip(f"Redis is not answering on {REDIS_HOST}:{REDIS_PORT}")
+        unavailable(f"Redis is not answering on {REDIS_HOST}:{REDIS_PORT}", "KONTENTO_REQUIRE_REDIS")
     import redis
 
     for number in REDIS_DBS:

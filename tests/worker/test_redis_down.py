@@ -18,7 +18,7 @@ import uuid
 import pytest
 
 from feedback.extensions import db
-from tests.factories import PASSWORD, token_for
+from tests.factories import PASSWORD, token_for, unavailable
 
 from .conftest import ROOT, report, wait_until
 
@@ -127,9 +127,7 @@ class RedisServer:
 @pytest.fixture
 def redis_server():
     if not os.path.exists(REDIS_SERVER):
-        if os.environ.get("KONTENTO_REQUIRE_REDIS"):
-            pytest.fail(f"{REDIS_SERVER} is not installed")
-        pytest.skip(f"{REDIS_SERVER} is not installed")
+        unavailable(f"{REDIS_SERVER} is not installed", "KONTENTO_REQUIRE_REDIS")
     server = RedisServer(_free_port())
     server.start()
     yield server
