@@ -67,7 +67,13 @@ class Config:
     # seconds, limits then count in each process (the same budgets, per process) and go back to
     # Redis once it answers again; an error of the limit storage is logged, never a 500.
     REDIS_TIMEOUT = float(os.environ.get("REDIS_TIMEOUT", "0.3"))
-    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT}
+    # Answers get longer: a Redis busy for a moment (a fork to save, an fsync) must not send the
+    # limits to per-process counting; a dead one refuses the connection, which REDIS_TIMEOUT bounds.
+    REDIS_READ_TIMEOUT = float(os.environ.get("REDIS_READ_TIMEOUT", "1.5"))
+    RATELIMIT_STORAGE_OPTIONS = {
+        "socket_connect_timeout": REDIS_TIMEOUT,
+        "socket_timeout": REDIS_READ_TIMEOUT,
+    }
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")  # per token

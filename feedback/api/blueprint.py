@@ -54,7 +54,7 @@ def _commit(response):
     # under its Idempotency-Key in the same transaction as its write (idempotency.py).
     if g.pop("idempotency_replayed", False):
         return response  # a stored answer: nothing to write
-    if response.status_code < 400:
+    if response.status_code < 300:
         idempotency.store(response)
         db.session.commit()
     else:

@@ -19,7 +19,7 @@ from ..core.scales import is_low_csat
 from ..core.time import utcnow
 from ..extensions import db
 from ..followups.jobs import sweep
-from ..followups.models import Followup, FollowupStatus
+from ..followups.models import ACTIVE_STATUSES, Followup, FollowupStatus
 from ..ideas.models import Idea, IdeaStatus, IdeaVote, on_board
 from ..mailer.models import OutboxMessage, OutboxStatus
 from ..mailer.services import SESSION_FLAG, mail_only_to
@@ -293,7 +293,7 @@ def summarise(now: datetime) -> dict:
         db.session.execute(select(CustomerAccount.plan, func.count()).group_by(CustomerAccount.plan)).all()
     )
     statuses = dict(db.session.execute(select(Followup.status, func.count()).group_by(Followup.status)).all())
-    active = Followup.status != FollowupStatus.RESOLVED
+    active = Followup.status.in_(ACTIVE_STATUSES)
     ideas = dict(
         db.session.execute(select(Idea.status, func.count()).where(on_board()).group_by(Idea.status)).all()
     )

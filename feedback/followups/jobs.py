@@ -12,10 +12,10 @@ from ..core.jobs import Job, committing
 from ..extensions import db
 from . import alerts, notify, progress
 from .models import (
+    ACTIVE_STATUSES,
     EventKind,
     Followup,
     FollowupEvent,
-    FollowupStatus,
     SlaEscalation,
     SlaTarget,
 )
@@ -74,7 +74,7 @@ def sweep(now: datetime, batch_size: int = 500) -> SweepResult:
     while True:
         rows = db.session.scalars(
             select(Followup)
-            .where(Followup.next_check_at <= now, Followup.status != FollowupStatus.RESOLVED)
+            .where(Followup.next_check_at <= now, Followup.status.in_(ACTIVE_STATUSES))
             .order_by(Followup.next_check_at, Followup.id)
             .limit(batch_size)
             .with_for_update(skip_locked=True)
