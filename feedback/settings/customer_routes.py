@@ -1,6 +1,6 @@
 """Settings → Customers: find a customer by name or e-mail, deactivate or reactivate them."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, render_template
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,18 +10,15 @@ from ..core.pagination import paginate_rows
 from ..extensions import db
 from ..i18n.forms import ConfirmForm
 from . import queries, services
+from .listing import back_to_list, search_term
 
 bp = Blueprint("customer_settings", __name__, url_prefix="/settings/customers")
-
-
-def _search() -> str:
-    return request.values.get("q", "").strip()[: queries.MAX_SEARCH]
 
 
 @bp.route("/")
 @manager_required
 def index():
-    search = _search()
+    search = search_term("q")
     return render_template(
         "settings/customers.html",
         page=paginate_rows(queries.customers(search)),
@@ -55,7 +52,4 @@ def set_active(user_id: int, action: str):
                 ),
                 "success",
             )
-    page = request.form.get("page", type=int)
-    return redirect(
-        url_for("customer_settings.index", q=_search() or None, page=page if page and page > 1 else None)
-    )
+    return back_to_list("customer_settings.index", "q")
