@@ -115,6 +115,18 @@ def sign_in(client, user_or_email, password: str = PASSWORD, **kwargs):
     return response
 
 
+def browser_sign_in(page, base: str, user, code: bool = True) -> None:
+    """In a browser (Playwright): sign ``user`` in through the real form at ``base``, answering
+    the code page as their app would (``code=False``: stop halfway, at that page)."""
+    page.goto(f"{base}/login")
+    page.fill("input[name=email]", user.email)
+    page.fill("input[name=password]", PASSWORD)
+    with page.expect_navigation():
+        page.locator("main button[type=submit]").click()
+    if code:
+        give_code_if_asked(page, user)
+
+
 def give_code_if_asked(page, user_or_email) -> None:
     """In a browser (Playwright), once the password is sent: wait for the sign-in page to go and,
     when the code page came instead, enter the code the person's app shows."""

@@ -25,7 +25,7 @@ from feedback.signup import services as signup
 from feedback.signup.models import LinkPurpose
 from feedback.worker.jobs import run_job
 from tests.e2e.conftest import ARTIFACTS
-from tests.factories import csv_bytes, give_code_if_asked, history, make_notice, unavailable
+from tests.factories import browser_sign_in, csv_bytes, history, make_notice, unavailable
 
 # The live server answers in threads of its own: they must see committed rows.
 pytestmark = [pytest.mark.browser, pytest.mark.real_commits]
@@ -184,13 +184,7 @@ def test_no_page_has_a_serious_accessibility_violation(lang, live_server, browse
         page.on("pageerror", lambda error, errors=script_errors: errors.append(str(error)))
         if who != "anonymous":
             user = {"customer": customer, "staff": staff, "manager": manager, "halfway": manager}[who]
-            page.goto(f"{live_server}/login")
-            page.fill("input[name=email]", user.email)
-            page.fill("input[name=password]", "password123")
-            with page.expect_navigation():
-                page.locator("main button[type=submit]").click()
-            if who != "halfway":
-                give_code_if_asked(page, user)
+            browser_sign_in(page, live_server, user, code=who != "halfway")
         for path in paths:
             response = page.goto(f"{live_server}{path}")
             expected = 422 if path == f"/imports/{ids['rejected_import']}" else 200  # its lines were refused
@@ -284,12 +278,7 @@ def test_branded_pages_keep_their_contrast(lang, viewport, live_server, browser,
         page = context.new_page()
         if who != "anonymous":
             user = {"customer": customer, "manager": manager}[who]
-            page.goto(f"{live_server}/login")
-            page.fill("input[name=email]", user.email)
-            page.fill("input[name=password]", "password123")
-            with page.expect_navigation():
-                page.locator("main button[type=submit]").click()
-            give_code_if_asked(page, user)
+            browser_sign_in(page, live_server, user)
         for path in paths:
             assert page.goto(f"{live_server}{path}").status == 200, path
             # The brand's stylesheet is applied: the navigation bar wears the colour.

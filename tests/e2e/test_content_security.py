@@ -14,7 +14,7 @@ from feedback.core.time import utcnow
 from feedback.extensions import db
 from feedback.mailer.services import queue_email
 from tests.e2e.test_accessibility import CHARTS_DRAWN, RECORD_CSP_VIOLATIONS
-from tests.factories import give_code_if_asked
+from tests.factories import browser_sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.real_commits]
 
@@ -28,12 +28,7 @@ def _signed_in_page(browser, base: str, user):
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     if user is not None:
-        page.goto(f"{base}/login")
-        page.fill("input[name=email]", user.email)
-        page.fill("input[name=password]", "password123")
-        with page.expect_navigation():
-            page.locator("main button[type=submit]").click()
-        give_code_if_asked(page, user)
+        browser_sign_in(page, base, user)
     return page, errors
 
 

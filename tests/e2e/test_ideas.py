@@ -14,7 +14,7 @@ from feedback.ideas import services as ideas
 from feedback.ideas.models import Idea, IdeaStatus
 from feedback.mailer.dispatch import dispatch
 from feedback.worker.jobs import run_job
-from tests.factories import give_code_if_asked
+from tests.factories import browser_sign_in
 
 # The live server answers in threads of its own: they must see committed rows.
 pytestmark = [pytest.mark.browser, pytest.mark.real_commits]
@@ -25,12 +25,7 @@ def _signed_in(browser, base: str, user, lang: str, phone: bool = False):
     context = browser.new_context(viewport=size, locale=lang)
     context.set_extra_http_headers({"Accept-Language": lang})
     page = context.new_page()
-    page.goto(f"{base}/login")
-    page.fill("input[name=email]", user.email)
-    page.fill("input[name=password]", "password123")
-    with page.expect_navigation():
-        page.locator("main button[type=submit]").click()
-    give_code_if_asked(page, user)
+    browser_sign_in(page, base, user)
     return page
 
 

@@ -11,7 +11,7 @@ from feedback.core.time import utcnow
 from feedback.extensions import db
 from feedback.lifecycle.imports import run_queued
 from feedback.lifecycle.models import ImportStage, ImportStatus, SubscriptionImport
-from tests.factories import csv_bytes, give_code_if_asked, history
+from tests.factories import browser_sign_in, csv_bytes, history
 
 # The live server answers in threads of its own: they must see committed rows.
 pytestmark = [pytest.mark.browser, pytest.mark.real_commits]
@@ -42,12 +42,7 @@ def test_the_import_page_follows_the_worker_to_the_outcome(
     db.session.commit()
     # Reduced motion: Bootstrap then draws the bar at its width at once, not in a transition.
     page = browser.new_context(viewport=SCREENS[screen], locale=lang, reduced_motion="reduce").new_page()
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=email]", manager.email)
-    page.fill("input[name=password]", "password123")
-    with page.expect_navigation():
-        page.locator("main button[type=submit]").click()
-    give_code_if_asked(page, manager)
+    browser_sign_in(page, live_server, manager)
     assert page.evaluate("document.documentElement.dir") == ("rtl" if lang == "ar" else "ltr")
 
     good = tmp_path / "whmcs-services.csv"
