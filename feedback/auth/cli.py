@@ -46,9 +46,7 @@ def create_user_command(email: str, name: str, role: str, password: str | None) 
 @click.argument("role", type=click.Choice([Role.STAFF.value, Role.MANAGER.value]))
 def set_role_command(email: str, role: str) -> None:
     """Make a staff member a manager, or a manager staff; signs them out everywhere."""
-    user = find_user_by_email(email)
-    if user is None:
-        raise click.ClickException(f"No user with e-mail {email}")
+    user = _user_or_fail(email)
     try:
         ended = change_role(user, Role(role))
     except AccountError as exc:
