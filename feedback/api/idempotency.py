@@ -13,7 +13,11 @@ cannot forget it:
   ``idempotency_key_reused``. A row without an answer (held by a request that has not committed,
   which only a view committing before its answer could leave visible): 409;
 - on PostgreSQL two requests sending the key at once do not both write: the second's INSERT waits
-  for the first's transaction, then finds its stored answer (or, if it rolled back, runs itself);
+  for the first's transaction, then finds its stored answer (or, if it rolled back, runs itself).
+  It waits at most ``IDEMPOTENCY_WAIT_SECONDS`` (``lock_timeout``, for that one statement), then
+  answers 409 with Retry-After: a first request stuck on something slow does not pile up its
+  retries as waiting threads and connections. (A first request whose process was killed holds
+  nothing: PostgreSQL ends its transaction when the connection drops.)
 - only 2xx answers are stored. A 4xx wrote nothing (the error handler rolls back, and the key with
   it), so a retry runs again: after a 429's Retry-After, or once a missing category exists, it can
   succeed. A 5xx rolls back too, so a retry runs again. (Stripe also stores 4xx answers; storing
@@ -25,8 +29,9 @@ import hashlib
 import re
 from datetime import datetime, timedelta
 
-from flask import Response, g, request
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint, delete, select
+from flask import Response, current_app, g, request
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint, delete, select, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..core.db import UTCDateTime, conflict_insert
@@ -46,6 +51,10 @@ PATTERN = r"^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$"
 _VALID = re.compile(PATTERN)
 # Headers of the first answer a replay repeats (the body and status are repeated whole).
 _KEPT_HEADERS = ("Location", "Retry-After")
+# PostgreSQL's SQLSTATE for a lock wait that ran out of lock_timeout (lock_not_available).
+_LOCK_NOT_AVAILABLE = "55P03"
+# Seconds a client waits before retrying a key another request holds.
+IN_PROGRESS_RETRY_AFTER = 1
 
 
 class IdempotencyKey(db.Model):
@@ -99,7 +108,13 @@ def claim(user_id: int, now: datetime):
         set_={"request_hash": digest, "created_at": now, "status": None, "body": None, "headers": None},
         where=table.c.created_at <= now - TTL,
     ).returning(table.c.id)
-    claimed = db.session.execute(stmt).scalar()
+    try:
+        claimed = _insert_waiting_at_most(stmt, current_app.config["IDEMPOTENCY_WAIT_SECONDS"])
+    except OperationalError as exc:
+        if getattr(exc.orig, "sqlstate", None) != _LOCK_NOT_AVAILABLE:
+            raise
+        db.session.rollback()  # the failed statement ended the transaction; nothing was written
+        return _in_progress()
     if claimed is not None:
         g.idempotency_key_id = claimed
         return None
@@ -111,9 +126,7 @@ def claim(user_id: int, now: datetime):
     ).first()
     db.session.rollback()  # nothing of this request is to be written
     if row is None:  # purged between the two statements: let the client try again
-        return json_error(
-            409, f"A request with this {HEADER} is in progress: retry later.", code=IN_PROGRESS_CODE
-        )
+        return _in_progress()
     if row.request_hash != digest:
         return json_error(
             422,
@@ -121,13 +134,31 @@ def claim(user_id: int, now: datetime):
             code=REUSED_CODE,
         )
     if row.status is None:
-        return json_error(
-            409, f"A request with this {HEADER} is in progress: retry later.", code=IN_PROGRESS_CODE
-        )
+        return _in_progress()
     response = Response(row.body, status=row.status, headers=row.headers or {}, mimetype="application/json")
     response.headers[REPLAYED_HEADER] = "true"
     g.idempotency_replayed = True
     return response
+
+
+def _insert_waiting_at_most(stmt, seconds: float):
+    """Run the key's INSERT; on PostgreSQL let it wait at most ``seconds`` for a lock, so only this
+    statement is bounded (the request's other statements keep the server's lock_timeout)."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return db.session.execute(stmt).scalar()  # SQLite: one writer at a time, its busy timeout
+    db.session.execute(
+        text("SELECT set_config('lock_timeout', :ms, true)"), {"ms": f"{int(seconds * 1000)}ms"}
+    )
+    claimed = db.session.execute(stmt).scalar()
+    db.session.execute(text("SET LOCAL lock_timeout TO DEFAULT"))
+    return claimed
+
+
+def _in_progress():
+    return (
+        *json_error(409, f"A request with this {HEADER} is in progress: retry later.", code=IN_PROGRESS_CODE),
+        {"Retry-After": str(IN_PROGRESS_RETRY_AFTER)},
+    )
 
 
 def store(response: Response) -> None:

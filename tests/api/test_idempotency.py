@@ -243,3 +243,57 @@ def test_a_replayed_idea_does_not_use_up_the_idea_budget(app, people, clock, mon
 
     assert second.status_code == 201
     assert db.session.scalar(select(func.count()).select_from(Idea)) == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.real_commits
+def test_a_request_waiting_on_a_held_key_gives_up_with_409_and_its_retry_is_replayed(
+    app, database_url, make, monkeypatch
+):
+    """The wait for another request's key is bounded (lock_timeout for that one INSERT only): 409
+    with Retry-After, nothing written; once the first has committed, the retry gets its answer."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("needs PostgreSQL: SQLite runs one writer at a time, so the requests cannot overlap")
+    monkeypatch.setitem(app.config, "IDEMPOTENCY_WAIT_SECONDS", 0.2)
+    customer = make.customer()
+    db.session.commit()
+    token = token_for(customer)
+    first_in_write, release = threading.Event(), threading.Event()
+    lock_timeouts = []
+    real_submit = feedback_views.submit_rating
+
+    def held_submit(*args, **kwargs):
+        # The rest of the request keeps the server's lock_timeout (0: no limit).
+        lock_timeouts.append(db.session.execute(text("SHOW lock_timeout")).scalar())
+        item = real_submit(*args, **kwargs)
+        if not first_in_write.is_set():  # the first request holds its key row here, uncommitted
+            first_in_write.set()
+            release.wait(20)
+        return item
+
+    monkeypatch.setattr(feedback_views, "submit_rating", held_submit)
+    answers = {}
+
+    def post():
+        answers["first"] = ApiClient(app.test_client(), token).post(
+            "/feedback", json=RATING, headers=_key("held")
+        )
+
+    first = threading.Thread(target=post)
+    first.start()
+    try:
+        assert first_in_write.wait(20)
+        waited = ApiClient(app.test_client(), token).post("/feedback", json=RATING, headers=_key("held"))
+    finally:
+        release.set()
+        first.join(20)
+    retry = ApiClient(app.test_client(), token).post("/feedback", json=RATING, headers=_key("held"))
+
+    assert waited.status_code == 409
+    assert error_of(waited)["code"] == "idempotency_key_in_progress"
+    assert waited.headers["Retry-After"] == "1"
+    assert answers["first"].status_code == retry.status_code == 201
+    assert retry.get_json() == answers["first"].get_json()
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert lock_timeouts == ["0"]  # only the first request reached the view
+    assert _ratings(customer) == 1
