@@ -27,6 +27,7 @@ locked, after it the rows as written, and the difference goes in with one upsert
 import math
 from collections import defaultdict
 from datetime import date, datetime, timedelta
+from types import SimpleNamespace
 
 from sqlalchemy import delete, event, inspect, or_, select, text
 from sqlalchemy.orm import Session
@@ -197,8 +198,10 @@ def _after_flush(session: Session, flush_context) -> None:
         if not isinstance(obj, Followup):
             continue
         state = inspect(obj)
-        if all(name in state.dict for name in COLUMNS):
-            _keyed(contributions(obj), 1, deltas)  # as just written: no need to read it back
+        if state.expired_attributes.isdisjoint(COLUMNS):
+            # As just written, no need to read it back: a column missing from a new row's dict was
+            # never set and has no Python default, so it went in as NULL (none has a server default).
+            _keyed(contributions(SimpleNamespace(**{c: state.dict.get(c) for c in COLUMNS})), 1, deltas)
         else:
             unread.append(obj.id)
     for facts in _read(session, unread, lock=False).values():

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from feedback.extensions import db
 from feedback.followups import services
@@ -271,3 +271,21 @@ def test_support_report_equals_raw_through_the_write_paths(app, make):
     after = rollup_table()
     rebuild_followup_rollups()
     assert rollup_table() == after
+
+
+def test_a_new_follow_up_costs_one_rollup_statement_and_no_read_back(app, make):
+    customer = make.customer()
+    seen = []
+
+    def record(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        fb = make.rating(customer, csat=1, now=T0)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert fb.followup is not None
+    assert sum("followup_rollups" in s for s in seen) == 1
+    assert not [s for s in seen if s.lstrip().startswith("SELECT") and "FROM followups" in s]
+    assert rollup_table() == (rebuild_followup_rollups() and rollup_table())
