@@ -159,9 +159,10 @@ class Followup(db.Model):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     # Deadlines, recomputed by sla.apply_deadlines on every event.
-    first_response_due: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Indexed: the support report counts today's and later deadlines live (older ones from rollups).
+    first_response_due: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     next_reply_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    resolution_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolution_due: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     attention_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # the nearest active deadline
     at_risk_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # earliest 80 % mark

@@ -1,4 +1,4 @@
-"""CLI: ``reports rebuild-rollups [--start DATE] [--end DATE]``."""
+"""CLI: ``reports rebuild-rollups [--start DATE] [--end DATE]`` (ratings and follow-ups)."""
 
 from datetime import date
 
@@ -6,6 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from ..extensions import db
+from .followup_rollups import rebuild_followup_rollups
 from .rollups import rebuild_rollups
 
 reports_cli = AppGroup("reports", help="Maintain the data the reports read.")
@@ -24,9 +25,13 @@ def _date(ctx, param, value: str | None) -> date | None:
 @click.option("--start", callback=_date, help="first UTC day to rebuild (YYYY-MM-DD); default: all")
 @click.option("--end", callback=_date, help="last UTC day to rebuild (YYYY-MM-DD); default: all")
 def rebuild_rollups_command(start: date | None, end: date | None) -> None:
-    """Recompute the daily rating rollups from the raw ratings (after a bulk load or a repair)."""
+    """Recompute the rating and follow-up rollups from the raw rows (after a bulk load or a repair).
+
+    Follow-up rollups are rebuilt by whole months around the range.
+    """
     if start and end and start > end:
         raise click.BadParameter("--start is after --end")
     rows = rebuild_rollups(start, end)
+    followup_rows = rebuild_followup_rollups(start, end)
     db.session.commit()
-    click.echo(f"{rows} rollup rows written")
+    click.echo(f"{rows} rollup rows written, {followup_rows} follow-up rollup rows written")

@@ -4,6 +4,7 @@ The HTML pages, the CSV export and the JSON API all read these, so one definitio
 """
 
 import math
+from collections import defaultdict
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 
@@ -14,7 +15,9 @@ from ..core.scales import NPS_DETRACTOR_MAX, NPS_MAX, NPS_MIN, NPS_PROMOTER_MIN
 from ..core.time import utcnow
 from ..followups.models import Priority, SlaTarget
 from ..surveys.models import SurveyKind
+from . import followup_rollups as fr
 from . import queries
+from .followup_rollups import percentile
 
 LOW_SAMPLE = 5  # a figure on fewer responses is flagged (docs/metrics.md)
 GRANULARITIES = ("week", "month")
@@ -190,14 +193,14 @@ def satisfaction_report(start: date, end: date, granularity: str = "week") -> di
     }
 
 
-def _hours(seconds: pd.Series) -> dict:
-    clean = seconds.dropna()
-    n = len(clean)
+def _hours(bins: dict[int, tuple[int, int]]) -> dict:
+    """Median and 90th percentile, in hours, of the durations counted in histogram ``bins``."""
+    n = sum(count for count, _ in bins.values())
     if not n:
         return {"median_hours": None, "p90_hours": None, "n": 0, "low_sample": True}
     return {
-        "median_hours": round(float(clean.median()) / 3600, 2),
-        "p90_hours": round(float(clean.quantile(0.9)) / 3600, 2),
+        "median_hours": round(percentile(bins, 0.5) / 3600, 2),
+        "p90_hours": round(percentile(bins, 0.9) / 3600, 2),
         "n": n,
         "low_sample": n < LOW_SAMPLE,
     }
@@ -208,42 +211,54 @@ def _ratio(met: int, due: int) -> dict:
 
 
 def support_report(start: date, end: date, now: datetime | None = None) -> dict:
-    """Response and resolution times, SLA compliance, backlog and breaches for the range."""
+    """Response and resolution times, SLA compliance, backlog and breaches for the range.
+
+    Read from ``followup_rollups`` (counts exact; median and p90 within 1 % or 1 s, see
+    followup_rollups.py), plus live counts of today's and later deadlines and of the backlog.
+    """
     now = now or utcnow()
     since, until = queries.utc_range(start, end)
-    durations = pd.DataFrame(
-        queries.followup_durations(since, until),
-        columns=["priority", "created_at", "first_response_at", "resolved_at", "paused_seconds"],
-    )
-    for column in ("created_at", "first_response_at", "resolved_at"):
-        durations[column] = pd.to_datetime(durations[column], utc=True)
-    durations["priority"] = durations["priority"].map(lambda p: getattr(p, "value", p))
-    durations["first"] = (durations["first_response_at"] - durations["created_at"]).dt.total_seconds()
-    durations["resolution"] = (
-        durations["resolved_at"] - durations["created_at"]
-    ).dt.total_seconds() - durations["paused_seconds"].astype("float64")
+    # (priority, measure) → {bin: (count, ms)}; counts other than durations sit in bin 0.
+    facts: dict[tuple[str, str], dict[int, tuple[int, int]]] = defaultdict(dict)
+    for priority, measure, k, n, ms in queries.followup_facts(start, end, now):
+        facts[(priority, measure)][k] = (int(n), int(ms))
 
-    times = {"first_response": _hours(durations["first"]), "resolution": _hours(durations["resolution"])}
-    by_priority = []
-    for priority in PRIORITIES:
-        part = durations[durations["priority"] == priority]
-        by_priority.append(
-            {
-                "priority": priority,
-                "followups": len(part),
-                "first_response": _hours(part["first"]),
-                "resolution": _hours(part["resolution"]),
-            }
-        )
+    def bins(measure: str, priorities=PRIORITIES) -> dict[int, tuple[int, int]]:
+        out: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+        for p in priorities:
+            for k, (n, ms) in facts[(p, measure)].items():
+                out[k][0] += n
+                out[k][1] += ms
+        return {k: (n, ms) for k, (n, ms) in out.items()}
 
-    compliance_rows = {
-        getattr(r.priority, "value", r.priority): r for r in queries.sla_compliance(since, until, now)
+    def count(measure: str, priority: str) -> int:
+        return sum(n for n, _ in facts[(priority, measure)].values())
+
+    times = {"first_response": _hours(bins(fr.FIRST)), "resolution": _hours(bins(fr.RESOLUTION))}
+    by_priority = [
+        {
+            "priority": p,
+            "followups": count(fr.CREATED, p),
+            "first_response": _hours(bins(fr.FIRST, [p])),
+            "resolution": _hours(bins(fr.RESOLUTION, [p])),
+        }
+        for p in PRIORITIES
+    ]
+
+    live = {
+        getattr(r.priority, "value", r.priority): r for r in queries.sla_compliance_live(since, until, now)
     }
     totals = {"first_met": 0, "first_due": 0, "resolution_met": 0, "resolution_due": 0}
+    rolled = {
+        "first_met": fr.FIRST_MET,
+        "first_due": fr.FIRST_DUE,
+        "resolution_met": fr.RES_MET,
+        "resolution_due": fr.RES_DUE,
+    }
     compliance_by_priority = []
     for priority in PRIORITIES:
-        row = compliance_rows.get(priority)
-        counts = {k: int(getattr(row, k) or 0) if row else 0 for k in totals}
+        row = live.get(priority)
+        counts = {k: count(rolled[k], priority) + (int(getattr(row, k) or 0) if row else 0) for k in totals}
         for k in totals:
             totals[k] += counts[k]
         compliance_by_priority.append(
@@ -269,13 +284,16 @@ def support_report(start: date, end: date, now: datetime | None = None) -> dict:
         )
 
     breach_counts = {p: {t.value: 0 for t in SlaTarget} for p in PRIORITIES}
-    for priority, target, n in queries.breaches(since, until):
+    for p in PRIORITIES:
+        breach_counts[p][SlaTarget.FIRST_RESPONSE.value] = count(fr.FIRST_BREACH, p)
+        breach_counts[p][SlaTarget.RESOLUTION.value] = count(fr.RES_BREACH, p)
+    for priority, target, n in queries.escalation_breaches(since, until):
         breach_counts[getattr(priority, "value", priority)][getattr(target, "value", target)] += int(n)
 
     return {
         "period": {"start": start.isoformat(), "end": end.isoformat()},
         "as_of": now.isoformat().replace("+00:00", "Z"),
-        "followups_created": len(durations),
+        "followups_created": sum(count(fr.CREATED, p) for p in PRIORITIES),
         **times,
         "by_priority": by_priority,
         "sla_compliance": {

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from sqlalchemy import String
+from sqlalchemy import BigInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -29,3 +29,23 @@ class RatingRollup(db.Model):
     nps_n: Mapped[int] = mapped_column(default=0)
     promoters: Mapped[int] = mapped_column(default=0)
     detractors: Mapped[int] = mapped_column(default=0)
+
+
+class FollowupRollup(db.Model):
+    """Counts of follow-up facts for one UTC day (``grain`` "day") or month ("month", ``day`` = its 1st).
+
+    ``measure`` names the fact (see followup_rollups.py): follow-ups created, a first-response or
+    resolution duration in histogram bin ``bin``, or a deadline due, met or breached on that day.
+    Every count of the support report is a sum of ``n``; its percentiles come from the bins.
+    """
+
+    __tablename__ = "followup_rollups"
+
+    grain: Mapped[str] = mapped_column(String(5), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    priority: Mapped[str] = mapped_column(String(10), primary_key=True)
+    measure: Mapped[str] = mapped_column(String(12), primary_key=True)
+    bin: Mapped[int] = mapped_column(primary_key=True)
+    n: Mapped[int] = mapped_column(default=0)
+    # Sum of the durations in the bin, in milliseconds: a bin of one value, or of equal values, is exact.
+    total_ms: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -5,14 +5,16 @@ Every query takes a half-open UTC range ``[since, until)`` and uses the indexed 
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Date, DateTime, cast, func, select
+from sqlalchemy import Date, DateTime, cast, false, func, or_, select
 
 from ..auth.models import User
 from ..core.db import count_if
+from ..core.time import as_utc
 from ..extensions import db
 from ..followups.models import ACTIVE_STATUSES, Category, Followup, FollowupStatus, SlaEscalation, SlaTarget
 from ..surveys.models import Feedback, SurveyInvitation
-from .models import RatingRollup
+from . import followup_rollups as fr
+from .models import FollowupRollup, RatingRollup
 
 UNCATEGORISED = "Uncategorised"  # the category of ratings without one, as reports key it
 
@@ -83,43 +85,80 @@ def survey_responses(since: datetime, until: datetime):
     return db.session.execute(stmt).all()
 
 
-def followup_durations(since: datetime, until: datetime):
-    """Per follow-up created in the range: priority, created, first response, resolved, paused seconds.
+def _spans(first: date, last: date) -> tuple[list[date], list[tuple[date, date]]]:
+    """The whole months inside ``first``–``last`` (their 1st days) and the day ranges left over."""
+    months, days = [], []
+    day = first
+    while day <= last:
+        month_end = (day.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+        if day.day == 1 and month_end <= last:
+            months.append(day)
+        else:
+            days.append((day, min(month_end, last)))
+        day = month_end + timedelta(days=1)
+    return months, days
 
-    Percentiles need the individual durations; only these five narrow columns are read.
+
+def _rollup_span(first: date, last: date):
+    """Rollup rows covering exactly the days ``first``–``last``: month rows where whole, else day rows."""
+    r = FollowupRollup
+    months, days = _spans(first, last)
+    parts = [(r.grain == fr.MONTH) & r.day.in_(months)] if months else []
+    parts += [(r.grain == fr.DAY) & (r.day >= a) & (r.day <= b) for a, b in days]
+    return or_(*parts) if parts else false()
+
+
+def followup_facts(start: date, end: date, now: datetime) -> list[tuple]:
+    """Rows of (priority, measure, bin, count, sum in ms) from ``followup_rollups`` for the inclusive range.
+
+    Counts that take a deadline as decided (``fr.DECIDED_BY_NOW``) are read only for days before
+    ``now``'s UTC day, where that holds; ``sla_compliance_live`` counts today and later.
     """
-    stmt = select(
-        Followup.priority,
-        Followup.created_at,
-        Followup.first_response_at,
-        Followup.resolved_at,
-        Followup.paused_seconds,
-    ).where(Followup.created_at >= since, Followup.created_at < until)
-    return db.session.execute(stmt).all()
-
-
-def sla_compliance(since: datetime, until: datetime, now: datetime):
-    """Met and missed counts for first-response and resolution deadlines that fell in the range.
-
-    A deadline still in the future and not yet met is undecided and left out.
-    """
-    fr_due = Followup.first_response_due
-    fr_decided = (
-        (fr_due >= since) & (fr_due < until) & ((fr_due <= now) | Followup.first_response_at.isnot(None))
+    r = FollowupRollup
+    decided = list(fr.DECIDED_BY_NOW)
+    last_decided = min(end, as_utc(now).date() - timedelta(days=1))
+    stmt = (
+        select(r.priority, r.measure, r.bin, func.sum(r.n), func.sum(r.total_ms))
+        .where(
+            or_(
+                r.measure.notin_(decided) & _rollup_span(start, end),
+                r.measure.in_(decided) & _rollup_span(start, last_decided),
+            )
+        )
+        .group_by(r.priority, r.measure, r.bin)
     )
+    return [tuple(row) for row in db.session.execute(stmt)]
+
+
+def sla_compliance_live(since: datetime, until: datetime, now: datetime):
+    """Met and decided counts, by priority, of deadlines in ``[since, until)`` from ``now``'s UTC day on.
+
+    A deadline still in the future and not yet met is undecided and left out. Earlier days come
+    from the rollups (``followup_facts``); these rows are few, found through the deadline indexes.
+    """
+    since = max(since, datetime.combine(as_utc(now).date(), time.min, tzinfo=UTC))
+    if since >= until:
+        return []
+    fr_due = Followup.first_response_due
+    fr_in = (fr_due >= since) & (fr_due < until)
+    fr_decided = fr_in & ((fr_due <= now) | Followup.first_response_at.isnot(None))
     fr_met = fr_decided & Followup.first_response_at.isnot(None) & (Followup.first_response_at <= fr_due)
     res_due = Followup.resolution_due
     res_in = (res_due >= since) & (res_due < until)
     res_met = res_in & Followup.resolved_at.isnot(None) & Followup.resolution_breached.is_(False)
     res_missed = res_in & Followup.resolution_breached.is_(True)
     res_missed = res_missed | (res_in & Followup.resolved_at.is_(None) & (res_due <= now))
-    stmt = select(
-        Followup.priority,
-        count_if(fr_met).label("first_met"),
-        count_if(fr_decided).label("first_due"),
-        count_if(res_met).label("resolution_met"),
-        count_if(res_met | res_missed).label("resolution_due"),
-    ).group_by(Followup.priority)
+    stmt = (
+        select(
+            Followup.priority,
+            count_if(fr_met).label("first_met"),
+            count_if(fr_decided).label("first_due"),
+            count_if(res_met).label("resolution_met"),
+            count_if(res_met | res_missed).label("resolution_due"),
+        )
+        .where(fr_in | res_in)
+        .group_by(Followup.priority)
+    )
     return db.session.execute(stmt).all()
 
 
@@ -142,24 +181,10 @@ def backlog(now: datetime):
     return db.session.execute(stmt).all()
 
 
-def breaches(since: datetime, until: datetime) -> list[tuple[str, str, int]]:
-    """Missed deadlines that fell in the range, as (priority, target, count).
-
-    First response and resolution come from the flags on the follow-up, which are set even when
-    the deadline was missed between two sweeps; next-reply and 24 h ceiling misses come from the
-    sweep's escalation records.
-    """
-    out = []
-    for target, due, flag in (
-        (SlaTarget.FIRST_RESPONSE, Followup.first_response_due, Followup.first_response_breached),
-        (SlaTarget.RESOLUTION, Followup.resolution_due, Followup.resolution_breached),
-    ):
-        stmt = (
-            select(Followup.priority, func.count(Followup.id))
-            .where(flag.is_(True), due >= since, due < until)
-            .group_by(Followup.priority)
-        )
-        out += [(priority, target, n) for priority, n in db.session.execute(stmt)]
+def escalation_breaches(since: datetime, until: datetime) -> list[tuple[str, str, int]]:
+    """Missed next-reply and 24 h ceiling deadlines that fell in the range, as (priority, target, count),
+    from the sweep's escalation records. First-response and resolution misses come from the flags
+    on the follow-up, counted in the rollups (``followup_facts``)."""
     stmt = (
         select(Followup.priority, SlaEscalation.target, func.count(SlaEscalation.id))
         .join(Followup, Followup.id == SlaEscalation.followup_id)
@@ -171,8 +196,7 @@ def breaches(since: datetime, until: datetime) -> list[tuple[str, str, int]]:
         )
         .group_by(Followup.priority, SlaEscalation.target)
     )
-    out += [tuple(row) for row in db.session.execute(stmt)]
-    return out
+    return [tuple(row) for row in db.session.execute(stmt)]
 
 
 def export_rows(since: datetime, until: datetime):
