@@ -20,6 +20,7 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    null,
     or_,
     select,
     union_all,
@@ -90,12 +91,21 @@ def renewals(bounds):
 
 
 def _active_customers(months):
-    """(month index, month start, customer) for every customer active at the start of each month."""
+    """(month index, month start, customer, ``still``) for every customer active at the start of
+    each month; ``still`` is 1 when one of their subscriptions is active at its end, else 0.
+
+    One grouped pass over the subscriptions that touch each month (each customer's flags come from
+    their rows in the group), not a lookup per customer and month.
+    """
     s = Subscription
+    touches = and_(s.started_on < months.c.n, or_(s.ended_on.is_(None), s.ended_on >= months.c.m))
+    was = func.max(case((active_at(s, months.c.m), 1), else_=0))
+    still = func.max(case((active_at(s, months.c.n), 1), else_=0))
     return (
-        select(months.c.i, months.c.m_at, months.c.n, s.customer_id)
-        .join(s, active_at(s, months.c.m))
-        .distinct()
+        select(months.c.i, months.c.m_at, s.customer_id, still.label("still"))
+        .join(s, touches)
+        .group_by(months.c.i, months.c.m_at, s.customer_id)
+        .having(was == 1)
         .subquery("active")
     )
 
@@ -103,8 +113,7 @@ def _active_customers(months):
 def churn(bounds):
     """Per month index: customers active at its start, and those of them with nothing active at its end."""
     active = _active_customers(months_table(bounds))
-    churned = ~_customer_active_at(active.c.customer_id, active.c.n)
-    stmt = select(active.c.i, func.count(), count_if(churned)).group_by(active.c.i)
+    stmt = select(active.c.i, func.count(), count_if(active.c.still == 0)).group_by(active.c.i)
     return db.session.execute(stmt).all()
 
 
@@ -248,15 +257,21 @@ def upgrades(from_plan: Plan, targets: tuple[Plan, ...], since: date, until: dat
     return db.session.execute(select(func.count(), *columns).select_from(ent)).one()
 
 
-def _latest_nps(customer_id, before):
-    """The customer's latest NPS answer given before the instant ``before``."""
-    return (
-        select(Feedback.nps)
+def _latest_band(customer_id, before):
+    """The NPS band of the customer's latest NPS answer given before the instant ``before``.
+
+    The band is computed inside the subquery, on its one row: a band computed outside would name
+    the subquery in every branch of the CASE, and PostgreSQL pulls such subqueries up into the
+    CASE and runs them once per branch. No answer gives the band of NULL ("none").
+    """
+    latest = (
+        select(nps_band_sql(Feedback.nps))
         .where(Feedback.customer_id == customer_id, Feedback.nps.isnot(None), Feedback.created_at < before)
         .order_by(Feedback.created_at.desc(), Feedback.id.desc())
         .limit(1)
         .scalar_subquery()
     )
+    return func.coalesce(latest, nps_band_sql(null()))
 
 
 def _had_breach(customer_id, before):
@@ -271,7 +286,7 @@ def renewals_by_satisfaction(since: date, until: date):
     inner = (
         select(
             e.kind,
-            nps_band_sql(_latest_nps(e.customer_id, start_of(e.occurred_on))).label("band"),
+            _latest_band(e.customer_id, start_of(e.occurred_on)).label("band"),
             _had_breach(e.customer_id, start_of(e.occurred_on)).label("breached"),
         )
         .where(e.kind.in_(DECISIONS), e.occurred_on >= since, e.occurred_on < until)
@@ -283,15 +298,47 @@ def renewals_by_satisfaction(since: date, until: date):
     return db.session.execute(stmt).all()
 
 
+def _nps_spans():
+    """Each NPS answer's band and the span of instants it is its customer's latest answer before:
+    after ``since`` (its time) up to and including ``until`` (the next answer's time; NULL: no next).
+
+    Answers given at the same instant are ordered by id, so only the last of them gets a span.
+    One ordered pass over the NPS answers (ix_feedback_customer_nps) instead of one lookup per row.
+    """
+    later = func.lead(Feedback.created_at).over(
+        partition_by=Feedback.customer_id, order_by=(Feedback.created_at, Feedback.id)
+    )
+    return (
+        select(
+            Feedback.customer_id,
+            nps_band_sql(Feedback.nps).label("band"),
+            Feedback.created_at.label("since"),
+            later.label("until"),
+        )
+        .where(Feedback.nps.isnot(None))
+        .subquery("spans")
+    )
+
+
 def churn_by_satisfaction(bounds):
     """Customer-months (active at a month's start) by (NPS band, breached before that start), and churned."""
     active = _active_customers(months_table(bounds))
-    inner = select(
-        nps_band_sql(_latest_nps(active.c.customer_id, active.c.m_at)).label("band"),
-        _had_breach(active.c.customer_id, active.c.m_at).label("breached"),
-        (~_customer_active_at(active.c.customer_id, active.c.n)).label("churned"),
+    spans = _nps_spans()
+    latest = and_(
+        spans.c.customer_id == active.c.customer_id,
+        spans.c.since < active.c.m_at,
+        or_(spans.c.until.is_(None), spans.c.until >= active.c.m_at),
     )
-    inner = inner.select_from(active).subquery()
+    inner = (
+        select(
+            func.coalesce(spans.c.band, nps_band_sql(null())).label("band"),
+            _had_breach(active.c.customer_id, active.c.m_at).label("breached"),
+            (active.c.still == 0).label("churned"),
+        )
+        .select_from(active)
+        .outerjoin(spans, latest)
+        .subquery()
+    )
     stmt = select(inner.c.band, inner.c.breached, func.count(), count_if(inner.c.churned)).group_by(
         inner.c.band, inner.c.breached
     )
@@ -303,7 +350,7 @@ def revenue_at_stake(as_of: date, horizon: date):
     and those renewing by ``horizon``.
     """
     s = Subscription
-    band = nps_band_sql(_latest_nps(s.customer_id, midnight(as_of))).label("band")
+    band = _latest_band(s.customer_id, midnight(as_of)).label("band")
     inner = (
         select(s.customer_id, s.monthly_price, s.renews_on, band)
         .where(s.status == SubscriptionStatus.ACTIVE, s.started_on <= as_of)
