@@ -117,16 +117,18 @@ def churn(bounds):
     return db.session.execute(stmt).all()
 
 
-def _price_at(sub_id, day):
-    """The price after the subscription's last event before ``day`` (its price at that instant)."""
-    e = aliased(SubscriptionEvent)
-    return (
-        select(e.monthly_price)
-        .where(e.subscription_id == sub_id, e.occurred_on < day)
-        .order_by(e.occurred_on.desc(), e.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+def _price_spans():
+    """Each subscription event's price and the days it is the subscription's price at: after
+    ``since`` (its day) up to and including ``until`` (the next event's day; NULL: no next).
+
+    Events of one day are ordered by id, so only the last of them gets a span: the price at the start
+    of a day is the one after the last event before it. One ordered pass over the events.
+    """
+    e = SubscriptionEvent
+    later = func.lead(e.occurred_on).over(partition_by=e.subscription_id, order_by=(e.occurred_on, e.id))
+    return select(
+        e.subscription_id, e.monthly_price, e.occurred_on.label("since"), later.label("until")
+    ).subquery("prices")
 
 
 def _price_before(event):
@@ -148,9 +150,16 @@ def mrr_at_start(bounds):
     """Per month index: subscriptions active at its start and the sum of their prices then."""
     months = months_table(bounds)
     s = Subscription
+    prices = _price_spans()
+    price_then = and_(
+        prices.c.subscription_id == s.id,
+        prices.c.since < months.c.m,
+        or_(prices.c.until.is_(None), prices.c.until >= months.c.m),
+    )
     stmt = (
-        select(months.c.i, func.count(s.id), func.coalesce(func.sum(_price_at(s.id, months.c.m)), 0))
+        select(months.c.i, func.count(s.id), func.coalesce(func.sum(prices.c.monthly_price), 0))
         .join(s, active_at(s, months.c.m))
+        .outerjoin(prices, price_then)
         .group_by(months.c.i)
     )
     return db.session.execute(stmt).all()
@@ -283,12 +292,20 @@ def _had_breach(customer_id, before):
 def renewals_by_satisfaction(since: date, until: date):
     """Renewal decisions in ``[since, until)`` by (NPS band, breached before) as of the event's day."""
     e = SubscriptionEvent
+    spans = _nps_spans()
+    day = start_of(e.occurred_on)
+    latest = and_(
+        spans.c.customer_id == e.customer_id,
+        spans.c.since < day,
+        or_(spans.c.until.is_(None), spans.c.until >= day),
+    )
     inner = (
         select(
             e.kind,
-            _latest_band(e.customer_id, start_of(e.occurred_on)).label("band"),
-            _had_breach(e.customer_id, start_of(e.occurred_on)).label("breached"),
+            func.coalesce(spans.c.band, nps_band_sql(null())).label("band"),
+            _had_breach(e.customer_id, day).label("breached"),
         )
+        .outerjoin(spans, latest)
         .where(e.kind.in_(DECISIONS), e.occurred_on >= since, e.occurred_on < until)
         .subquery()
     )

@@ -112,7 +112,7 @@ def _active(sub, day):
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_satisfaction_split_equals_a_raw_computation(make, subs, seed):
+def test_satisfaction_split_and_mrr_equal_a_raw_computation(make, subs, seed):
     _history(make, subs, random.Random(seed))
     band, breached, subscriptions, events = _facts()
     bounds = month_bounds(START, END)
@@ -142,6 +142,20 @@ def test_satisfaction_split_equals_a_raw_computation(make, subs, seed):
             decisions[(*key, "renewed")] += e.kind == EventKind.RENEWED
     got = {(b, bool(x)): (int(n), int(r)) for b, x, n, r in q.renewals_by_satisfaction(START, until)}
     assert got == {k: (v, decisions[(*k, "renewed")]) for k, v in decisions.items() if len(k) == 2}
+
+    mrr = {}
+    for i, (m, _n) in enumerate(bounds):
+        for sub in subscriptions:
+            if _active(sub, m):
+                before = [
+                    (e.occurred_on, e.id, e.monthly_price)
+                    for e in events
+                    if e.subscription_id == sub.id and e.occurred_on < m
+                ]
+                count, total = mrr.get(i, (0, Decimal(0)))
+                mrr[i] = (count + 1, total + (max(before)[2] if before else 0))
+    got = {int(i): (int(n), Decimal(t).quantize(Decimal("0.01"))) for i, n, t in q.mrr_at_start(bounds)}
+    assert got == {i: (n, t.quantize(Decimal("0.01"))) for i, (n, t) in mrr.items()}
 
     as_of, horizon = date(2026, 4, 1), date(2026, 6, 30)
     stake: dict[str, list] = {}
