@@ -292,20 +292,13 @@ def _had_breach(customer_id, before):
 def renewals_by_satisfaction(since: date, until: date):
     """Renewal decisions in ``[since, until)`` by (NPS band, breached before) as of the event's day."""
     e = SubscriptionEvent
-    spans = _nps_spans()
     day = start_of(e.occurred_on)
-    latest = and_(
-        spans.c.customer_id == e.customer_id,
-        spans.c.since < day,
-        or_(spans.c.until.is_(None), spans.c.until >= day),
-    )
     inner = (
         select(
             e.kind,
-            func.coalesce(spans.c.band, nps_band_sql(null())).label("band"),
+            _latest_band(e.customer_id, day).label("band"),
             _had_breach(e.customer_id, day).label("breached"),
         )
-        .outerjoin(spans, latest)
         .where(e.kind.in_(DECISIONS), e.occurred_on >= since, e.occurred_on < until)
         .subquery()
     )
@@ -315,45 +308,16 @@ def renewals_by_satisfaction(since: date, until: date):
     return db.session.execute(stmt).all()
 
 
-def _nps_spans():
-    """Each NPS answer's band and the span of instants it is its customer's latest answer before:
-    after ``since`` (its time) up to and including ``until`` (the next answer's time; NULL: no next).
-
-    Answers given at the same instant are ordered by id, so only the last of them gets a span.
-    One ordered pass over the NPS answers (ix_feedback_customer_nps) instead of one lookup per row.
-    """
-    later = func.lead(Feedback.created_at).over(
-        partition_by=Feedback.customer_id, order_by=(Feedback.created_at, Feedback.id)
-    )
-    return (
-        select(
-            Feedback.customer_id,
-            nps_band_sql(Feedback.nps).label("band"),
-            Feedback.created_at.label("since"),
-            later.label("until"),
-        )
-        .where(Feedback.nps.isnot(None))
-        .subquery("spans")
-    )
-
-
 def churn_by_satisfaction(bounds):
     """Customer-months (active at a month's start) by (NPS band, breached before that start), and churned."""
     active = _active_customers(months_table(bounds))
-    spans = _nps_spans()
-    latest = and_(
-        spans.c.customer_id == active.c.customer_id,
-        spans.c.since < active.c.m_at,
-        or_(spans.c.until.is_(None), spans.c.until >= active.c.m_at),
-    )
     inner = (
         select(
-            func.coalesce(spans.c.band, nps_band_sql(null())).label("band"),
+            _latest_band(active.c.customer_id, active.c.m_at).label("band"),
             _had_breach(active.c.customer_id, active.c.m_at).label("breached"),
             (active.c.still == 0).label("churned"),
         )
         .select_from(active)
-        .outerjoin(spans, latest)
         .subquery()
     )
     stmt = select(inner.c.band, inner.c.breached, func.count(), count_if(inner.c.churned)).group_by(
