@@ -75,6 +75,8 @@ class SubscriptionEvent(db.Model):
     __table_args__ = (
         Index("ix_subscription_events_kind_day", "kind", "occurred_on"),
         Index("ix_subscription_events_customer_day", "customer_id", "occurred_on"),
+        # The price at a day: the subscription's last event before it, one backward index step.
+        Index("ix_subscription_events_sub_day", "subscription_id", "occurred_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -24,7 +24,10 @@ class OutboxMessage(db.Model):
     """One e-mail, rendered when it was queued so the worker needs no request or locale."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_next_attempt", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_next_attempt", "status", "next_attempt_at"),
+        Index("ix_outbox_created", "created_at", "id"),  # the outbox page: newest first
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(60))  # the template, e.g. "followups/reply"

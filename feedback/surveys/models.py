@@ -42,6 +42,15 @@ class Feedback(db.Model):
         CheckConstraint("csat IS NULL OR (csat BETWEEN 1 AND 5)", name="csat_range"),
         CheckConstraint("nps IS NULL OR (nps BETWEEN 0 AND 10)", name="nps_range"),
         Index("ix_feedback_customer_created", "customer_id", "created_at"),
+        # A customer's NPS answers by time: "the latest answer before an instant" is one entry.
+        Index(
+            "ix_feedback_customer_nps",
+            "customer_id",
+            "created_at",
+            "id",
+            postgresql_where=text("nps IS NOT NULL"),
+            sqlite_where=text("nps IS NOT NULL"),
+        ),
         # Only the few rows still waiting for their receipt: the receipts job finds them at once.
         Index(
             "ix_feedback_unacknowledged",

@@ -5,9 +5,11 @@ import re
 from feedback.extensions import db
 from feedback.mailer.dispatch import dispatch
 from feedback.mailer.models import OutboxMessage, OutboxStatus
+from feedback.mailer.queries import outbox
 from feedback.surveys.invitations import send_relationship_surveys
 from feedback.worker.jobs import run_job
 from tests.conftest import T0
+from tests.factories import query_plan
 
 
 def test_manager_sees_failed_mail_and_retries_it(app, make, auth, client, smtp):
@@ -65,3 +67,12 @@ def test_a_manager_reading_a_survey_mail_cannot_use_its_one_click_links(app, mak
     page = client.get(f"/outbox/{message.id}").get_data(as_text=True)
     assert "/s/••••••" in page
     assert not any(token in page for token in tokens)
+
+
+def test_the_outbox_list_reads_the_creation_index(app):
+    # Newest first, a page at a time: without (created_at, id) every view sorted the whole outbox.
+    plan = query_plan(outbox().limit(25))
+
+    assert "ix_outbox_created" in plan, plan
+    # Read in index order: no sort step (PostgreSQL "Sort", SQLite "TEMP B-TREE FOR ORDER BY").
+    assert "Sort" not in plan and "TEMP B-TREE" not in plan and "Seq Scan" not in plan, plan

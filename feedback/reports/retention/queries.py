@@ -20,6 +20,7 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    null,
     or_,
     select,
     union_all,
@@ -90,12 +91,21 @@ def renewals(bounds):
 
 
 def _active_customers(months):
-    """(month index, month start, customer) for every customer active at the start of each month."""
+    """(month index, month start, customer, ``still``) for every customer active at the start of
+    each month; ``still`` is 1 when one of their subscriptions is active at its end, else 0.
+
+    One grouped pass over the subscriptions that touch each month (each customer's flags come from
+    their rows in the group), not a lookup per customer and month.
+    """
     s = Subscription
+    touches = and_(s.started_on < months.c.n, or_(s.ended_on.is_(None), s.ended_on >= months.c.m))
+    was = func.max(case((active_at(s, months.c.m), 1), else_=0))
+    still = func.max(case((active_at(s, months.c.n), 1), else_=0))
     return (
-        select(months.c.i, months.c.m_at, months.c.n, s.customer_id)
-        .join(s, active_at(s, months.c.m))
-        .distinct()
+        select(months.c.i, months.c.m_at, s.customer_id, still.label("still"))
+        .join(s, touches)
+        .group_by(months.c.i, months.c.m_at, s.customer_id)
+        .having(was == 1)
         .subquery("active")
     )
 
@@ -103,21 +113,22 @@ def _active_customers(months):
 def churn(bounds):
     """Per month index: customers active at its start, and those of them with nothing active at its end."""
     active = _active_customers(months_table(bounds))
-    churned = ~_customer_active_at(active.c.customer_id, active.c.n)
-    stmt = select(active.c.i, func.count(), count_if(churned)).group_by(active.c.i)
+    stmt = select(active.c.i, func.count(), count_if(active.c.still == 0)).group_by(active.c.i)
     return db.session.execute(stmt).all()
 
 
-def _price_at(sub_id, day):
-    """The price after the subscription's last event before ``day`` (its price at that instant)."""
-    e = aliased(SubscriptionEvent)
-    return (
-        select(e.monthly_price)
-        .where(e.subscription_id == sub_id, e.occurred_on < day)
-        .order_by(e.occurred_on.desc(), e.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+def _price_spans():
+    """Each subscription event's price and the days it is the subscription's price at: after
+    ``since`` (its day) up to and including ``until`` (the next event's day; NULL: no next).
+
+    Events of one day are ordered by id, so only the last of them gets a span: the price at the start
+    of a day is the one after the last event before it. One ordered pass over the events.
+    """
+    e = SubscriptionEvent
+    later = func.lead(e.occurred_on).over(partition_by=e.subscription_id, order_by=(e.occurred_on, e.id))
+    return select(
+        e.subscription_id, e.monthly_price, e.occurred_on.label("since"), later.label("until")
+    ).subquery("prices")
 
 
 def _price_before(event):
@@ -139,9 +150,16 @@ def mrr_at_start(bounds):
     """Per month index: subscriptions active at its start and the sum of their prices then."""
     months = months_table(bounds)
     s = Subscription
+    prices = _price_spans()
+    price_then = and_(
+        prices.c.subscription_id == s.id,
+        prices.c.since < months.c.m,
+        or_(prices.c.until.is_(None), prices.c.until >= months.c.m),
+    )
     stmt = (
-        select(months.c.i, func.count(s.id), func.coalesce(func.sum(_price_at(s.id, months.c.m)), 0))
+        select(months.c.i, func.count(s.id), func.coalesce(func.sum(prices.c.monthly_price), 0))
         .join(s, active_at(s, months.c.m))
+        .outerjoin(prices, price_then)
         .group_by(months.c.i)
     )
     return db.session.execute(stmt).all()
@@ -248,15 +266,21 @@ def upgrades(from_plan: Plan, targets: tuple[Plan, ...], since: date, until: dat
     return db.session.execute(select(func.count(), *columns).select_from(ent)).one()
 
 
-def _latest_nps(customer_id, before):
-    """The customer's latest NPS answer given before the instant ``before``."""
-    return (
-        select(Feedback.nps)
+def _latest_band(customer_id, before):
+    """The NPS band of the customer's latest NPS answer given before the instant ``before``.
+
+    The band is computed inside the subquery, on its one row: a band computed outside would name
+    the subquery in every branch of the CASE, and PostgreSQL pulls such subqueries up into the
+    CASE and runs them once per branch. No answer gives the band of NULL ("none").
+    """
+    latest = (
+        select(nps_band_sql(Feedback.nps))
         .where(Feedback.customer_id == customer_id, Feedback.nps.isnot(None), Feedback.created_at < before)
         .order_by(Feedback.created_at.desc(), Feedback.id.desc())
         .limit(1)
         .scalar_subquery()
     )
+    return func.coalesce(latest, nps_band_sql(null()))
 
 
 def _had_breach(customer_id, before):
@@ -268,11 +292,12 @@ def _had_breach(customer_id, before):
 def renewals_by_satisfaction(since: date, until: date):
     """Renewal decisions in ``[since, until)`` by (NPS band, breached before) as of the event's day."""
     e = SubscriptionEvent
+    day = start_of(e.occurred_on)
     inner = (
         select(
             e.kind,
-            nps_band_sql(_latest_nps(e.customer_id, start_of(e.occurred_on))).label("band"),
-            _had_breach(e.customer_id, start_of(e.occurred_on)).label("breached"),
+            _latest_band(e.customer_id, day).label("band"),
+            _had_breach(e.customer_id, day).label("breached"),
         )
         .where(e.kind.in_(DECISIONS), e.occurred_on >= since, e.occurred_on < until)
         .subquery()
@@ -286,12 +311,15 @@ def renewals_by_satisfaction(since: date, until: date):
 def churn_by_satisfaction(bounds):
     """Customer-months (active at a month's start) by (NPS band, breached before that start), and churned."""
     active = _active_customers(months_table(bounds))
-    inner = select(
-        nps_band_sql(_latest_nps(active.c.customer_id, active.c.m_at)).label("band"),
-        _had_breach(active.c.customer_id, active.c.m_at).label("breached"),
-        (~_customer_active_at(active.c.customer_id, active.c.n)).label("churned"),
+    inner = (
+        select(
+            _latest_band(active.c.customer_id, active.c.m_at).label("band"),
+            _had_breach(active.c.customer_id, active.c.m_at).label("breached"),
+            (active.c.still == 0).label("churned"),
+        )
+        .select_from(active)
+        .subquery()
     )
-    inner = inner.select_from(active).subquery()
     stmt = select(inner.c.band, inner.c.breached, func.count(), count_if(inner.c.churned)).group_by(
         inner.c.band, inner.c.breached
     )
@@ -303,7 +331,7 @@ def revenue_at_stake(as_of: date, horizon: date):
     and those renewing by ``horizon``.
     """
     s = Subscription
-    band = nps_band_sql(_latest_nps(s.customer_id, midnight(as_of))).label("band")
+    band = _latest_band(s.customer_id, midnight(as_of)).label("band")
     inner = (
         select(s.customer_id, s.monthly_price, s.renews_on, band)
         .where(s.status == SubscriptionStatus.ACTIVE, s.started_on <= as_of)
