@@ -262,6 +262,7 @@ def run(args) -> dict[str, str]:
     try:
         for page in args.pages:
             path = PAGES[page][1].format(**dates)
+            print(f"timing {page} ({path})", file=sys.stderr, flush=True)  # progress: 1M runs are long
             for copy in copies.values():  # one untimed round: first compiles, cold caches
                 copy.get(page, path)
             for _ in range(args.requests):
