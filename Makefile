@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: help run translations worker test test-postgres lint fmt bench bench-lifecycle bench-ideas bench-import bench-mail clean
+.PHONY: help run translations worker test test-postgres lint fmt bench bench-lifecycle bench-ideas bench-import bench-mail bench-pages clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -74,6 +74,9 @@ bench-import: $(VENV)/.dev  ## Subscription CSV import on PostgreSQL kt_bench (w
 
 bench-mail: $(VENV)/.dev  ## Notice mail to 20k customers on PostgreSQL kt_bench (wipes it): fan-out, messages/s over a local SMTP sink
 	$(BIN)/python bench/mail_bench.py
+
+bench-pages: $(VENV)/.dev  ## Manager and staff pages, 10k vs 1M ratings, on PostgreSQL kt_bench (schemas pages_*; KEEP=1 reuses them)
+	$(BIN)/python bench/page_bench.py $(if $(KEEP),--keep)
 
 clean:  ## Remove the virtualenv and the local database
 	rm -rf $(VENV) instance/kontento.sqlite
