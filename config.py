@@ -59,7 +59,16 @@ class Config:
     # two-factor secrets saved under them keep working (feedback/auth/two_factor/crypto.py).
     SECRET_KEY_FALLBACKS = [k for k in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if k]
     SQLALCHEMY_DATABASE_URI = _database_url()
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # No pre-ping (a round trip before every request's first statement). A connection the
+    # database dropped (a restart) fails its statement once; SQLAlchemy then sees the disconnect
+    # and discards every pooled connection older than it, so a restart costs each process at most
+    # one failed request, not lasting errors. pool_recycle retires connections an idle timeout
+    # (a proxy, a firewall) may have cut without telling us.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 1800}
+    # Token → user, categories, routing rules and SLA policies are read at most this many seconds
+    # before they are used, in each process (feedback/core/cache.py): a revoked token, a disabled
+    # user, an edited rule, policy or category takes effect everywhere within this bound.
+    REFERENCE_CACHE_SECONDS = float(os.environ.get("REFERENCE_CACHE_SECONDS", "5"))
     REDIS_URL = os.environ.get("REDIS_URL")
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
@@ -215,6 +224,7 @@ class TestingConfig(Config):
     SECRET_KEY = "test-secret"
     WTF_CSRF_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
+    REFERENCE_CACHE_SECONDS = 0  # every read sees the test's rows; tests/api/test_cache.py sets it
     PASSWORD_METHOD = "pbkdf2:sha256:1000"
     SIGNUP_MIN_RESPONSE_MS = 0  # tests/auth/test_signup.py turns the floor on where it is the subject
     WORKER_MODE = "off"
