@@ -189,6 +189,9 @@ class Config:
     # thread inside the web process), or "off" (jobs only run when called, as in tests).
     WORKER_MODE = os.environ.get("WORKER_MODE") or ("celery" if os.environ.get("REDIS_URL") else "embedded")
     # Redis re-delivers a task whose worker died after this many seconds (late acks).
+    # A process asks Redis about waking a job at most once per this many seconds; commits in
+    # between are covered by one wake-up at the end of the span (feedback/worker/wake.py).
+    WAKE_COALESCE_SECONDS = float(os.environ.get("WAKE_COALESCE_SECONDS", "1"))
     CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
@@ -227,6 +230,7 @@ class TestingConfig(Config):
     SECRET_KEY = "test-secret"
     WTF_CSRF_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
+    WAKE_COALESCE_SECONDS = 0  # each commit wakes at once; tests/worker/test_wake_coalesce.py sets it
     REFERENCE_CACHE_SECONDS = 0  # every read sees the test's rows; tests/api/test_cache.py sets it
     PASSWORD_METHOD = "pbkdf2:sha256:1000"
     SIGNUP_MIN_RESPONSE_MS = 0  # tests/auth/test_signup.py turns the floor on where it is the subject
