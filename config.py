@@ -59,7 +59,16 @@ class Config:
     # two-factor secrets saved under them keep working (feedback/auth/two_factor/crypto.py).
     SECRET_KEY_FALLBACKS = [k for k in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if k]
     SQLALCHEMY_DATABASE_URI = _database_url()
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # No pre-ping (a round trip before every request's first statement). A connection the
+    # database dropped (a restart) fails its statement once; SQLAlchemy then sees the disconnect
+    # and discards every pooled connection older than it, so a restart costs each process at most
+    # one failed request, not lasting errors. pool_recycle retires connections an idle timeout
+    # (a proxy, a firewall) may have cut without telling us.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 1800}
+    # Token → user, categories, routing rules and SLA policies are read at most this many seconds
+    # before they are used, in each process (feedback/core/cache.py): a revoked token, a disabled
+    # user, an edited rule, policy or category takes effect everywhere within this bound.
+    REFERENCE_CACHE_SECONDS = float(os.environ.get("REFERENCE_CACHE_SECONDS", "5"))
     REDIS_URL = os.environ.get("REDIS_URL")
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
@@ -76,6 +85,9 @@ class Config:
     }
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True
+    # Fixed windows as Flask-Limiter's own, counted and read for the headers in one Redis round
+    # trip instead of three (feedback/core/limit_strategy.py).
+    RATELIMIT_STRATEGY = "fixed-window-one-trip"
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")  # per token
     # Failed authentications (401) per address, checked before any token is looked up: random
     # tokens cannot make the database search for them at the rate they are sent.
@@ -180,6 +192,9 @@ class Config:
     # thread inside the web process), or "off" (jobs only run when called, as in tests).
     WORKER_MODE = os.environ.get("WORKER_MODE") or ("celery" if os.environ.get("REDIS_URL") else "embedded")
     # Redis re-delivers a task whose worker died after this many seconds (late acks).
+    # A process asks Redis about waking a job at most once per this many seconds; commits in
+    # between are covered by one wake-up at the end of the span (feedback/worker/wake.py).
+    WAKE_COALESCE_SECONDS = float(os.environ.get("WAKE_COALESCE_SECONDS", "1"))
     CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"
@@ -218,6 +233,8 @@ class TestingConfig(Config):
     SECRET_KEY = "test-secret"
     WTF_CSRF_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
+    WAKE_COALESCE_SECONDS = 0  # each commit wakes at once; tests/worker/test_wake_coalesce.py sets it
+    REFERENCE_CACHE_SECONDS = 0  # every read sees the test's rows; tests/api/test_cache.py sets it
     PASSWORD_METHOD = "pbkdf2:sha256:1000"
     SIGNUP_MIN_RESPONSE_MS = 0  # tests/auth/test_signup.py turns the floor on where it is the subject
     WORKER_MODE = "off"

@@ -83,6 +83,8 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    from .core import limit_strategy  # noqa: F401  (registers RATELIMIT_STRATEGY's class)
+
     limiter.init_app(app)
     mail.init_app(app)
 

@@ -5,16 +5,21 @@ The API never looks at the session cookie: a request is authenticated by its
 call it (and CSRF does not apply).
 """
 
+from dataclasses import dataclass
+from datetime import datetime
 from functools import wraps
 
 from flask import current_app, g, request
 from flask_limiter.util import get_remote_address
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
-from ..auth.models import Role, User
-from ..auth.services import user_for_api_token
+from ..auth.models import ApiToken, Role, User
+from ..auth.services import record_token_use
+from ..core import cache
 from ..core.errors import json_error
 from ..core.security import hash_token
-from ..extensions import limiter, login_manager
+from ..extensions import db, limiter, login_manager
 from ..ideas import pace as ideas_pace
 from .validation import ApiError
 
@@ -44,8 +49,39 @@ def unauthorized(message: str, *, token_given: bool):
     return response, status
 
 
-def authenticate(public_endpoints: frozenset[str]):
-    """``before_request`` hook: resolve the bearer token into ``g.api_user`` or answer 401."""
+TOKEN_CACHE = "api-token"
+
+
+@dataclass
+class _TokenEntry:
+    """A working token as the cache keeps it: its id, last use and a detached copy of its user."""
+
+    token_id: int
+    last_used_at: datetime | None
+    user: User
+
+
+def _token_entry(token_hash: str) -> _TokenEntry | None:
+    """One query: the token (not revoked) with its user; None unless both still work.
+
+    Cached for ``REFERENCE_CACHE_SECONDS`` (core/cache.py): a revoked token or a disabled user
+    is refused by every process within that bound.
+    """
+    row = db.session.scalar(
+        select(ApiToken)
+        .options(joinedload(ApiToken.user))
+        .where(ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None))
+    )
+    if row is None or not row.user.active:
+        return None
+    return _TokenEntry(row.id, row.last_used_at, cache.detached_copy(row.user))
+
+
+def authenticate(public_endpoints: frozenset[str], now: datetime):
+    """``before_request`` hook: resolve the bearer token into ``g.api_user`` or answer 401.
+
+    The token → user lookup is cached (core/cache.py): a token revoked or a user disabled at
+    ``t`` is refused by every process from ``t + REFERENCE_CACHE_SECONDS`` on."""
     g.api_user = None
     # Pin Flask-Login's current_user for this request so nothing downstream (locale, time zone,
     # any shared helper) falls back to the cookie's user.
@@ -55,11 +91,15 @@ def authenticate(public_endpoints: frozenset[str]):
     token = bearer_token()
     if token is None:
         return unauthorized("Send an API token: Authorization: Bearer <token>.", token_given=False)
-    user = user_for_api_token(token)
-    if user is None:
+    token_hash = hash_token(token)
+    entry = cache.cached(TOKEN_CACHE, token_hash, now, lambda: _token_entry(token_hash))
+    if entry is None:
         return unauthorized(
             "This API token is not valid (unknown, revoked, or its user is disabled).", token_given=True
         )
+    if record_token_use(entry.token_id, entry.last_used_at, now):
+        entry.last_used_at = now  # the cached entry too: the next requests need not write it
+    user = cache.attach(entry.user)
     g.api_user = user
     g._login_user = user
     return None

@@ -37,7 +37,7 @@ limiter.shared_limit(
 
 @bp.before_request
 def _authenticate():
-    return auth.authenticate(PUBLIC_ENDPOINTS)
+    return auth.authenticate(PUBLIC_ENDPOINTS, request_now())
 
 
 @bp.before_request

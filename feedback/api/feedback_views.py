@@ -33,7 +33,7 @@ def category_or_422(slug: str | None):
     """The active category ``slug`` names (None for none), or 422 naming the valid slugs."""
     if slug is None:
         return None
-    category = category_by_slug(slug)
+    category = category_by_slug(slug, request_now())
     if category is None:
         choices = ", ".join(c.slug for c in active_categories())
         raise ApiError(

@@ -236,8 +236,15 @@ def user_for_api_token(token: str, now: datetime | None = None) -> User | None:
     )
     if row is None or not row.user.active:
         return None
-    now = now or utcnow()
-    if row.last_used_at is None or row.last_used_at <= now - TOKEN_USE_PRECISION:
-        row.last_used_at = now
-        db.session.commit()
+    record_token_use(row.id, row.last_used_at, now or utcnow())
     return row.user
+
+
+def record_token_use(token_id: int, last_used_at: datetime | None, now: datetime) -> bool:
+    """Write the token's use at ``now`` unless one was written within ``TOKEN_USE_PRECISION``
+    (in its own small commit); True if it was written."""
+    if last_used_at is not None and last_used_at > now - TOKEN_USE_PRECISION:
+        return False
+    db.session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+    db.session.commit()
+    return True

@@ -72,7 +72,10 @@ IMPERSONAL_ENDPOINTS = frozenset({"static", "healthz", "brand.logo", "brand.styl
 def _no_store_when_private(response):
     # A signed-in page holds one person's data: no shared cache (or the browser's back button
     # after signing out) may keep it; static files stay cacheable. The API sets its own (per
-    # token, not per session).
+    # token, not per session): an answer already marked needs no look at the user, which after
+    # the request's commit would cost a query to reload.
+    if response.headers.get("Cache-Control") == "no-store":
+        return response
     if request.endpoint not in IMPERSONAL_ENDPOINTS and current_user.is_authenticated:
         response.headers["Cache-Control"] = "no-store"
     return response

@@ -1,11 +1,14 @@
 """Routing: decide whether feedback opens a follow-up, and at what priority."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 
+from ..core import cache
 from ..extensions import db
-from .models import Priority, RoutingRule
+from .models import Priority, RoutingRule, SlaPolicy
+from .sla import Policy
 
 
 @dataclass(frozen=True)
@@ -43,3 +46,20 @@ def route(rules: list[RoutingRule], signal: Signal) -> Priority | None:
 def active_rules() -> list[RoutingRule]:
     """The stored rules in the order they are tried."""
     return list(db.session.scalars(select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id)))
+
+
+def cached_rules(now: datetime) -> list[RoutingRule]:
+    """:func:`active_rules` as read at most ``REFERENCE_CACHE_SECONDS`` before ``now``
+    (core/cache.py): an edited rule routes new feedback in every process within that bound.
+    Detached copies: read their columns, never attach or change them."""
+    return cache.cached(
+        "routing-rules", None, now, lambda: [cache.detached_copy(rule) for rule in active_rules()]
+    )
+
+
+def cached_policy(priority: Priority, now: datetime) -> Policy:
+    """The SLA policy of ``priority`` as read at most ``REFERENCE_CACHE_SECONDS`` before ``now``
+    (the same bound as the rules)."""
+    return cache.cached(
+        "sla-policy", priority, now, lambda: Policy.from_row(db.session.get(SlaPolicy, priority))
+    )

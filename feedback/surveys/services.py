@@ -6,12 +6,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..auth.models import User
+from ..core import cache
 from ..core.scales import CSAT_MAX, CSAT_MIN, NPS_MAX, NPS_MIN
 from ..core.time import utcnow
 from ..extensions import db
 from ..followups.models import Category
-from ..followups.routing import Signal, active_rules, route
-from ..followups.services import open_followup, policy_for
+from ..followups.routing import Signal, cached_policy, cached_rules, route
+from ..followups.services import open_followup
 from .models import Channel, Feedback, FeedbackKind
 from .receipts import acknowledge_later
 
@@ -31,11 +32,21 @@ def active_categories() -> list[Category]:
     return list(db.session.scalars(select(Category).where(Category.active).order_by(Category.position)))
 
 
-def category_by_slug(slug: str | None) -> Category | None:
-    """Look up an active category by slug."""
+def category_by_slug(slug: str | None, now: datetime | None = None) -> Category | None:
+    """Look up an active category by slug (in the current session).
+
+    Read at most ``REFERENCE_CACHE_SECONDS`` before ``now`` (core/cache.py): a category renamed,
+    deactivated or added takes effect in every process within that bound.
+    """
     if not slug:
         return None
-    return db.session.scalar(select(Category).where(Category.slug == slug, Category.active))
+    copy = cache.cached("category", slug, now or utcnow(), lambda: _category_copy(slug))
+    return cache.attach(copy) if copy is not None else None
+
+
+def _category_copy(slug: str) -> Category | None:
+    row = db.session.scalar(select(Category).where(Category.slug == slug, Category.active))
+    return cache.detached_copy(row) if row is not None else None
 
 
 def _check_int(value, low: int, high: int, name: str, errors: dict, required: bool) -> int | None:
@@ -99,8 +110,8 @@ def store_rating(
     # Rules and policy are read before anything is added, so the rating, its follow-up and the
     # follow-up's first event go to the database in one flush (one pass of the rollup hooks).
     signal = Signal(csat=csat, nps=nps, urgent=bool(urgent), category_id=category.id if category else None)
-    priority = route(active_rules(), signal)
-    policy = policy_for(priority) if priority is not None else None
+    priority = route(cached_rules(now), signal)
+    policy = cached_policy(priority, now) if priority is not None else None
     feedback = Feedback(
         customer=customer,
         kind=FeedbackKind.RATING,

@@ -6,6 +6,8 @@ Importing this module registers the session listeners (once per process, for eve
 """
 
 import logging
+import threading
+import time
 from collections.abc import Callable
 
 from flask import Flask, current_app, has_app_context
@@ -24,6 +26,7 @@ outage = OutageLog(log)
 PENDING_KEY = "kontento:run-now-pending:{job}"
 # A lost task holds new wake-ups back this long at most; the job's own schedule covers the gap.
 PENDING_SECONDS = 60
+_coalesce_lock = threading.Lock()
 
 
 @event.listens_for(Session, "after_commit")
@@ -51,9 +54,45 @@ def run_soon(job: str) -> None:
     the job still waiting sends none, since that task runs after the commit and sees its rows.
     """
     app = current_app._get_current_object()
-    if app.config["WORKER_MODE"] == "celery" and not _mark_pending(app, job):
-        return
+    if app.config["WORKER_MODE"] == "celery":
+        if _coalesced(app, job, time.monotonic()):
+            return
+        if not _mark_pending(app, job):
+            return
     _wake("kontento.run_now", [job], lambda scheduler: scheduler.run_soon(job), job)
+
+
+def _coalesced(app: Flask, job: str, now: float) -> bool:
+    """True if this process asked for ``job`` less than ``WAKE_COALESCE_SECONDS`` ago: then one
+    more wake-up is owed at the end of that span (a timer), whatever the number of commits in it.
+
+    Under load every commit asked Redis (SET NX) whether a task was waiting: at most one ask a
+    second per process and job now. The trailing wake-up keeps the promise of a commit near the
+    end of a burst: its rows are picked up within the span, not at the job's next period.
+    """
+    span = float(app.config.get("WAKE_COALESCE_SECONDS", 1.0))
+    if span <= 0:
+        return False
+    state = app.extensions.setdefault("kontento.wake_coalesce", {"last": {}, "owed": set()})
+    with _coalesce_lock:
+        last = state["last"].get(job)
+        if last is None or now - last >= span:
+            state["last"][job] = now
+            return False
+        if job not in state["owed"]:
+            state["owed"].add(job)
+            timer = threading.Timer(last + span - now, _owed_wake, args=(app, job))
+            timer.daemon = True
+            timer.start()
+    return True
+
+
+def _owed_wake(app: Flask, job: str) -> None:
+    with app.app_context():
+        state = app.extensions["kontento.wake_coalesce"]
+        with _coalesce_lock:
+            state["owed"].discard(job)
+        run_soon(job)
 
 
 def kick() -> None:
