@@ -30,8 +30,8 @@ from bench.bulk_followups import generate_followups, overdue_count  # noqa: E402
 from bench.http_load import ROOT, drive, gunicorn  # noqa: E402
 from bench.report_bench import best_of, groupby  # noqa: E402
 from feedback import create_app  # noqa: E402
-from feedback.auth.models import User  # noqa: E402
-from feedback.auth.services import create_api_token  # noqa: E402
+from feedback.auth.models import Role, User  # noqa: E402
+from feedback.auth.services import create_api_token, create_user  # noqa: E402
 from feedback.core.time import utcnow  # noqa: E402
 from feedback.demo import content  # noqa: E402
 from feedback.demo.bulk import BULK_DOMAIN, generate_bulk  # noqa: E402
@@ -72,6 +72,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--load-seconds", type=float, default=15, help="load per server (default 15)")
     parser.add_argument("--clients", type=int, default=8, help="client threads (default 8)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--managers", type=int, default=2, help="managers the sweep mails (default 2)")
     parser.add_argument(
         "--only", choices=("all", "sweep"), default="all", help="sweep: time only the SLA sweep (faster)"
     )
@@ -143,8 +144,22 @@ def measure(args, now, start, end, label: str) -> dict:
     }
 
 
+def ensure_managers(count: int) -> None:
+    """``count`` active managers (one writes in Arabic): a breach is mailed to each of them."""
+    have = db.session.scalar(
+        select(func.count()).select_from(User).where(User.role == Role.MANAGER, User.active)
+    )
+    for i in range(have, count):
+        user = create_user(
+            f"manager{i}@bench.test", f"Manager {i}", "Bench manager, never signs in 9f3k", Role.MANAGER
+        )
+        user.locale = "ar" if i % 2 else "en"
+    db.session.commit()
+
+
 def measure_sweep(args, now, label: str) -> dict:
     """The sweep's best time over ``--overdue`` follow-ups, and per escalated follow-up."""
+    ensure_managers(args.managers)
     overdue = overdue_count(now)
     checked = []
     # The sweep flushes but never commits; best_of rolls back, so every run sees the same overdue set.

@@ -105,12 +105,12 @@ def _escalate_batch(
         apply_deadlines(fu, policy)
     if escalations:
         # The unique constraint settles a race with another sweep: a row already there is skipped.
+        # executemany (one compiled INSERT, pipelined by psycopg), as for the outbox rows.
         db.session.execute(
-            conflict_insert(db.session.get_bind(), SlaEscalation.__table__)
-            .values(escalations)
-            .on_conflict_do_nothing()
+            conflict_insert(db.session.get_bind(), SlaEscalation.__table__).on_conflict_do_nothing(),
+            escalations,
         )
-        db.session.execute(insert(FollowupEvent), events)
+        db.session.execute(insert(FollowupEvent.__table__), events)
         for fu in rows:
             if fu.id in result.escalated_ids:
                 db.session.expire(fu, ["events"])  # a timeline read before the sweep shows the new events

@@ -104,8 +104,9 @@ def _who_works_it(fu: Followup) -> list[User]:
 def escalation_mail(fu: Followup, deadline: Deadline, level: str, recipients: list[User]) -> list[Deferred]:
     """The SLA ``level`` ("warning" or "breach") mail about ``deadline`` to each recipient, to be
     queued by :func:`..mailer.deferred.queue_deferred` and rendered when it is sent."""
-    label = TARGET_LABELS[deadline.target]
-    subject = case_subject(fu, _subject(level, label))
+    # "[#12] " + the subject's words: the words are one lazy string per level and target, so the
+    # mailer translates them once per language, not once per message (case_subject's shape).
+    subject = _SUBJECTS[(level, deadline.target)]
     params = {
         "followup": fu.id,
         "target": deadline.target.value,
@@ -118,6 +119,7 @@ def escalation_mail(fu: Followup, deadline: Deadline, level: str, recipients: li
             f"followups/sla_{level}",
             subject,
             params,
+            f"[#{fu.id}] ",
             # One per deadline, due time and person: a repeated or concurrent sweep adds nothing.
             f"sla:{level}:{fu.id}:{deadline.target.value}:{deadline.due.isoformat()}:{user.id}",
         )
@@ -125,10 +127,15 @@ def escalation_mail(fu: Followup, deadline: Deadline, level: str, recipients: li
     ]
 
 
-def _subject(level: str, label):
-    if level == "warning":
-        return _l("Due soon: %(target)s deadline", target=label)
-    return _l("Breached: %(target)s deadline", target=label)
+_SUBJECTS = {
+    **{
+        ("warning", t): _l("Due soon: %(target)s deadline", target=label)
+        for t, label in TARGET_LABELS.items()
+    },
+    **{
+        ("breach", t): _l("Breached: %(target)s deadline", target=label) for t, label in TARGET_LABELS.items()
+    },
+}
 
 
 def escalation_recipients(

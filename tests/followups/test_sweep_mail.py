@@ -3,6 +3,7 @@ once per message, in a few statements per batch."""
 
 from datetime import timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, select
 
 from feedback.brand.queries import current_brand
@@ -39,8 +40,9 @@ def test_escalation_mail_renders_as_the_old_path_did(app, make):
     expected = {}
     with db.session.begin_nested() as old:
         for deadline in deadlines:
+            # The old notify.sla_breach's subject, as it was written.
             subject = notify.case_subject(
-                fu, notify._subject("breach", notify.TARGET_LABELS[deadline.target])
+                fu, _l("Breached: %(target)s deadline", target=notify.TARGET_LABELS[deadline.target])
             )
             for user in managers:
                 row = queue_email(
