@@ -31,8 +31,8 @@ from bench.bulk_followups import generate_followups, overdue_count  # noqa: E402
 from bench.http_load import ROOT, drive, gunicorn  # noqa: E402
 from bench.report_bench import best_of, groupby  # noqa: E402
 from feedback import create_app  # noqa: E402
-from feedback.auth.models import User  # noqa: E402
-from feedback.auth.services import create_api_token  # noqa: E402
+from feedback.auth.models import Role, User  # noqa: E402
+from feedback.auth.services import create_api_token, create_user  # noqa: E402
 from feedback.core.time import utcnow  # noqa: E402
 from feedback.demo import content  # noqa: E402
 from feedback.demo.bulk import BULK_DOMAIN, generate_bulk  # noqa: E402
@@ -73,15 +73,18 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--load-seconds", type=float, default=15, help="load per server (default 15)")
     parser.add_argument("--clients", type=int, default=8, help="client threads (default 8)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--managers", type=int, default=2, help="managers the sweep mails (default 2)")
+    parser.add_argument(
+        "--only",
+        choices=("all", "sweep", "submissions"),
+        default="all",
+        help="sweep: time only the SLA sweep; submissions: load --small ratings and measure only "
+        "the submissions (no 1M load, no report timings)",
+    )
     parser.add_argument(
         "--redis-url",
         default=DEFAULT_REDIS,
         help=f"a Redis database the benchmark owns and empties (default {DEFAULT_REDIS})",
-    )
-    parser.add_argument(
-        "--only",
-        choices=["submissions"],
-        help="load --small ratings and measure only this part (no 1M load, no report timings)",
     )
     args = parser.parse_args(argv)
     for prefix in ("postgres://", "postgresql://"):
@@ -134,8 +137,34 @@ def peak_rss_kib(url: str, start, end, granularity: str) -> int:
 
 def measure(args, now, start, end, label: str) -> dict:
     """Report, raw GROUP BY and sweep timings, and the report's peak memory, at the current size."""
+    swept = measure_sweep(args, now, label)
+    if args.only == "sweep":
+        return swept
     report = best_of(args.runs, lambda: satisfaction_report(start, end, granularity=args.granularity))
     raw = best_of(args.runs, lambda: groupby(start, end))
+    return swept | {
+        f"report_{label}_s": report,
+        f"raw_groupby_{label}_s": raw,
+        f"report_peak_rss_{label}_kib": peak_rss_kib(args.database_url, start, end, args.granularity),
+    }
+
+
+def ensure_managers(count: int) -> None:
+    """``count`` active managers (one writes in Arabic): a breach is mailed to each of them."""
+    have = db.session.scalar(
+        select(func.count()).select_from(User).where(User.role == Role.MANAGER, User.active)
+    )
+    for i in range(have, count):
+        user = create_user(
+            f"manager{i}@bench.test", f"Manager {i}", "Bench manager, never signs in 9f3k", Role.MANAGER
+        )
+        user.locale = "ar" if i % 2 else "en"
+    db.session.commit()
+
+
+def measure_sweep(args, now, label: str) -> dict:
+    """The sweep's best time over ``--overdue`` follow-ups, and per escalated follow-up."""
+    ensure_managers(args.managers)
     overdue = overdue_count(now)
     checked = []
     # The sweep flushes but never commits; best_of rolls back, so every run sees the same overdue set.
@@ -146,10 +175,8 @@ def measure(args, now, start, end, label: str) -> dict:
         f"ratings_{label}": db.session.scalar(select(func.count()).select_from(Feedback)),
         f"followups_{label}": db.session.scalar(text("SELECT count(*) FROM followups")),
         f"overdue_{label}": overdue,
-        f"report_{label}_s": report,
-        f"raw_groupby_{label}_s": raw,
         f"sla_sweep_{label}_s": swept,
-        f"report_peak_rss_{label}_kib": peak_rss_kib(args.database_url, start, end, args.granularity),
+        f"sla_sweep_{label}_ms_per_escalation": swept * 1000 / overdue,
     }
 
 
@@ -239,10 +266,11 @@ def run(args) -> dict:
         figures |= measure(args, now, start, end, "10k")
         figures["load_large_s"] = grow(args.large, args.seed + 1, now, args.overdue)
         figures |= measure(args, now, start, end, "1m")
-        try:
-            figures |= submissions(args, random.Random(args.seed))
-        finally:
-            empty_redis(args.redis_url)
+        if args.only == "all":
+            try:
+                figures |= submissions(args, random.Random(args.seed))
+            finally:
+                empty_redis(args.redis_url)
         db.session.remove()
         db.engine.dispose()
     return figures
@@ -255,9 +283,16 @@ def main(argv=None) -> None:
         ratios = {"submissions_per_second_ratio": f["full_app_per_s"] / f["bare_insert_per_s"]}
     else:
         ratios = {
+            "sla_sweep_1m_over_10k": f["sla_sweep_1m_s"] / f["sla_sweep_10k_s"],
+            # The issue's target (<= 2 ms): the slower of the two sizes, per --overdue follow-up.
+            "sla_sweep_ms_per_escalation": max(
+                f["sla_sweep_10k_ms_per_escalation"], f["sla_sweep_1m_ms_per_escalation"]
+            ),
+        }
+    if args.only == "all":
+        ratios |= {
             "satisfaction_report_1m_over_10k": f["report_1m_s"] / f["report_10k_s"],
             "report_1m_over_raw_groupby": f["report_1m_s"] / f["raw_groupby_1m_s"],
-            "sla_sweep_1m_over_10k": f["sla_sweep_1m_s"] / f["sla_sweep_10k_s"],
             "report_peak_memory_1m_over_10k": f["report_peak_rss_1m_kib"] / f["report_peak_rss_10k_kib"],
             "submissions_per_second_ratio": f["full_app_per_s"] / f["bare_insert_per_s"],
         }

@@ -5,6 +5,7 @@ Customers get their case mail (always: it is essential); staff get assignments, 
 and progress reminders (new cases: :mod:`.alerts`, which batches them); managers get breach alerts.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from ..auth.models import Role, User
 from ..core.urls import external_url
 from ..extensions import db
+from ..mailer.deferred import Deferred, register
 from ..mailer.services import queue_email
 from .models import Followup, FollowupEvent, SlaTarget
 from .sla import Deadline, customer_promise
@@ -99,30 +101,70 @@ def _who_works_it(fu: Followup) -> list[User]:
     return staff_team()
 
 
-def _escalate(fu: Followup, deadline: Deadline, level: str, recipients: list[User], subject, now) -> None:
-    label = TARGET_LABELS[deadline.target]
-    for user in recipients:
-        queue_email(
+def escalation_mail(fu: Followup, deadline: Deadline, level: str, recipients: list[User]) -> list[Deferred]:
+    """The SLA ``level`` ("warning" or "breach") mail about ``deadline`` to each recipient, to be
+    queued by :func:`..mailer.deferred.queue_deferred` and rendered when it is sent."""
+    # "[#12] " + the subject's words: the words are one lazy string per level and target, so the
+    # mailer translates them once per language, not once per message (case_subject's shape).
+    subject = _SUBJECTS[(level, deadline.target)]
+    params = {
+        "followup": fu.id,
+        "target": deadline.target.value,
+        "start": deadline.start.isoformat(),
+        "due": deadline.due.isoformat(),
+    }
+    return [
+        Deferred(
             user,
             f"followups/sla_{level}",
-            case_subject(fu, subject),
-            context={**case_context(fu, True), "deadline": deadline, "target": label},
+            subject,
+            params,
+            f"[#{fu.id}] ",
             # One per deadline, due time and person: a repeated or concurrent sweep adds nothing.
-            dedupe_key=f"sla:{level}:{fu.id}:{deadline.target.value}:{deadline.due.isoformat()}:{user.id}",
-            now=now,
+            f"sla:{level}:{fu.id}:{deadline.target.value}:{deadline.due.isoformat()}:{user.id}",
         )
+        for user in recipients
+    ]
 
 
-def sla_warning(fu: Followup, deadline: Deadline, now: datetime) -> None:
-    """80 % of a deadline has passed: warn the assignee, or the whole team if nobody has it."""
-    subject = _l("Due soon: %(target)s deadline", target=TARGET_LABELS[deadline.target])
-    _escalate(fu, deadline, "warning", _who_works_it(fu), subject, now)
+_SUBJECTS = {
+    **{
+        ("warning", t): _l("Due soon: %(target)s deadline", target=label)
+        for t, label in TARGET_LABELS.items()
+    },
+    **{
+        ("breach", t): _l("Breached: %(target)s deadline", target=label) for t, label in TARGET_LABELS.items()
+    },
+}
 
 
-def sla_breach(fu: Followup, deadline: Deadline, now: datetime) -> None:
-    """A deadline passed: alert the managers."""
-    subject = _l("Breached: %(target)s deadline", target=TARGET_LABELS[deadline.target])
-    _escalate(fu, deadline, "breach", managers(), subject, now)
+def escalation_recipients(
+    fu: Followup, level: str, team: Callable[[], list[User]], bosses: Callable[[], list[User]]
+) -> list[User]:
+    """Who hears of an SLA ``level``: a warning goes to whoever works the case (the assignee, or
+    the whole ``team``), a breach to the managers (``bosses``)."""
+    if level == "breach":
+        return bosses()
+    if fu.assignee is not None and fu.assignee.active:
+        return [fu.assignee]
+    return team()
+
+
+def _escalation_context(params: dict) -> dict:
+    """The SLA mail's template context, from what :func:`escalation_mail` stored."""
+    fu = db.session.get(Followup, params["followup"])
+    if fu is None:
+        raise LookupError(f"follow-up {params['followup']} was deleted")
+    deadline = Deadline(
+        SlaTarget(params["target"]),
+        datetime.fromisoformat(params["start"]),
+        datetime.fromisoformat(params["due"]),
+    )
+    return {**case_context(fu, True), "deadline": deadline, "target": TARGET_LABELS[deadline.target]}
+
+
+register("followups/sla_warning", _escalation_context)
+register("followups/sla_breach", _escalation_context)
 
 
 def progress(fu: Followup, now: datetime) -> None:

@@ -36,6 +36,7 @@ from ..core.jobs import Job
 from ..core.time import utcnow
 from ..extensions import db
 from . import smtp
+from .deferred import render_pending
 from .models import OutboxMessage, OutboxStatus
 from .queries import held_count
 from .sending import SendRun
@@ -158,6 +159,11 @@ def to_mail(row: OutboxMessage) -> Message:
 
 
 def _send(connection, row: OutboxMessage) -> None:
+    try:
+        # A deferred row is rendered now; its bodies commit with this row's outcome.
+        render_pending(row)
+    except LookupError as exc:  # its recipient or its case was deleted meanwhile: nothing to say
+        raise PermanentFailure(f"cannot render the message: {exc}") from exc
     try:
         message = to_mail(row)
         message.as_bytes()  # build it first: a message that cannot be encoded never will be

@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from ..core.pagination import paginate
 from ..extensions import talisman
 from . import queries
+from .deferred import shown
 
 bp = Blueprint("demo_inbox", __name__)
 
@@ -63,7 +64,9 @@ def index():
 @login_required
 def show(message_id: int):
     message = queries.inbox_message(current_user, message_id) or abort(404)
-    return render_template("mailer/inbox_message.html", message=message, sandbox=SANDBOX)
+    return render_template(
+        "mailer/inbox_message.html", message=message, body_text=shown(message)[0], sandbox=SANDBOX
+    )
 
 
 @bp.route("/<int:message_id>/html")
@@ -72,4 +75,4 @@ def show(message_id: int):
 def message_html(message_id: int):
     """The mail's HTML as it would arrive, for the preview frame of :func:`show`."""
     message = queries.inbox_message(current_user, message_id) or abort(404)
-    return Response(framed(message.body_html), mimetype="text/html")
+    return Response(framed(shown(message)[1]), mimetype="text/html")

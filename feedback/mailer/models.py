@@ -21,7 +21,8 @@ class OutboxStatus(enum.StrEnum):
 
 
 class OutboxMessage(db.Model):
-    """One e-mail, rendered when it was queued so the worker needs no request or locale."""
+    """One e-mail, rendered when it was queued so the worker needs no request or locale — or,
+    with ``render_params``, rendered by the dispatcher just before it is sent (:mod:`.deferred`)."""
 
     __tablename__ = "outbox"
     __table_args__ = (
@@ -39,6 +40,8 @@ class OutboxMessage(db.Model):
     subject: Mapped[str] = mapped_column(String(200))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
+    # JSON parameters of a mail not rendered yet (bodies empty until then); None once rendered.
+    render_params: Mapped[str | None] = mapped_column(Text)
     # JSON object of extra headers (List-Unsubscribe …), validated when queued.
     headers: Mapped[str] = mapped_column(Text, default="{}")
     status: Mapped[OutboxStatus] = mapped_column(

@@ -11,6 +11,7 @@ from ..core.templating import OUTBOX_LABELS
 from ..extensions import db
 from ..i18n.forms import Form
 from . import queries, smtp
+from .deferred import shown
 from .models import OutboxStatus
 from .services import retry
 
@@ -48,7 +49,7 @@ def index():
 @manager_required
 def show(message_id: int):
     message = queries.message(message_id) or abort(404)
-    body = queries.masked(message.body_text)
+    body = queries.masked(shown(message)[0])  # a deferred message as it will be sent
     return render_template("mailer/message.html", message=message, body=body, action_form=Form())
 
 

@@ -103,12 +103,38 @@ def queue_email(
         check_header(name, "A header name")
         check_header(value, f"The {name} header")
     brand = current_brand()
+    headers = with_reply_to(brand, headers)
+    subject = render_subject(recipient, subject)
+    text, html = render_bodies(recipient, template, subject, context)
+    message = OutboxMessage(**outbox_values(recipient, template, subject, brand, headers, now or utcnow()))
+    message.body_text, message.body_html, message.dedupe_key = text, html, dedupe_key
+    db.session.add(message)
+    db.session.info[SESSION_FLAG] = True
+    return message
+
+
+def with_reply_to(brand, headers: dict[str, str] | None) -> dict[str, str]:
+    """``headers`` with the brand's support address as Reply-To, unless one is given."""
     if brand.support_email and "Reply-To" not in (headers or {}):
         # Answers go to the host's support desk rather than to the sending address.
-        headers = {"Reply-To": check_header(brand.support_email, "The support address"), **(headers or {})}
-    locale = recipient.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+        return {"Reply-To": check_header(brand.support_email, "The support address"), **(headers or {})}
+    return headers or {}
+
+
+def _locale(recipient: User) -> str:
+    return recipient.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def render_subject(recipient: User, subject) -> str:
+    """The subject (lazy, callable or plain) in the recipient's language, checked for a header."""
+    with force_locale(_locale(recipient)):
+        return check_header(str(subject() if callable(subject) else subject), "The subject")
+
+
+def render_bodies(recipient: User, template: str, subject: str, context: dict | None) -> tuple[str, str]:
+    """The text and HTML bodies of ``template`` for ``recipient``, in their language and time zone."""
+    locale = _locale(recipient)
     with force_locale(locale):
-        subject = check_header(str(subject() if callable(subject) else subject), "The subject")
         values = {
             "recipient": recipient,
             "subject": subject,
@@ -116,31 +142,29 @@ def queue_email(
             "preferences_url": _preferences_url(recipient),
             **(context or {}),
         }
-        text = render_template(f"email/{template}.txt", **values)
-        html = render_template(f"email/{template}.html", **values)
-    now = now or utcnow()
-    message = OutboxMessage(
-        kind=template,
-        user_id=recipient.id,
-        to_email=recipient.email,
+        return render_template(f"email/{template}.txt", **values), render_template(
+            f"email/{template}.html", **values
+        )
+
+
+def outbox_values(recipient: User, template: str, subject: str, brand, headers: dict, now: datetime) -> dict:
+    """An outbox row's columns for a new pending message, bodies and dedupe key aside."""
+    return {
+        "kind": template,
+        "user_id": recipient.id,
+        "to_email": recipient.email,
         # Names are refused with line breaks at sign-up; one stored before that rule must not
         # fail a whole job (an SLA sweep, a survey run), so its whitespace is folded here.
-        to_name=" ".join(recipient.name.split())[:120],
-        sender_name=" ".join(brand.name.split())[:120],
-        subject=subject[:200],
-        body_text=text,
-        body_html=html,
-        headers=json.dumps(headers or {}),
-        status=OutboxStatus.PENDING,
-        attempts=0,
-        last_error="",
-        created_at=now,
-        next_attempt_at=now,
-        dedupe_key=dedupe_key,
-    )
-    db.session.add(message)
-    db.session.info[SESSION_FLAG] = True
-    return message
+        "to_name": " ".join(recipient.name.split())[:120],
+        "sender_name": " ".join(brand.name.split())[:120],
+        "subject": subject[:200],
+        "headers": json.dumps(headers),
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+        "last_error": "",
+        "created_at": now,
+        "next_attempt_at": now,
+    }
 
 
 def _preferences_url(recipient: User) -> str | None:
