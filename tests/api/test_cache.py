@@ -123,6 +123,7 @@ def test_a_rating_through_the_api_sends_only_its_writes_once_the_cache_is_warm(
         "INSERT INTO followups",
         "INSERT INTO followup_events",
         "INSERT INTO rating_rollups",
+        "INSERT INTO followup_rollups",  # the support report's counts for the new case
     ]
     positive_writes = ["INSERT INTO feedback", "INSERT INTO rating_rollups"]
     # No token, category, rule or policy read; no user reloaded after the commit.
