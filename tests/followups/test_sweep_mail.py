@@ -123,4 +123,6 @@ def test_statements_per_batch_do_not_grow_with_escalations(app, make):
     # The follow-ups' own UPDATEs are one executemany per batch on PostgreSQL but one statement
     # a row on SQLite's driver: allow one per row, nothing more.
     assert many - few <= 28
-    assert few <= 16
+    # 16, and the support report's follow-up rollups (the breach flags count there): at each of the
+    # sweep's flushes, one read of the changed rows' old values and one upsert.
+    assert few <= 19

@@ -13,6 +13,7 @@ from feedback.i18n.catalogs import po_path
 MADE_UP = ("Vrokzal", "Kvaxow", "Zirbeq", "Ulmotr", "Dwexap", "Hrinsk")
 ATTRIBUTES_READ_OUT = ("title", "aria-label", "placeholder", "alt")
 WORD = re.compile(r"[A-Za-z]+(?:'[a-z]+)?")
+URL = re.compile(r"https?://\S+")  # a link's path (/queue/, /preferences) is not prose
 NOT_WORDS = re.compile(r"%\([a-z_]+\)[sd]|%[sd]|\{[^}]*\}|<[^>]+>|&[a-z]+;")
 
 
@@ -83,7 +84,8 @@ def english_on(html: str, language: str, words: set[str]) -> list[tuple[str, str
 
 
 def english_in(text: str, words: set[str]) -> list[tuple[str, str]]:
-    """The English words in plain ``text``, each with the text around it."""
+    """The English words in plain ``text`` outside its web addresses, each with the text around it."""
+    text = URL.sub(" ", text)
     return [
         (match.group(0), text[max(0, match.start() - 40) : match.end() + 40])
         for match in WORD.finditer(text)

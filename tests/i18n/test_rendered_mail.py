@@ -7,7 +7,6 @@ subject, its text and what its HTML shows — is read with the same check as the
 (tests/i18n/test_rendered_pages.py). What people typed is made of made-up words.
 """
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -17,6 +16,7 @@ from feedback.auth.models import Role
 from feedback.auth.two_factor.signals import CHANGES, two_factor_changed
 from feedback.extensions import db
 from feedback.followups import services as followups
+from feedback.mailer.deferred import render_pending
 from feedback.mailer.models import OutboxMessage
 from feedback.notices import services as notices
 from feedback.signup import services as signup
@@ -42,7 +42,6 @@ STAFF_MAIL = {"followups/new_followup", "followups/new_followups_digest"}
 SIGNUP_MAIL = {"signup/confirm", "signup/exists", "signup/invite", "signup/password"}
 # The mail about the account's own security.
 ACCOUNT_MAIL = {"account/password_changed", "account/two_factor"}
-URL = re.compile(r"https?://\S+")  # a link's path (/queue/, /preferences) is not prose
 
 
 def _people(make, language: str) -> dict:
@@ -108,9 +107,10 @@ def test_no_mail_has_an_english_word(app, make, language):
     words = english_words(language)
     english = {}
     for mail in mails:
+        render_pending(mail)  # the SLA sweep's mail is rendered when sent: check it as sent
         parts = {
             "subject": english_in(mail.subject, words),
-            "text": english_in(URL.sub(" ", mail.body_text), words),
+            "text": english_in(mail.body_text, words),
             "html": english_on(mail.body_html, language, words),
         }
         for part, found in parts.items():
