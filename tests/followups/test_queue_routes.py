@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select, text, update
 
 from feedback.core.time import utcnow
 from feedback.extensions import db
@@ -171,9 +172,18 @@ def test_priority_shown_on_case_page(client, make, agent):
     assert "Critical" in client.get(f"/queue/{fu.id}").get_data(as_text=True)
 
 
-def test_the_active_queue_reads_the_status_and_deadline_index(app):
+def test_the_active_queue_reads_the_status_and_deadline_index(app, make):
     # "status != resolved" cannot use an index; "status IN (open, waiting)" reads only the
     # unresolved entries of (status, due_at) however many resolved cases pile up.
+    customer = make.customer()
+    for _ in range(150):
+        make.rating(customer, csat=2, now=T0)
+    cases = select(Followup.id).order_by(Followup.id).offset(3).limit(1).scalar_subquery()
+    db.session.execute(update(Followup).where(Followup.id >= cases).values(status=FollowupStatus.RESOLVED))
+    if db.session.get_bind().dialect.name == "postgresql":
+        # A host's table, as the planner sees it: almost every case resolved. (An empty table's
+        # statistics, as an earlier test can leave them, let it pick any index for a full scan.)
+        db.session.execute(text("ANALYZE followups"))
     plan = query_plan(queue(QueueFilter(), user_id=1))
 
     assert "ix_followups_status_due" in plan, plan
