@@ -138,9 +138,11 @@ def _start_raws(bounds) -> list[dict]:
     return out
 
 
-def _open_month(first: date, following: date, start: dict) -> dict:
+def _open_month(first: date, following: date, start: dict, today: date) -> dict:
     """A month under way: its start figures (stored) and what happened in it so far, each query
-    bounded by the month's events and endings, not by every customer."""
+    bounded by the month's events and endings, not by every customer. Its renewal split covers
+    the days up to today (``renew_sat_until``), what a range ending today asks for."""
+    so_far = today + timedelta(days=1)
     renewals = q.renewals([(first, following)])
     came_up, renewed = renewals[0][1:] if renewals else (0, 0)
     moves = {
@@ -161,7 +163,8 @@ def _open_month(first: date, following: date, start: dict) -> dict:
         "mrr_start": start["mrr_start"],
         "moves": moves,
         "churn_sat": churn_sat,
-        "renew_sat": _rows(q.renewals_by_satisfaction(first, following)),
+        "renew_sat": _rows(q.renewals_by_satisfaction(first, so_far)),
+        "renew_sat_until": so_far.isoformat(),
     }
 
 
@@ -183,7 +186,7 @@ def month_figures(bounds, today: date) -> list[dict]:
     store.save(store.START, [(m, m, fresh[m]) for m, _n in new_starts], seen)
     store.save(store.MONTH, [(m, n, computed[m]) for m, n in missing], seen)
     for m, n in under_way:
-        computed[m] = _open_month(m, n, starts.get(m) or fresh[m])
+        computed[m] = _open_month(m, n, starts.get(m) or fresh[m], today)
     return [stored[m] if m in stored else computed[m] for m, _n in bounds]
 
 
@@ -308,7 +311,8 @@ def _satisfaction(bounds, raws: list[dict], start: date, end: date, today: date)
     renewals, churn = [], []
     for (first, following), raw in zip(bounds, raws, strict=True):
         churn += raw["churn_sat"]
-        if start <= first and following <= until:
+        covered = date.fromisoformat(raw["renew_sat_until"]) if "renew_sat_until" in raw else following
+        if start <= first and min(until, following) == covered:
             renewals += raw["renew_sat"]
         else:  # a month the range cuts: only its decisions inside the range
             renewals += _rows(q.renewals_by_satisfaction(max(start, first), min(until, following)))

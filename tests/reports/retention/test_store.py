@@ -2,7 +2,7 @@
 histories, and every backdated write forgets what it changes."""
 
 import random
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,6 +14,7 @@ from feedback.followups.models import Followup
 from feedback.lifecycle.imports import import_subscriptions
 from feedback.lifecycle.models import Subscription
 from feedback.reports.retention import metrics, store
+from feedback.reports.retention import queries as q
 from feedback.reports.retention.models import RetentionMonth
 from feedback.surveys.models import Feedback, FeedbackKind
 from tests.factories import csv_bytes
@@ -47,9 +48,17 @@ def test_stored_and_live_months_equal_all_live_ones(make, subs, monkeypatch, see
     assert metrics.retention_report(START, end, now=now) == expected  # computes and stores
     assert _stored() > 0
     assert metrics.retention_report(START, end, now=now) == expected  # reads what it stored
-    # The month under way (its start stored) equals the same month computed all at once.
+    # The month under way (its start stored) equals the same month computed all at once, its
+    # renewal split up to today.
     bounds = metrics.month_bounds(START, end)
-    assert metrics.month_figures(bounds, now.date()) == metrics._raw_months(bounds)
+    got, expected = metrics.month_figures(bounds, now.date()), metrics._raw_months(bounds)
+    for (first, following), raw in zip(bounds, got, strict=True):
+        if first <= now.date() < following:
+            until = date.fromisoformat(raw.pop("renew_sat_until"))
+            assert until == now.date() + timedelta(days=1)
+            assert raw["renew_sat"] == metrics._rows(q.renewals_by_satisfaction(first, until))
+            raw["renew_sat"] = expected[bounds.index((first, following))]["renew_sat"]
+    assert got == expected
 
 
 def test_a_range_that_cuts_months_counts_only_its_days(make, subs, monkeypatch):
