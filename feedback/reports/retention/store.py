@@ -72,7 +72,7 @@ def save(kind: str, rows: list[tuple[date, date, dict]], seen_epoch: int) -> boo
     if db.session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(read=True)
     if (db.session.scalar(stmt) or 0) != seen_epoch:
-        db.session.rollback()
+        db.session.commit()  # lets the epoch row go; the request's own writes, if any, stand
         return False
     if kind == STAKE:  # yesterday's figures are never read again
         first = min(m for m, _through, _figures in rows)

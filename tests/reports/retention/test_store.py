@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from feedback.auth.models import Plan
+from feedback.demo.bulk import generate_bulk
 from feedback.extensions import db
 from feedback.followups.models import Followup
 from feedback.lifecycle.imports import import_subscriptions
@@ -80,7 +81,8 @@ def _same_as_all_live(monkeypatch):
 
 def _kept_through(day: date) -> bool:
     """Whether every stored row left depends only on facts before ``day``."""
-    return db.session.scalar(select(func.max(RetentionMonth.valid_through))) <= day
+    latest = db.session.scalar(select(func.max(RetentionMonth.valid_through)))
+    return latest is None or latest <= day
 
 
 def test_a_backdated_event_forgets_the_months_from_its_day(make, subs, monkeypatch):
@@ -192,3 +194,10 @@ def test_cli_forgets_and_fills_again(make, subs, runner):
     assert "retention rows stored" in result.output
     figures = db.session.scalars(select(RetentionMonth.figures)).all()
     assert figures and {"stale": True} not in figures
+
+
+def test_the_bulk_loader_forgets_the_months_its_ratings_fall_in(make, subs, monkeypatch):
+    _filled(make, subs)
+    generate_bulk(300, seed=2, now=LATER)  # Core inserts: two years of ratings before LATER
+    assert _kept_through((LATER - timedelta(days=2 * 366)).date())
+    _same_as_all_live(monkeypatch)
