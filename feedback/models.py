@@ -18,6 +18,7 @@ from .mailer.models import OutboxMessage  # noqa: F401
 from .notices.models import Notice, NoticeUpdate  # noqa: F401
 from .oidc.models import ExternalIdentity  # noqa: F401
 from .reports.models import RatingRollup  # noqa: F401
+from .reports.retention.models import RetentionEpoch, RetentionMonth  # noqa: F401
 from .signup.models import AccountLink  # noqa: F401
 from .surveys.models import Feedback, SurveyInvitation  # noqa: F401
 from .worker.models import JobRun  # noqa: F401

@@ -22,6 +22,7 @@ from ..core.time import utcnow
 from ..extensions import db
 from .models import EventKind, ImportRow, Subscription, SubscriptionEvent
 from .services import CENT, LifecycleError, NewEvent, check_history, sync_account
+from .signals import history_written
 from .staging import Rejections
 
 ROWS = 4_000  # staged rows per batch (whole services)
@@ -294,6 +295,8 @@ class _Writes:
             for sub_id, service, event in self.events
         ]
         bulk_insert(connection, _EVENTS, rows)
+        if rows:  # no flush hook sees these statements: say from which day the history changed
+            history_written.send(self, since=min(r["occurred_on"] for r in rows))
         if self.event_updates:
             db.session.execute(update(_EVENTS).where(_EVENTS.c.id == bindparam("b_id")), self.event_updates)
 

@@ -1,12 +1,17 @@
-"""CLI: ``reports rebuild-rollups [--start DATE] [--end DATE]`` (ratings and follow-ups)."""
+"""CLI: ``reports rebuild-rollups [--start DATE] [--end DATE]`` (ratings and follow-ups) and
+``reports rebuild-retention [--months N]`` (the retention report's stored months)."""
 
 from datetime import date
 
 import click
 from flask.cli import AppGroup
 
+from ..core.dates import add_months
+from ..core.time import utcnow
 from ..extensions import db
 from .followup_rollups import rebuild_followup_rollups
+from .retention import store as retention_store
+from .retention.metrics import retention_report
 from .rollups import rebuild_rollups
 
 reports_cli = AppGroup("reports", help="Maintain the data the reports read.")
@@ -35,3 +40,20 @@ def rebuild_rollups_command(start: date | None, end: date | None) -> None:
     followup_rows = rebuild_followup_rollups(start, end)
     db.session.commit()
     click.echo(f"{rows} rollup rows written, {followup_rows} follow-up rollup rows written")
+
+
+@reports_cli.command("rebuild-retention")
+@click.option(
+    "--months", default=24, show_default=True, type=click.IntRange(0, 240), help="months to fill again"
+)
+def rebuild_retention_command(months: int) -> None:
+    """Forget the retention report's stored months and fill the last ``--months`` again (after a
+    bulk load or a repair by SQL, which the write hooks do not see)."""
+    retention_store.forget_all()
+    db.session.commit()
+    if months:
+        now = utcnow()
+        start = add_months(now.date().replace(day=1), -(months - 1))
+        retention_report(start, now.date(), now=now)  # stores every ended month it computes
+    rows = db.session.scalar(db.select(db.func.count()).select_from(retention_store.RetentionMonth))
+    click.echo(f"{rows} retention rows stored")

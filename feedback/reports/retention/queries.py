@@ -90,15 +90,27 @@ def renewals(bounds):
     return db.session.execute(stmt).all()
 
 
-def _active_customers(months):
+def _active_customers(months, ending_only: bool = False):
     """(month index, month start, customer, ``still``) for every customer active at the start of
     each month; ``still`` is 1 when one of their subscriptions is active at its end, else 0.
 
     One grouped pass over the subscriptions that touch each month (each customer's flags come from
-    their rows in the group), not a lookup per customer and month.
+    their rows in the group), not a lookup per customer and month. ``ending_only``: only customers
+    with a subscription ending in the month, which includes every one who churned in it (a
+    customer active at its start with nothing active at its end had one end in it).
     """
     s = Subscription
     touches = and_(s.started_on < months.c.n, or_(s.ended_on.is_(None), s.ended_on >= months.c.m))
+    if ending_only:
+        ending = aliased(Subscription)
+        touches = and_(
+            touches,
+            exists().where(
+                ending.customer_id == s.customer_id,
+                ending.ended_on >= months.c.m,
+                ending.ended_on < months.c.n,
+            ),
+        )
     was = func.max(case((active_at(s, months.c.m), 1), else_=0))
     still = func.max(case((active_at(s, months.c.n), 1), else_=0))
     return (
@@ -308,9 +320,13 @@ def renewals_by_satisfaction(since: date, until: date):
     return db.session.execute(stmt).all()
 
 
-def churn_by_satisfaction(bounds):
-    """Customer-months (active at a month's start) by (NPS band, breached before that start), and churned."""
-    active = _active_customers(months_table(bounds))
+def churn_by_satisfaction(bounds, ending_only: bool = False):
+    """Customer-months (active at a month's start) by (NPS band, breached before that start), and churned.
+
+    ``ending_only``: the churned counts are the same, the customer-month counts only those with an
+    ending in the month (see ``_active_customers``): a month's work bounded by its endings.
+    """
+    active = _active_customers(months_table(bounds), ending_only)
     inner = (
         select(
             _latest_band(active.c.customer_id, active.c.m_at).label("band"),
