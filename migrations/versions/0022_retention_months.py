@@ -5,15 +5,15 @@ invalidation counter that keeps a view from storing a month a concurrent write j
 Empty at first: a view fills the months it needs (``flask reports rebuild-retention`` does it
 ahead of time).
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0022
+Revises: 0021
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0021"
-down_revision = "0020"
+revision = "0022"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 
