@@ -51,6 +51,14 @@ class Feedback(db.Model):
             postgresql_where=text("nps IS NOT NULL"),
             sqlite_where=text("nps IS NOT NULL"),
         ),
+        # A customer's low CSAT answers by time: "a low rating in the last 90 days" (renewals at risk).
+        Index(
+            "ix_feedback_customer_low_csat",
+            "customer_id",
+            "created_at",
+            postgresql_where=text("csat <= 2"),
+            sqlite_where=text("csat <= 2"),
+        ),
         # Only the few rows still waiting for their receipt: the receipts job finds them at once.
         Index(
             "ix_feedback_unacknowledged",
