@@ -139,6 +139,15 @@ class Followup(db.Model):
     __table_args__ = (
         Index("ix_followups_status_due", "status", "due_at"),
         Index("ix_followups_next_check", "next_check_at"),
+        # The queue's order over the open and waiting cases only: its first page is the first entries.
+        Index(
+            "ix_followups_active_due",
+            "due_at",
+            "created_at",
+            "id",
+            postgresql_where=text("status IN ('open', 'waiting')"),
+            sqlite_where=text("status IN ('open', 'waiting')"),
+        ),
         # A customer's breached cases by time: "a breach in the last 180 days" (renewals at risk).
         Index(
             "ix_followups_customer_breached",

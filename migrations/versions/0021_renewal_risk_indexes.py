@@ -1,4 +1,4 @@
-"""Indexes for the renewal-at-risk queue at volume (issue 15).
+"""Indexes for the renewal-at-risk queue and the staff queue at volume (issue 15).
 
 The queue starts from the customers renewing in the chosen window and looks up each one's signals,
 so every lookup must be a few index entries, not a walk over the customer's history:
@@ -9,6 +9,9 @@ so every lookup must be a few index entries, not a walk over the customer's hist
   those rows), so "a low rating in the last 90 days" reads the few matching entries.
 - ``ix_followups_customer_breached``: a customer's breached cases by time (partial), so "a breach
   in the last 180 days" is one entry.
+- ``ix_followups_active_due``: the staff queue's order (nearest deadline first) over the open and
+  waiting cases only (partial), so its first page is the index's first entries, not a sort of
+  every open case (``ix_followups_status_due`` holds each status's deadlines apart).
 
 Revision ID: 0021
 Revises: 0020
@@ -23,6 +26,7 @@ branch_labels = None
 depends_on = None
 
 LOW_CSAT = sa.text("csat <= 2")
+ACTIVE = sa.text("status IN ('open', 'waiting')")
 
 
 def upgrade():
@@ -41,9 +45,17 @@ def upgrade():
         postgresql_where=sa.text("breached IS TRUE"),
         sqlite_where=sa.text("breached IS 1"),
     )
+    op.create_index(
+        "ix_followups_active_due",
+        "followups",
+        ["due_at", "created_at", "id"],
+        postgresql_where=ACTIVE,
+        sqlite_where=ACTIVE,
+    )
 
 
 def downgrade():
+    op.drop_index("ix_followups_active_due", table_name="followups")
     op.drop_index("ix_followups_customer_breached", table_name="followups")
     op.drop_index("ix_feedback_customer_low_csat", table_name="feedback")
     op.drop_index("ix_customer_accounts_renewal_date", table_name="customer_accounts")

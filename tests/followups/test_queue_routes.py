@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import func, select, text
 
 from feedback.core.time import utcnow
 from feedback.extensions import db
@@ -173,8 +174,23 @@ def test_priority_shown_on_case_page(client, make, agent):
 
 def test_the_active_queue_reads_the_status_and_deadline_index(app):
     # "status != resolved" cannot use an index; "status IN (open, waiting)" reads only the
-    # unresolved entries of (status, due_at) however many resolved cases pile up.
-    plan = query_plan(queue(QueueFilter(), user_id=1))
+    # unresolved entries however many resolved cases pile up: those of the partial index on the
+    # queue's order (ix_followups_active_due), so a page is its first entries, not a sort.
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    if postgresql:  # a sort of the few test rows is cheaper than anything: price it out
+        db.session.execute(text("SET LOCAL enable_sort = off"))
+    plan = query_plan(queue(QueueFilter(), user_id=1).limit(25))
 
-    assert "ix_followups_status_due" in plan, plan
+    assert "Seq Scan on followups" not in plan and "SCAN followups" not in plan, plan
+    if postgresql:  # SQLite puts NULLs first in an index, so it cannot read "due_at NULLS LAST" in order
+        assert "ix_followups_active_due" in plan and "Sort" not in plan, plan
+    else:
+        assert "ix_followups_active_due" in plan or "ix_followups_status_due" in plan, plan
+
+
+def test_the_active_queue_count_reads_only_the_open_entries(app):
+    stmt = queue(QueueFilter(), user_id=1)
+    plan = query_plan(select(func.count()).select_from(stmt.order_by(None).subquery()))
+
+    assert "ix_followups_active_due" in plan or "ix_followups_status_due" in plan, plan
     assert "Seq Scan on followups" not in plan and "SCAN followups" not in plan, plan
