@@ -1,6 +1,7 @@
 """The queue at volume reads indexes, and gives what the rule says on random data: the statement
 is checked against a plain Python computation of the module docstring's rule."""
 
+import contextlib
 import random
 from datetime import timedelta
 from decimal import Decimal
@@ -50,10 +51,8 @@ def _random_customers(make, rng: random.Random, n: int = 30) -> None:
             if fu.status == FollowupStatus.OPEN and rng.random() < 0.3:
                 fu.status = FollowupStatus.WAITING
         if rng.random() < 0.2:
-            try:
+            with contextlib.suppress(ProactiveError):  # already has an open case
                 open_proactive_followup(customer, staff, T0)
-            except ProactiveError:
-                pass  # already has an open case
         if rng.random() < 0.1:
             customer.active = False
         db.session.commit()
