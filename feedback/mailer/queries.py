@@ -29,18 +29,26 @@ def _capped_count(stmt, bound: int) -> int:
     return db.session.scalar(select(func.count()).select_from(stmt.limit(bound + 1).subquery()))
 
 
+def small_state_counts():
+    """``select()`` of (status, count) for the states that stay small, read from the status index."""
+    return (
+        select(OutboxMessage.status, func.count())
+        .where(OutboxMessage.status.in_(SMALL_STATES))
+        .group_by(OutboxMessage.status)
+    )
+
+
+def sent_ids():
+    """``select()`` of the sent messages' ids (counted up to the cap)."""
+    return select(OutboxMessage.id).where(OutboxMessage.status == OutboxStatus.SENT)
+
+
 def counts() -> dict[str, int]:
     """How many messages are in each state (every state present, zero when empty). Sent ones are
     counted up to ``COUNT_CAP + 1`` only: more than the cap reads as ``COUNT_CAP + 1``
     (see :func:`capped`)."""
-    rows = db.session.execute(
-        select(OutboxMessage.status, func.count())
-        .where(OutboxMessage.status.in_(SMALL_STATES))
-        .group_by(OutboxMessage.status)
-    ).all()
-    found = {status.value: n for status, n in rows}
-    sent = select(OutboxMessage.id).where(OutboxMessage.status == OutboxStatus.SENT)
-    found[OutboxStatus.SENT.value] = _capped_count(sent, COUNT_CAP)
+    found = {status.value: n for status, n in db.session.execute(small_state_counts()).all()}
+    found[OutboxStatus.SENT.value] = _capped_count(sent_ids(), COUNT_CAP)
     return {status.value: found.get(status.value, 0) for status in OutboxStatus}
 
 
@@ -53,6 +61,8 @@ class CappedPagination(SelectPagination):
     """Pages of the outbox without counting all of it: the total is counted up to the cap or two
     pages past the current one, whichever is further, so "Next" always leads on. ``capped`` says
     the total is a lower bound (the pager then names no last page)."""
+
+    capped = False
 
     def _query_count(self) -> int:
         bound = max(COUNT_CAP, (self.page + 2) * self.per_page)
