@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import CustomerAccount, Plan, User
 from ..core.db import UTCDateTime, enum_column
+from ..core.scales import CSAT_LOW_MAX
 from ..core.time import utcnow
 from ..extensions import db
 from ..followups.models import Category
@@ -56,8 +57,8 @@ class Feedback(db.Model):
             "ix_feedback_customer_low_csat",
             "customer_id",
             "created_at",
-            postgresql_where=text("csat <= 2"),
-            sqlite_where=text("csat <= 2"),
+            postgresql_where=text(f"csat <= {CSAT_LOW_MAX}"),
+            sqlite_where=text(f"csat <= {CSAT_LOW_MAX}"),
         ),
         # Only the few rows still waiting for their receipt: the receipts job finds them at once.
         Index(
