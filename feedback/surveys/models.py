@@ -60,6 +60,13 @@ class Feedback(db.Model):
             postgresql_where=text(f"csat <= {CSAT_LOW_MAX}"),
             sqlite_where=text(f"csat <= {CSAT_LOW_MAX}"),
         ),
+        # The few proactive rows (staff called first): renewals at risk sets their cases apart.
+        Index(
+            "ix_feedback_proactive",
+            "id",
+            postgresql_where=text("kind = 'proactive'"),
+            sqlite_where=text("kind = 'proactive'"),
+        ),
         # Only the few rows still waiting for their receipt: the receipts job finds them at once.
         Index(
             "ix_feedback_unacknowledged",

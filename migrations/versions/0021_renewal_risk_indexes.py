@@ -9,6 +9,8 @@ so every lookup must be a few index entries, not a walk over the customer's hist
   those rows), so "a low rating in the last 90 days" reads the few matching entries.
 - ``ix_followups_customer_breached``: a customer's breached cases by time (partial), so "a breach
   in the last 180 days" is one entry.
+- ``ix_feedback_proactive``: the few proactive feedback rows (staff called first), so the queue
+  tells a customer's own cases from the ones it opened by one small hashed list.
 - ``ix_followups_active_due``: the staff queue's order (nearest deadline first) over the open and
   waiting cases only (partial), so its first page is the index's first entries, not a sort of
   every open case (``ix_followups_status_due`` holds each status's deadlines apart).
@@ -26,6 +28,7 @@ branch_labels = None
 depends_on = None
 
 LOW_CSAT = sa.text("csat <= 2")
+PROACTIVE = sa.text("kind = 'proactive'")
 ACTIVE = sa.text("status IN ('open', 'waiting')")
 
 
@@ -46,6 +49,9 @@ def upgrade():
         sqlite_where=sa.text("breached IS 1"),
     )
     op.create_index(
+        "ix_feedback_proactive", "feedback", ["id"], postgresql_where=PROACTIVE, sqlite_where=PROACTIVE
+    )
+    op.create_index(
         "ix_followups_active_due",
         "followups",
         ["due_at", "created_at", "id"],
@@ -56,6 +62,7 @@ def upgrade():
 
 def downgrade():
     op.drop_index("ix_followups_active_due", table_name="followups")
+    op.drop_index("ix_feedback_proactive", table_name="feedback")
     op.drop_index("ix_followups_customer_breached", table_name="followups")
     op.drop_index("ix_feedback_customer_low_csat", table_name="feedback")
     op.drop_index("ix_customer_accounts_renewal_date", table_name="customer_accounts")

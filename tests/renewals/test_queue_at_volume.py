@@ -152,13 +152,26 @@ def test_the_queue_reads_the_renewal_and_signal_indexes(app, make):
         "ix_customer_accounts_renewal_date",  # … by subscription or by account
         "ix_feedback_customer_nps",  # the latest NPS answer
         "ix_feedback_customer_low_csat",  # a low CSAT in the last 90 days
-        "ix_followups_customer_breached",  # a breach in the last 180 days
+        "ix_followups_customer_breached",  # a breach in the last 180 days …
+        "ix_feedback_proactive",  # … of a case the customer's own feedback opened
     ):
         assert index in plan, (index, plan)
     assert "Seq Scan on feedback" not in plan and "SCAN feedback" not in plan.replace(
         "SCAN feedback USING", ""
     )
     assert "Seq Scan on followups" not in plan, plan
+
+
+def test_a_breached_proactive_case_is_not_a_signal(app, make):
+    customer = customer_renewing(make, 10, name="Called")
+    fu = open_proactive_followup(customer, make.staff(), T0 - timedelta(days=5))
+    fu.breached = True
+    fu.status = FollowupStatus.RESOLVED
+    db.session.commit()
+    assert list(db.session.scalars(at_risk(T0, 30))) == []
+    case(customer, days_ago=4, breached=True, resolved=True)  # one of their own: a signal
+    (row,) = db.session.scalars(at_risk(T0, 30))
+    assert row.reasons == ("breached",)
 
 
 def test_the_window_starts_today(app, make):
