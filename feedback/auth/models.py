@@ -168,7 +168,7 @@ class CustomerAccount(db.Model):
     plan: Mapped[Plan] = mapped_column(enum_column(Plan, "plan"), default=Plan.SHARED, index=True)
     monthly_price: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("0"))
     signup_date: Mapped[date]
-    renewal_date: Mapped[date]
+    renewal_date: Mapped[date] = mapped_column(index=True)  # renewals at risk: who renews when
     # The server the account is hosted on, e.g. "web-12.fra"; maintenance notices target it.
     server: Mapped[str | None] = mapped_column(String(120), index=True)
     # The billing system's client id: several logins of one company share it and count as one

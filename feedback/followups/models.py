@@ -8,7 +8,7 @@ mapper finds it once every model is loaded (``feedback/models.py``).
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
@@ -139,6 +139,23 @@ class Followup(db.Model):
     __table_args__ = (
         Index("ix_followups_status_due", "status", "due_at"),
         Index("ix_followups_next_check", "next_check_at"),
+        # The queue's order over the open and waiting cases only: its first page is the first entries.
+        Index(
+            "ix_followups_active_due",
+            "due_at",
+            "created_at",
+            "id",
+            postgresql_where=text("status IN ('open', 'waiting')"),
+            sqlite_where=text("status IN ('open', 'waiting')"),
+        ),
+        # A customer's breached cases by time: "a breach in the last 180 days" (renewals at risk).
+        Index(
+            "ix_followups_customer_breached",
+            "customer_id",
+            "created_at",
+            postgresql_where=text("breached IS TRUE"),
+            sqlite_where=text("breached IS 1"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,6 +2,7 @@
 
 import re
 
+from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import func, select
 
 from ..extensions import db
@@ -16,11 +17,66 @@ def outbox(status: OutboxStatus | None = None):
     return stmt
 
 
+# Counting stops here: "sent" grows with every e-mail ever queued, and counting all of it on each
+# view of the page costs as much as reading the table. Above the cap the page says "10000+".
+COUNT_CAP = 10_000
+# Few rows each (waiting, being sent, given up): counted exactly through the status index.
+SMALL_STATES = (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.FAILED)
+
+
+def _capped_count(stmt, bound: int) -> int:
+    """Rows of ``stmt`` (a select of ids), counting at most ``bound + 1``."""
+    return db.session.scalar(select(func.count()).select_from(stmt.limit(bound + 1).subquery()))
+
+
+def small_state_counts():
+    """``select()`` of (status, count) for the states that stay small, read from the status index."""
+    return (
+        select(OutboxMessage.status, func.count())
+        .where(OutboxMessage.status.in_(SMALL_STATES))
+        .group_by(OutboxMessage.status)
+    )
+
+
+def sent_ids():
+    """``select()`` of the sent messages' ids (counted up to the cap)."""
+    return select(OutboxMessage.id).where(OutboxMessage.status == OutboxStatus.SENT)
+
+
 def counts() -> dict[str, int]:
-    """How many messages are in each state (every state present, zero when empty)."""
-    rows = db.session.execute(select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all()
-    found = {status.value: n for status, n in rows}
+    """How many messages are in each state (every state present, zero when empty). Sent ones are
+    counted up to ``COUNT_CAP + 1`` only: more than the cap reads as ``COUNT_CAP + 1``
+    (see :func:`capped`)."""
+    found = {status.value: n for status, n in db.session.execute(small_state_counts()).all()}
+    found[OutboxStatus.SENT.value] = _capped_count(sent_ids(), COUNT_CAP)
     return {status.value: found.get(status.value, 0) for status in OutboxStatus}
+
+
+def capped(n: int) -> bool:
+    """Whether a figure from :func:`counts` is a lower bound (the real number is larger)."""
+    return n > COUNT_CAP
+
+
+class CappedPagination(SelectPagination):
+    """Pages of the outbox without counting all of it: the total is counted up to the cap or two
+    pages past the current one, whichever is further, so "Next" always leads on. ``capped`` says
+    the total is a lower bound (the pager then names no last page)."""
+
+    capped = False
+
+    def _query_count(self) -> int:
+        bound = max(COUNT_CAP, (self.page + 2) * self.per_page)
+        ids = self._query_args["select"].with_only_columns(OutboxMessage.id).order_by(None)
+        n = _capped_count(ids, bound)
+        self.capped = n > bound
+        return min(n, bound)
+
+
+def outbox_page(status: OutboxStatus | None, page: int, per_page: int) -> CappedPagination:
+    """One page of :func:`outbox`, newest first, with a capped total."""
+    return CappedPagination(
+        select=outbox(status), session=db.session(), page=page, per_page=per_page, error_out=False
+    )
 
 
 def held_count() -> int:

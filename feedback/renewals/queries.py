@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Date, and_, case, exists, func, literal, or_, select
+from sqlalchemy import Date, and_, case, func, literal, select, union
 from sqlalchemy.orm import Bundle
 
 from ..auth.models import CustomerAccount, Plan, Role, User
@@ -92,7 +92,7 @@ class _AtRiskBundle(Bundle):
         return proc
 
 
-def customer_facts():
+def customer_facts(only=None):
     """Per customer login: current ``plan``, monthly ``revenue``, next renewal (``renews_on``) and
     ``billing_account`` (logins sharing it are one company).
 
@@ -101,142 +101,186 @@ def customer_facts():
     ``renews_on``, plan = that subscription's); a login with no subscription rows at all falls
     back to its account's ``monthly_price``, ``renewal_date`` and ``plan``. A login whose
     subscriptions all ended gets NULLs (churned). Returns a ``select()`` to use as a subquery.
+
+    ``only`` (a list or a ``select()`` of user ids) narrows the rows before the per-customer
+    window runs, so a page about a few customers does not rank every subscription.
     """
-    next_sub = (
-        select(
-            Subscription.customer_id,
-            Subscription.plan,
-            Subscription.renews_on,
-            func.sum(Subscription.monthly_price).over(partition_by=Subscription.customer_id).label("revenue"),
-            func.row_number()
-            .over(
-                partition_by=Subscription.customer_id,
-                order_by=(Subscription.renews_on.asc(), Subscription.id.asc()),
-            )
-            .label("rn"),
+    renewing = and_(Subscription.status == SubscriptionStatus.ACTIVE, Subscription.renews_on.is_not(None))
+    # Every subscription of the customer, the renewing ones first (earliest renewal, then id): the
+    # first row says both whether the customer has subscriptions and which one renews next.
+    subs = select(
+        Subscription.customer_id,
+        case((renewing, 1), else_=0).label("renewing"),
+        Subscription.plan,
+        Subscription.renews_on,
+        func.sum(case((renewing, Subscription.monthly_price)))
+        .over(partition_by=Subscription.customer_id)
+        .label("revenue"),
+        func.row_number()
+        .over(
+            partition_by=Subscription.customer_id,
+            order_by=(case((renewing, 0), else_=1), Subscription.renews_on.asc(), Subscription.id.asc()),
         )
-        .where(Subscription.status == SubscriptionStatus.ACTIVE, Subscription.renews_on.is_not(None))
-        .subquery("next_sub")
+        .label("rn"),
     )
-    has_subscriptions = exists().where(Subscription.customer_id == User.id)
-    return (
+    if only is not None:
+        subs = subs.where(Subscription.customer_id.in_(only))
+    first = subs.subquery("first_sub")
+    has_subscriptions = first.c.customer_id.is_not(None)
+    renews = first.c.renewing == 1
+    stmt = (
         select(
             User.id.label("customer_id"),
-            case((has_subscriptions, next_sub.c.plan), else_=CustomerAccount.plan).label("plan"),
-            case((has_subscriptions, next_sub.c.revenue), else_=CustomerAccount.monthly_price).label(
-                "revenue"
-            ),
-            case((has_subscriptions, next_sub.c.renews_on), else_=CustomerAccount.renewal_date).label(
-                "renews_on"
-            ),
+            case((renews, first.c.plan), (has_subscriptions, None), else_=CustomerAccount.plan).label("plan"),
+            case((has_subscriptions, first.c.revenue), else_=CustomerAccount.monthly_price).label("revenue"),
+            case(
+                (renews, first.c.renews_on), (has_subscriptions, None), else_=CustomerAccount.renewal_date
+            ).label("renews_on"),
             CustomerAccount.billing_account,
         )
         .select_from(User)
         .outerjoin(CustomerAccount, CustomerAccount.user_id == User.id)
-        .outerjoin(next_sub, and_(next_sub.c.customer_id == User.id, next_sub.c.rn == 1))
+        .outerjoin(first, and_(first.c.customer_id == User.id, first.c.rn == 1))
         .where(User.role == Role.CUSTOMER)
+    )
+    return stmt if only is None else stmt.where(User.id.in_(only))
+
+
+def _renewing_between(first: date, last: date):
+    """Everyone who *may* renew between ``first`` and ``last``: an active subscription or (for
+    customers without subscriptions) the account's date in the range. A superset, read through
+    the renewal-date indexes; ``customer_facts`` then decides (its earliest renewal may be earlier)."""
+    by_subscription = select(Subscription.customer_id).where(
+        Subscription.status == SubscriptionStatus.ACTIVE, Subscription.renews_on.between(first, last)
+    )
+    by_account = select(CustomerAccount.user_id).where(CustomerAccount.renewal_date.between(first, last))
+    # Materialized: found once, then read by the facts and the signals.
+    found = (
+        union(by_subscription, by_account).cte("candidates").prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    return select(found.c.customer_id)
+
+
+def _signals(now: datetime, only):
+    """One row per candidate customer with their raw signals. Each is looked up per customer
+    through an index (``ix_feedback_customer_nps``, ``ix_feedback_customer_low_csat``,
+    ``ix_followups_customer_breached``) or, for open cases, from the few open ones: never by
+    ranking or grouping the whole feedback and follow-up tables. The lookups are ``LIMIT 1`` /
+    aggregate subqueries so PostgreSQL probes the index per customer instead of hashing the whole
+    table. Materialized, so each lookup runs once although the score uses it several times."""
+    today = now.date()
+    facts = customer_facts(only).subquery("facts")
+    mine = Feedback.customer_id == User.id
+    latest_nps = (
+        select(Feedback.nps)
+        .where(
+            mine, Feedback.nps.is_not(None), Feedback.kind == FeedbackKind.RATING, Feedback.created_at <= now
+        )
+        .order_by(Feedback.created_at.desc(), Feedback.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    lowest_csat = (
+        select(func.min(Feedback.csat))
+        .where(
+            mine,
+            low_csat_sql(Feedback.csat),
+            Feedback.created_at > now - timedelta(days=LOW_CSAT_DAYS),
+            Feedback.created_at <= now,
+            Feedback.kind == FeedbackKind.RATING,
+        )
+        .scalar_subquery()
+    )
+    # Cases staff opened from this queue are not signals (they would keep the customer listed).
+    # Told apart by their feedback's id among the few proactive ones (ix_feedback_proactive, read
+    # once and hashed), not by reading each case's feedback row.
+    proactive = select(Feedback.id).where(Feedback.kind == FeedbackKind.PROACTIVE)
+    breached = (
+        select(literal(1))
+        .where(
+            Followup.customer_id == User.id,
+            Followup.breached.is_(True),
+            Followup.created_at > now - timedelta(days=BREACH_DAYS),
+            Followup.created_at <= now,
+            Followup.feedback_id.not_in(proactive),
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+    open_cases = (
+        select(
+            Followup.customer_id,
+            func.min(Followup.id).label("followup_id"),
+            func.max(case((Feedback.kind != FeedbackKind.PROACTIVE, 1), else_=0)).label("signal"),
+        )
+        .join(Feedback, Feedback.id == Followup.feedback_id)
+        .where(Followup.status.in_(ACTIVE_STATUSES))
+        .group_by(Followup.customer_id)
+        .subquery("open_cases")
+    )
+    return (
+        select(
+            User.id.label("customer_id"),
+            User.name,
+            User.email,
+            facts.c.plan,
+            facts.c.revenue,
+            facts.c.renews_on,
+            latest_nps.label("latest_nps"),
+            lowest_csat.label("lowest_csat"),
+            case((breached.is_not(None), 1), else_=0).label("breached"),
+            func.coalesce(open_cases.c.signal, 0).label("open"),
+            open_cases.c.followup_id.label("open_followup_id"),
+            literal(today, Date).label("today"),
+        )
+        .select_from(User)
+        .join(facts, facts.c.customer_id == User.id)
+        .outerjoin(open_cases, open_cases.c.customer_id == User.id)
+        .where(User.role == Role.CUSTOMER, User.active.is_(True), User.id.in_(only))
+        .cte("signals")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
 
 
 def _statement(now: datetime, within_days: int | None, customer_id: int | None):
     today = now.date()
-    not_proactive = Feedback.kind != FeedbackKind.PROACTIVE
-
-    nps_ranked = (
-        select(
-            Feedback.customer_id,
-            Feedback.nps,
-            func.row_number()
-            .over(
-                partition_by=Feedback.customer_id, order_by=(Feedback.created_at.desc(), Feedback.id.desc())
-            )
-            .label("rn"),
-        )
-        .where(Feedback.kind == FeedbackKind.RATING, Feedback.nps.is_not(None), Feedback.created_at <= now)
-        .cte("nps_ranked")
-    )
-    low_csat = (
-        select(Feedback.customer_id, func.min(Feedback.csat).label("lowest"))
-        .where(
-            Feedback.kind == FeedbackKind.RATING,
-            low_csat_sql(Feedback.csat),
-            Feedback.created_at > now - timedelta(days=LOW_CSAT_DAYS),
-            Feedback.created_at <= now,
-        )
-        .group_by(Feedback.customer_id)
-        .cte("low_csat")
-    )
-    is_open = Followup.status.in_(ACTIVE_STATUSES)
-    recent_breach = and_(
-        Followup.breached.is_(True),
-        Followup.created_at > now - timedelta(days=BREACH_DAYS),
-        Followup.created_at <= now,
-    )
-    case_signals = (
-        select(
-            Followup.customer_id,
-            func.max(case((is_open, 1), else_=0)).label("open"),
-            func.max(case((recent_breach, 1), else_=0)).label("breached"),
-        )
-        .join(Feedback, Feedback.id == Followup.feedback_id)
-        .where(not_proactive, or_(is_open, recent_breach))
-        .group_by(Followup.customer_id)
-        .cte("case_signals")
-    )
-    open_case = (
-        select(Followup.customer_id, func.min(Followup.id).label("followup_id"))
-        .where(is_open)
-        .group_by(Followup.customer_id)
-        .cte("open_case")
-    )
-
-    facts = customer_facts().subquery("facts")
-    renews_on, revenue, plan = facts.c.renews_on, facts.c.revenue, facts.c.plan
-    detractor = case((detractor_sql(nps_ranked.c.nps), 1), else_=0)
-    low = case((low_csat.c.lowest.is_not(None), 1), else_=0)
-    breached = func.coalesce(case_signals.c.breached, 0)
-    open_ = func.coalesce(case_signals.c.open, 0)
+    if customer_id is not None:
+        only = [customer_id]
+    else:
+        only = _renewing_between(today, today + timedelta(days=within_days))
+    s = _signals(now, only).c
+    detractor = case((detractor_sql(s.latest_nps), 1), else_=0)
+    low = case((s.lowest_csat.is_not(None), 1), else_=0)
     risk = (
         detractor * WEIGHTS["detractor"]
         + low * WEIGHTS["low_csat"]
-        + breached * WEIGHTS["breached"]
-        + open_ * WEIGHTS["open_followup"]
+        + s.breached * WEIGHTS["breached"]
+        + s.open * WEIGHTS["open_followup"]
     )
-    priority = func.coalesce(revenue, 0) * risk
+    priority = func.coalesce(s.revenue, 0) * risk
 
     row = _AtRiskBundle(
         "at_risk",
-        User.id.label("customer_id"),
-        User.name.label("name"),
-        User.email.label("email"),
-        plan.label("plan"),
-        revenue.label("revenue"),
-        renews_on.label("renews_on"),
-        nps_ranked.c.nps.label("latest_nps"),
-        low_csat.c.lowest.label("lowest_csat"),
+        s.customer_id,
+        s.name,
+        s.email,
+        s.plan,
+        s.revenue,
+        s.renews_on,
+        s.latest_nps,
+        s.lowest_csat,
         detractor.label("detractor"),
         low.label("low_csat"),
-        breached.label("breached"),
-        open_.label("open_followup"),
-        open_case.c.followup_id.label("open_followup_id"),
+        s.breached,
+        s.open.label("open_followup"),
+        s.open_followup_id,
         risk.label("risk"),
-        literal(today, Date).label("today"),
+        s.today,
     )
-    stmt = (
-        select(row)
-        .select_from(User)
-        .outerjoin(facts, facts.c.customer_id == User.id)
-        .outerjoin(nps_ranked, and_(nps_ranked.c.customer_id == User.id, nps_ranked.c.rn == 1))
-        .outerjoin(low_csat, low_csat.c.customer_id == User.id)
-        .outerjoin(case_signals, case_signals.c.customer_id == User.id)
-        .outerjoin(open_case, open_case.c.customer_id == User.id)
-        .where(User.role == Role.CUSTOMER, User.active.is_(True))
-    )
-    if customer_id is not None:
-        stmt = stmt.where(User.id == customer_id)
+    stmt = select(row)
     if within_days is not None:
-        stmt = stmt.where(renews_on >= today, renews_on <= today + timedelta(days=within_days), risk > 0)
-    return stmt.order_by(priority.desc(), renews_on.asc(), User.id.asc())
+        stmt = stmt.where(s.renews_on >= today, s.renews_on <= today + timedelta(days=within_days), risk > 0)
+    return stmt.order_by(priority.desc(), s.renews_on.asc(), s.customer_id.asc())
 
 
 def at_risk(now: datetime, within_days: int = DEFAULT_WINDOW):

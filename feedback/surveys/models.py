@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import CustomerAccount, Plan, User
 from ..core.db import UTCDateTime, enum_column
+from ..core.scales import CSAT_LOW_MAX
 from ..core.time import utcnow
 from ..extensions import db
 from ..followups.models import Category
@@ -50,6 +51,21 @@ class Feedback(db.Model):
             "id",
             postgresql_where=text("nps IS NOT NULL"),
             sqlite_where=text("nps IS NOT NULL"),
+        ),
+        # A customer's low CSAT answers by time: "a low rating in the last 90 days" (renewals at risk).
+        Index(
+            "ix_feedback_customer_low_csat",
+            "customer_id",
+            "created_at",
+            postgresql_where=text(f"csat <= {CSAT_LOW_MAX}"),
+            sqlite_where=text(f"csat <= {CSAT_LOW_MAX}"),
+        ),
+        # The few proactive rows (staff called first): renewals at risk sets their cases apart.
+        Index(
+            "ix_feedback_proactive",
+            "id",
+            postgresql_where=text("kind = 'proactive'"),
+            sqlite_where=text("kind = 'proactive'"),
         ),
         # Only the few rows still waiting for their receipt: the receipts job finds them at once.
         Index(
