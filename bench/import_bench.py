@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anyw
 
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import create_engine, delete, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench.db_url import bench_database_url  # noqa: E402
 from feedback import create_app  # noqa: E402
 from feedback.core.time import utcnow  # noqa: E402
 from feedback.demo.bulk import BULK_DOMAIN, customer_pool  # noqa: E402
@@ -90,11 +90,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         help=f"rows per second to compare with (default {BASELINE_ROWS_PER_SECOND}, the old importer's)",
     )
     args = parser.parse_args(argv)
-    for prefix in ("postgres://", "postgresql://"):
-        if args.database_url.startswith(prefix):
-            args.database_url = "postgresql+psycopg://" + args.database_url[len(prefix) :]
-    if make_url(args.database_url).database == "test":
-        parser.error("refusing the database `test`: the test suite owns it")
+    args.database_url = bench_database_url(parser, args.database_url, postgresql_only=False)
     if not 0 < args.small <= args.large:
         parser.error("need 0 < --small <= --large")
     return args

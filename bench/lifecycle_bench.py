@@ -25,9 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anyw
 import redis  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench.bulk_followups import generate_followups, overdue_count  # noqa: E402
+from bench.db_url import bench_database_url  # noqa: E402
 from bench.http_load import ROOT, drive, gunicorn  # noqa: E402
 from bench.report_bench import best_of, groupby  # noqa: E402
 from feedback import create_app  # noqa: E402
@@ -87,14 +87,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         help=f"a Redis database the benchmark owns and empties (default {DEFAULT_REDIS})",
     )
     args = parser.parse_args(argv)
-    for prefix in ("postgres://", "postgresql://"):
-        if args.database_url.startswith(prefix):
-            args.database_url = "postgresql+psycopg://" + args.database_url[len(prefix) :]
-    url = make_url(args.database_url)
-    if url.get_backend_name() != "postgresql":
-        parser.error("this benchmark runs on PostgreSQL only")
-    if url.database == "test":
-        parser.error("refusing the database `test`: the test suite owns it")
+    args.database_url = bench_database_url(parser, args.database_url)
     if not 0 < args.overdue <= args.small <= args.large:
         parser.error("need 0 < --overdue <= --small <= --large")
     return args
@@ -255,18 +248,11 @@ def run(args) -> dict:
         now = utcnow()
         start, end = (now - timedelta(days=HISTORY_DAYS)).date(), now.date()
         figures = {"load_small_s": grow(args.small, args.seed, now, args.overdue)}
-        if args.only == "submissions":
-            try:
-                figures |= submissions(args, random.Random(args.seed))
-            finally:
-                empty_redis(args.redis_url)
-            db.session.remove()
-            db.engine.dispose()
-            return figures
-        figures |= measure(args, now, start, end, "10k")
-        figures["load_large_s"] = grow(args.large, args.seed + 1, now, args.overdue)
-        figures |= measure(args, now, start, end, "1m")
-        if args.only == "all":
+        if args.only != "submissions":
+            figures |= measure(args, now, start, end, "10k")
+            figures["load_large_s"] = grow(args.large, args.seed + 1, now, args.overdue)
+            figures |= measure(args, now, start, end, "1m")
+        if args.only != "sweep":
             try:
                 figures |= submissions(args, random.Random(args.seed))
             finally:

@@ -33,8 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anyw
 import pyotp  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench.db_url import bench_database_url  # noqa: E402
 from bench.page_data import load  # noqa: E402
 from feedback import create_app  # noqa: E402
 from feedback.auth.models import Role, User  # noqa: E402
@@ -86,14 +86,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--schema-prefix", default="pages", help="the copies live in schemas PREFIX_small and PREFIX_large"
     )
     args = parser.parse_args(argv)
-    for prefix in ("postgres://", "postgresql://"):
-        if args.database_url.startswith(prefix):
-            args.database_url = "postgresql+psycopg://" + args.database_url[len(prefix) :]
-    url = make_url(args.database_url)
-    if url.get_backend_name() != "postgresql":
-        parser.error("this benchmark runs on PostgreSQL only")
-    if url.database == "test":
-        parser.error("refusing the database `test`: the test suite owns it")
+    args.database_url = bench_database_url(parser, args.database_url)
     if not 0 < args.small <= args.large:
         parser.error("need 0 < --small <= --large")
     if args.requests < 3:

@@ -7,14 +7,13 @@ With the sync workers README used to document, two such clients froze the app fo
 import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.gunicorn import ROOT, start_gunicorn
+
 IDLE_CLIENTS = 20
 # Gunicorn's gthread worker lets a connection that has sent nothing hold a thread for 5 s before
 # parking it: watch past that window, and past the keep-alive that then closes it.
@@ -32,8 +31,6 @@ def _get(url: str, timeout: float = 5) -> tuple[int, float]:
 def gunicorn_url(tmp_path):
     """gunicorn as README's production command starts it, on a loopback socket handed over by
     file descriptor (no race for a free port), against a throw-away SQLite database."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
     env = {
         **os.environ,
         "FLASK_CONFIG": "production",
@@ -44,23 +41,7 @@ def gunicorn_url(tmp_path):
     for name in ("REDIS_URL", "WEB_CONCURRENCY", "WEB_THREADS", "GUNICORN_CMD_ARGS"):
         env.pop(name, None)
     log = (tmp_path / "gunicorn.log").open("w")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            "deploy/gunicorn.conf.py",
-            "--bind",
-            f"fd://{listener.fileno()}",
-        ],
-        cwd=ROOT,
-        env=env,
-        pass_fds=[listener.fileno()],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    listener.close()  # gunicorn holds its own copy
+    server, port = start_gunicorn(ROOT / "deploy" / "gunicorn.conf.py", env, log)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

@@ -16,9 +16,6 @@ import json
 import os
 import random
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -32,6 +29,7 @@ from feedback.extensions import db
 from feedback.surveys.models import Feedback
 
 from ..factories import token_for
+from ..gunicorn import start_gunicorn
 from .conftest import ROOT, report, wait_until
 
 pytestmark = pytest.mark.real_commits  # the server's processes must see the tokens
@@ -67,8 +65,6 @@ def _children(pid: int) -> list[int]:
 def server(database_url, tmp_path):
     """gunicorn as README's production command starts it, on the test database, listening on a
     loopback socket handed over by file descriptor; killed with every worker when the test ends."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
     env = {
         **os.environ,
         "FLASK_CONFIG": "testing",
@@ -94,24 +90,7 @@ def server(database_url, tmp_path):
     config.write_text((ROOT / "deploy" / "gunicorn.conf.py").read_text() + hook)
     log_path = tmp_path / "gunicorn.log"
     with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "-c",
-                str(config),
-                "--bind",
-                f"fd://{listener.fileno()}",
-            ],
-            cwd=ROOT,
-            env=env,
-            pass_fds=[listener.fileno()],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    listener.close()  # gunicorn holds its own copy
+        process, port = start_gunicorn(config, env, log, own_session=True)
 
     def answers():
         assert process.poll() is None, log_path.read_text()[-3000:]
