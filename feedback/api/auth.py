@@ -77,6 +77,14 @@ def _token_entry(token_hash: str) -> _TokenEntry | None:
     return _TokenEntry(row.id, row.last_used_at, cache.detached_copy(row.user))
 
 
+def known_token(now: datetime) -> bool:
+    """The request's bearer token is one this process found working at most
+    ``REFERENCE_CACHE_SECONDS`` ago: it will authenticate without a lookup, so the per-address
+    failure limit (which guards the lookups) need not be asked, a Redis round trip saved."""
+    token = bearer_token()
+    return token is not None and cache.peek(TOKEN_CACHE, hash_token(token), now) is not None
+
+
 def authenticate(public_endpoints: frozenset[str], now: datetime):
     """``before_request`` hook: resolve the bearer token into ``g.api_user`` or answer 401.
 

@@ -25,13 +25,14 @@ PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
 limiter.shared_limit(auth.rate_limit, scope="api-v1", key_func=auth.rate_limit_key)(bp)
 # Failed authentications per address. The limiter's check runs before ``_authenticate`` below
 # and only reads a counter, so an address sending random tokens gets 429s, not a database
-# lookup per token; only a 401 answer counts.
+# lookup per token; only a 401 answer counts. A token this process found working moments ago
+# (core/cache.py) needs no lookup and cannot fail, so it skips the check.
 limiter.shared_limit(
     auth.auth_failure_limit,
     scope=auth.AUTH_FAILURE_SCOPE,
     key_func=auth.address_key,
     deduct_when=limits.failed,  # only answers that refused the token (or its absence) count
-    exempt_when=lambda: request.endpoint in PUBLIC_ENDPOINTS,
+    exempt_when=lambda: request.endpoint in PUBLIC_ENDPOINTS or auth.known_token(request_now()),
 )(bp)
 
 

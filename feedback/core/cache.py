@@ -58,6 +58,15 @@ def cached(name: str, key, now: datetime, load: Callable[[], T]) -> T:
     return value
 
 
+def peek(name: str, key, now: datetime):
+    """The value of ``(name, key)`` if this process read it at most :func:`ttl` before ``now``,
+    else None; never loads it."""
+    entry = current_app.extensions.get(EXTENSION, {}).get((name, key))
+    if entry is None or now >= entry[0] or ttl() <= timedelta(0):
+        return None
+    return entry[1]
+
+
 def forget(name: str, key=None) -> None:
     """Drop this process's entry ``(name, key)`` (every entry of ``name`` if ``key`` is None)."""
     store: dict = current_app.extensions.get(EXTENSION, {})
