@@ -27,7 +27,7 @@ read before computing, reading it ``FOR SHARE`` (an invalidating writer holds th
 commits, so the two cannot interleave on PostgreSQL; SQLite has one writer at a time).
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import delete, event, insert, inspect, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -44,6 +44,10 @@ from ...surveys.models import Feedback
 from .models import RetentionEpoch, RetentionMonth
 
 MONTH, START, COHORT, STAKE = "month", "start", "cohort", "stake"
+# A write dated today forgets nothing (see _before_flush), so a row is stored only once the facts
+# it depends on are a day old: a write dated just before midnight, committed just after it or
+# flushed by a process whose clock is a little behind, is then in every view that stores.
+SETTLED = timedelta(days=1)
 
 
 def epoch() -> int:
@@ -65,7 +69,11 @@ def load(kind: str, months: list[date]) -> dict[date, dict]:
 
 def save(kind: str, rows: list[tuple[date, date, dict]], seen_epoch: int) -> bool:
     """Store ``(month, valid_through, figures)`` rows computed after reading ``seen_epoch``, and
-    commit; nothing is stored when an invalidation happened in between. True when stored."""
+    commit; nothing is stored when an invalidation happened in between, nor rows whose facts are
+    not yet a day old (``SETTLED``). True when stored."""
+    if kind != STAKE:  # today's revenue at stake is forgotten by any subscription write instead
+        settled = utcnow().date() - SETTLED
+        rows = [row for row in rows if row[1] <= settled]
     if not rows:
         return False
     stmt = select(RetentionEpoch.n).where(RetentionEpoch.id == 1)
@@ -122,15 +130,31 @@ def forget_all() -> None:
 # -- the write path -----------------------------------------------------------------------------
 
 
-def _values(obj, attrs: tuple[str, ...], changed_only: tuple[str, ...] | None = None) -> list:
-    """Current and previous values of ``attrs``; [] when none of ``changed_only`` changed."""
+def _values(obj, attrs: tuple[str, ...]) -> list:
+    """Current and previous values of ``attrs``."""
     state = inspect(obj)
-    if changed_only is not None and not any(state.attrs[a].history.has_changes() for a in changed_only):
-        return []
     out = []
     for name in attrs:
         h = state.attrs[name].history
         out += [v for v in (*h.added, *h.unchanged, *h.deleted) if v is not None]
+    return out
+
+
+def _edited(obj, dates: tuple[str, ...], watched: tuple[str, ...]) -> list:
+    """The dates from which an edit of ``obj`` changes retention facts.
+
+    A fact that changed (a price, a plan, an NPS answer, a breach, the customer) counts from the
+    row's dates; when only dates moved, from their old and new values alone: a subscription
+    ended today changes no month that has ended, whenever it started.
+    """
+    state = inspect(obj)
+    changed = [name for name in watched if state.attrs[name].history.has_changes()]
+    if any(name not in dates for name in changed):
+        return _values(obj, dates)
+    out = []
+    for name in changed:
+        h = state.attrs[name].history
+        out += [v for v in (*h.added, *h.deleted) if v is not None]
     return out
 
 
@@ -156,7 +180,7 @@ def _affected(obj, how: str) -> list:
         if not isinstance(obj, model):
             continue
         if how == "dirty":
-            return _values(obj, dates, watched)
+            return _edited(obj, dates, watched)
         if isinstance(obj, Feedback) and obj.nps is None:
             return []  # only NPS answers count (the latest before an instant)
         if isinstance(obj, Followup) and not obj.breached:

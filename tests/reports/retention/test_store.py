@@ -201,3 +201,29 @@ def test_the_bulk_loader_forgets_the_months_its_ratings_fall_in(make, subs, monk
     generate_bulk(300, seed=2, now=LATER)  # Core inserts: two years of ratings before LATER
     assert _kept_through((LATER - timedelta(days=2 * 366)).date())
     _same_as_all_live(monkeypatch)
+
+
+def test_a_subscription_ended_today_keeps_the_months_that_have_ended(make, subs):
+    # Ending today changes today's revenue at stake, not a month that has ended: the stored
+    # months stay, however long ago the subscription started (every cancellation would empty
+    # the store otherwise).
+    _filled(make, subs)
+    ended_months = select(func.count()).where(RetentionMonth.kind != store.STAKE)
+    kept = db.session.scalar(ended_months)
+    sub = db.session.scalars(
+        select(Subscription).where(Subscription.ended_on.is_(None)).order_by(Subscription.started_on)
+    ).first()
+    assert sub.started_on < START
+    subs.end(sub, datetime.now(UTC).date())
+    db.session.flush()
+    assert db.session.scalar(ended_months) == kept
+
+
+def test_a_month_is_stored_once_its_facts_are_a_day_old(app):
+    # A write dated today forgets nothing; one dated just before midnight may commit just after
+    # it. So a month that ended at today's start (valid through today) is computed, not stored.
+    today = datetime.now(UTC).date()
+    assert not store.save(store.MONTH, [(today.replace(day=1), today, {"n": 1})], store.epoch())
+    yesterday = today - timedelta(days=1)
+    assert store.save(store.MONTH, [(yesterday.replace(day=1), yesterday, {"n": 1})], store.epoch())
+    assert store.load(store.MONTH, [yesterday.replace(day=1)]) == {yesterday.replace(day=1): {"n": 1}}
