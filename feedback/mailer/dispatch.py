@@ -31,6 +31,7 @@ from email.utils import parseaddr
 from flask import Flask, current_app
 from flask_mail import Message
 from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from ..core.jobs import Job
 from ..core.time import utcnow
@@ -162,7 +163,12 @@ def _send(connection, row: OutboxMessage) -> None:
     try:
         # A deferred row is rendered now; its bodies commit with this row's outcome.
         render_pending(row)
-    except LookupError as exc:  # its recipient or its case was deleted meanwhile: nothing to say
+    except SQLAlchemyError:
+        raise  # the database, not the message: the row is tried again
+    except Exception as exc:
+        # Its recipient or its case was deleted meanwhile (LookupError), or its parameters or
+        # template cannot make a mail: trying again would fail the same way, and hold the rows
+        # after it in every batch until the lease ran out.
         raise PermanentFailure(f"cannot render the message: {exc}") from exc
     try:
         message = to_mail(row)

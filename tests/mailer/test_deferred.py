@@ -55,6 +55,23 @@ def test_a_mail_whose_case_is_gone_fails_alone(app, make, smtp):
     assert all(f"[#{other.id}]" in m["Subject"] for m in smtp.messages)
 
 
+def test_a_mail_that_cannot_render_fails_alone_and_for_good(app, make, smtp):
+    # Parameters a template cannot use (here: not JSON) fail the message at once, with the
+    # reason, instead of failing its sender over and over and holding the rows after it.
+    _manager, fu, rows = _breach(make)
+    other = make.rating(make.customer(), csat=1, category="uptime", now=T0).followup
+    sweep(LATE)
+    db.session.execute(
+        db.update(OutboxMessage).where(OutboxMessage.id.in_([r.id for r in rows])).values(render_params="{")
+    )
+    db.session.commit()
+    result = dispatch(LATE)
+    assert (result.failed, result.sent) == (len(rows), len(rows))
+    failed = db.session.scalars(db.select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED))
+    assert all("cannot render" in row.last_error for row in failed)
+    assert all(f"[#{other.id}]" in m["Subject"] for m in smtp.messages)
+
+
 def test_the_outbox_page_shows_a_deferred_mail_as_it_will_be_sent(app, make, auth, client, no_mail_server):
     manager, fu, rows = _breach(make)
     auth.login(manager)
