@@ -94,7 +94,7 @@ class Config:
     API_AUTH_FAILURE_LIMIT = os.environ.get("API_AUTH_FAILURE_LIMIT", "20 per minute")
     # How long (seconds) a POST waits on PostgreSQL for another request holding the same
     # Idempotency-Key before answering 409 with Retry-After (feedback/api/idempotency.py).
-    IDEMPOTENCY_WAIT_SECONDS = float(os.environ.get("IDEMPOTENCY_WAIT_SECONDS", "5"))
+    IDEMPOTENCY_WAIT_SECONDS = max(0.001, float(os.environ.get("IDEMPOTENCY_WAIT_SECONDS", "5")))
     API_IDEA_RATE_LIMIT = os.environ.get("API_IDEA_RATE_LIMIT", "20 per hour")  # new ideas, per token
     IDEA_POST_RATE_LIMIT = os.environ.get(
         "IDEA_POST_RATE_LIMIT", "20 per hour"

@@ -146,9 +146,9 @@ def _insert_waiting_at_most(stmt, seconds: float):
     statement is bounded (the request's other statements keep the server's lock_timeout)."""
     if db.session.get_bind().dialect.name != "postgresql":
         return db.session.execute(stmt).scalar()  # SQLite: one writer at a time, its busy timeout
-    db.session.execute(
-        text("SELECT set_config('lock_timeout', :ms, true)"), {"ms": f"{int(seconds * 1000)}ms"}
-    )
+    # At least 1 ms: PostgreSQL reads 0 as "wait for ever", the very thing this bounds.
+    wait_ms = max(1, int(seconds * 1000))
+    db.session.execute(text("SELECT set_config('lock_timeout', :ms, true)"), {"ms": f"{wait_ms}ms"})
     claimed = db.session.execute(stmt).scalar()
     db.session.execute(text("SET LOCAL lock_timeout TO DEFAULT"))
     return claimed
