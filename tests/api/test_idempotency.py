@@ -172,6 +172,25 @@ def test_other_post_endpoints_replay_too(people, clock, make):
     assert db.session.scalar(select(func.count()).select_from(Idea)) == 1
 
 
+def _hold_the_first_rating(monkeypatch, look=lambda: None):
+    """Make the first rating's request stop inside its transaction, its key row written and not
+    committed, until ``release`` is set; ``first_in_write`` says it got there. ``look`` runs in
+    every request's view."""
+    first_in_write, release = threading.Event(), threading.Event()
+    real_submit = feedback_views.submit_rating
+
+    def held_submit(*args, **kwargs):
+        look()
+        item = real_submit(*args, **kwargs)
+        if not first_in_write.is_set():
+            first_in_write.set()
+            release.wait(20)
+        return item
+
+    monkeypatch.setattr(feedback_views, "submit_rating", held_submit)
+    return first_in_write, release
+
+
 @pytest.mark.postgres
 @pytest.mark.real_commits
 def test_two_requests_with_the_same_key_at_once_write_one_rating(app, database_url, make, monkeypatch):
@@ -181,17 +200,7 @@ def test_two_requests_with_the_same_key_at_once_write_one_rating(app, database_u
     customer = make.customer()
     db.session.commit()
     token = token_for(customer)
-    first_in_write, release = threading.Event(), threading.Event()
-    real_submit = feedback_views.submit_rating
-
-    def held_submit(*args, **kwargs):
-        item = real_submit(*args, **kwargs)
-        if not first_in_write.is_set():  # the first request holds its key row here, uncommitted
-            first_in_write.set()
-            release.wait(20)
-        return item
-
-    monkeypatch.setattr(feedback_views, "submit_rating", held_submit)
+    first_in_write, release = _hold_the_first_rating(monkeypatch)
     answers = {}
 
     def post(name):
@@ -259,20 +268,11 @@ def test_a_request_waiting_on_a_held_key_gives_up_with_409_and_its_retry_is_repl
     customer = make.customer()
     db.session.commit()
     token = token_for(customer)
-    first_in_write, release = threading.Event(), threading.Event()
     lock_timeouts = []
-    real_submit = feedback_views.submit_rating
-
-    def held_submit(*args, **kwargs):
-        # The rest of the request keeps the server's lock_timeout (0: no limit).
-        lock_timeouts.append(db.session.execute(text("SHOW lock_timeout")).scalar())
-        item = real_submit(*args, **kwargs)
-        if not first_in_write.is_set():  # the first request holds its key row here, uncommitted
-            first_in_write.set()
-            release.wait(20)
-        return item
-
-    monkeypatch.setattr(feedback_views, "submit_rating", held_submit)
+    # The rest of the request keeps the server's lock_timeout (0: no limit).
+    first_in_write, release = _hold_the_first_rating(
+        monkeypatch, lambda: lock_timeouts.append(db.session.execute(text("SHOW lock_timeout")).scalar())
+    )
     answers = {}
 
     def post():
