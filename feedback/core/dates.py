@@ -13,7 +13,7 @@ expression below clamps on both and, for timestamps, counts in UTC whatever the 
 """
 
 import calendar
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import Integer, literal
 from sqlalchemy.ext.compiler import compiles
@@ -24,6 +24,11 @@ from sqlalchemy.types import DateTime
 # range ending 9999-12-31 has no next day); no host has feedback from before 2000.
 FIRST_DAY = date(2000, 1, 1)
 LAST_DAY = date(2099, 12, 31)
+
+
+def month_end(day: date) -> date:
+    """The last day of ``day``'s month."""
+    return add_months(day.replace(day=1), 1) - timedelta(days=1)
 
 
 def add_months(day: date, months: int) -> date:

@@ -32,7 +32,8 @@ from types import SimpleNamespace
 from sqlalchemy import delete, event, inspect, or_, select, text
 from sqlalchemy.orm import Session
 
-from ..core.db import conflict_insert
+from ..core.dates import month_end
+from ..core.db import bulk_insert, conflict_insert
 from ..core.time import as_utc
 from ..extensions import db
 from ..followups.models import Followup
@@ -235,10 +236,6 @@ def register() -> None:
             event.listen(Session, name, fn)
 
 
-def _month_end(day: date) -> date:
-    return (day.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-
-
 def rebuild_followup_rollups(start: date | None = None, end: date | None = None) -> int:
     """Recompute the follow-up rollups for the UTC days ``start``–``end`` (inclusive; None = unbounded).
 
@@ -255,7 +252,7 @@ def fill(conn, start: date | None = None, end: date | None = None) -> int:
     if conn.dialect.name == "postgresql":
         conn.execute(text("LOCK TABLE followup_rollups IN EXCLUSIVE MODE"))
     start = start.replace(day=1) if start is not None else None
-    end = _month_end(end) if end is not None else None
+    end = month_end(end) if end is not None else None
     table, t = FollowupRollup.__table__, Followup.__table__
     clear, source = delete(table), _select()
     if start is not None:
@@ -283,6 +280,5 @@ def fill(conn, start: date | None = None, end: date | None = None) -> int:
             [f for f in facts if (start is None or f[0] >= start) and (end is None or f[0] <= end)], 1, counts
         )
     rows = _rows(counts)
-    for i in range(0, len(rows), 5000):
-        conn.execute(table.insert(), rows[i : i + 5000])
+    bulk_insert(conn, table, rows)
     return len(rows)

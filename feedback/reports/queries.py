@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import Date, DateTime, cast, false, func, or_, select
 
 from ..auth.models import User
+from ..core.dates import month_end
 from ..core.db import count_if
 from ..core.time import as_utc
 from ..extensions import db
@@ -90,12 +91,12 @@ def _spans(first: date, last: date) -> tuple[list[date], list[tuple[date, date]]
     months, days = [], []
     day = first
     while day <= last:
-        month_end = (day.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-        if day.day == 1 and month_end <= last:
+        last_of_month = month_end(day)
+        if day.day == 1 and last_of_month <= last:
             months.append(day)
         else:
-            days.append((day, min(month_end, last)))
-        day = month_end + timedelta(days=1)
+            days.append((day, min(last_of_month, last)))
+        day = last_of_month + timedelta(days=1)
     return months, days
 
 
