@@ -222,7 +222,7 @@ def _monthly(bounds, raws: list[dict], today: date) -> list[dict]:
     return rows
 
 
-def _cohort_counts(bounds, checks, today: date) -> list[list[int]]:
+def _cohort_counts(bounds, checks) -> list[list[int]]:
     """Per cohort: its size and the active counts at each check; a row whose reached checks did not
     change since it was stored is read, the others computed (and stored once a check has passed)."""
     reached = [sum(c is not None for c in row) for row in checks]
@@ -254,7 +254,7 @@ def _cohorts(bounds, today: date) -> dict:
         ]
         for first, _next in bounds
     ]
-    counts = _cohort_counts(bounds, checks, today)
+    counts = _cohort_counts(bounds, checks)
     rows = []
     for i, (first, _next) in enumerate(bounds):
         size, *active = counts[i]

@@ -30,11 +30,10 @@ commits, so the two cannot interleave on PostgreSQL; SQLite has one writer at a 
 from datetime import date, timedelta
 
 from sqlalchemy import delete, event, insert, inspect, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ...auth.models import User
+from ...core.db import conflict_insert
 from ...core.time import utcnow
 from ...extensions import db
 from ...followups.models import Followup
@@ -88,7 +87,7 @@ def save(kind: str, rows: list[tuple[date, date, dict]], seen_epoch: int) -> boo
             delete(RetentionMonth).where(RetentionMonth.kind == STAKE, RetentionMonth.month < first)
         )
     values = [{"kind": kind, "month": m, "valid_through": through, "figures": f} for m, through, f in rows]
-    stmt = _dialect_insert()(RetentionMonth).values(values)
+    stmt = conflict_insert(db.session.get_bind(), RetentionMonth.__table__).values(values)
     # A concurrent view may have stored the same month: the newer computation wins.
     stmt = stmt.on_conflict_do_update(
         index_elements=["kind", "month"],
@@ -99,18 +98,17 @@ def save(kind: str, rows: list[tuple[date, date, dict]], seen_epoch: int) -> boo
     return True
 
 
-def _dialect_insert():
-    if db.session.get_bind().dialect.name == "postgresql":
-        return pg_insert
-    return sqlite_insert
+def _bump(conn) -> None:
+    """Count an invalidation: a view that read the epoch before it computes nothing it may store."""
+    bumped = conn.execute(update(RetentionEpoch).where(RetentionEpoch.id == 1).values(n=RetentionEpoch.n + 1))
+    if bumped.rowcount == 0:
+        conn.execute(insert(RetentionEpoch).values(id=1, n=1))
 
 
 def invalidate_from(day: date, connection=None) -> None:
     """Forget every stored row that depends on facts effective on ``day`` or later."""
     conn = connection if connection is not None else db.session.connection()
-    bumped = conn.execute(update(RetentionEpoch).where(RetentionEpoch.id == 1).values(n=RetentionEpoch.n + 1))
-    if bumped.rowcount == 0:
-        conn.execute(insert(RetentionEpoch).values(id=1, n=1))
+    _bump(conn)
     conn.execute(delete(RetentionMonth).where(RetentionMonth.valid_through > day))
 
 
@@ -118,7 +116,7 @@ def forget_today(connection=None) -> None:
     """Forget the stored revenue at stake (today's active subscriptions: any subscription write
     may change it, whatever its date)."""
     conn = connection if connection is not None else db.session.connection()
-    conn.execute(update(RetentionEpoch).where(RetentionEpoch.id == 1).values(n=RetentionEpoch.n + 1))
+    _bump(conn)
     conn.execute(delete(RetentionMonth).where(RetentionMonth.kind == STAKE))
 
 
