@@ -3,14 +3,13 @@ catching up after downtime), the progress reports, and the staff's new-case dige
 worker runs what is declared here.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import selectinload
 
-from ..auth.models import User
 from ..core.db import conflict_insert
 from ..core.jobs import Job, committing
 from ..extensions import db
@@ -118,18 +117,6 @@ def _escalate_batch(
     db.session.flush()
 
 
-def _once(load: Callable[[], list[User]]) -> Callable[[], list[User]]:
-    """``load`` called at most once: the team and the managers are read once per sweep."""
-    kept: list[list[User]] = []
-
-    def get() -> list[User]:
-        if not kept:
-            kept.append(load())
-        return kept[0]
-
-    return get
-
-
 def sweep(now: datetime, batch_size: int = 500) -> SweepResult:
     """Escalate every follow-up whose next warning or breach moment is at or before ``now``.
 
@@ -139,7 +126,7 @@ def sweep(now: datetime, batch_size: int = 500) -> SweepResult:
     the dispatcher (:mod:`..mailer.deferred`): a sweep costs a few statements per batch.
     """
     result = SweepResult()
-    team, bosses = _once(notify.staff_team), _once(notify.managers)
+    team, bosses = cache(notify.staff_team), cache(notify.managers)  # read once a sweep, if at all
     policies: dict = {}
     while True:
         rows = db.session.scalars(
