@@ -95,10 +95,11 @@ def public_reply(fu: Followup, event: FollowupEvent, now: datetime) -> None:
     )
 
 
-def _who_works_it(fu: Followup) -> list[User]:
+def _who_works_it(fu: Followup, team: Callable[[], list[User]] = staff_team) -> list[User]:
+    """The case's assignee, or the whole ``team`` while nobody (active) has it."""
     if fu.assignee is not None and fu.assignee.active:
         return [fu.assignee]
-    return staff_team()
+    return team()
 
 
 def escalation_mail(fu: Followup, deadline: Deadline, level: str, recipients: list[User]) -> list[Deferred]:
@@ -143,11 +144,7 @@ def escalation_recipients(
 ) -> list[User]:
     """Who hears of an SLA ``level``: a warning goes to whoever works the case (the assignee, or
     the whole ``team``), a breach to the managers (``bosses``)."""
-    if level == "breach":
-        return bosses()
-    if fu.assignee is not None and fu.assignee.active:
-        return [fu.assignee]
-    return team()
+    return bosses() if level == "breach" else _who_works_it(fu, team)
 
 
 def _escalation_context(params: dict) -> dict:
