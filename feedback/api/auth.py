@@ -11,15 +11,13 @@ from functools import wraps
 
 from flask import current_app, g, request
 from flask_limiter.util import get_remote_address
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
-from ..auth.models import ApiToken, Role, User
-from ..auth.services import record_token_use
+from ..auth.models import Role, User
+from ..auth.services import record_token_use, working_token
 from ..core import cache
 from ..core.errors import json_error
 from ..core.security import hash_token
-from ..extensions import db, limiter, login_manager
+from ..extensions import limiter, login_manager
 from ..ideas import pace as ideas_pace
 from .validation import ApiError
 
@@ -67,12 +65,8 @@ def _token_entry(token_hash: str) -> _TokenEntry | None:
     Cached for ``REFERENCE_CACHE_SECONDS`` (core/cache.py): a revoked token or a disabled user
     is refused by every process within that bound.
     """
-    row = db.session.scalar(
-        select(ApiToken)
-        .options(joinedload(ApiToken.user))
-        .where(ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None))
-    )
-    if row is None or not row.user.active:
+    row = working_token(token_hash)
+    if row is None:
         return None
     return _TokenEntry(row.id, row.last_used_at, cache.detached_copy(row.user))
 

@@ -229,15 +229,22 @@ def user_for_api_token(token: str, now: datetime | None = None) -> User | None:
     token, in its own small commit, so it is kept even for read-only requests and busy
     integrations do not rewrite the same row on every call.
     """
-    row = db.session.scalar(
-        select(ApiToken)
-        .options(joinedload(ApiToken.user))
-        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None))
-    )
-    if row is None or not row.user.active:
+    row = working_token(hash_token(token))
+    if row is None:
         return None
     record_token_use(row.id, row.last_used_at, now or utcnow())
     return row.user
+
+
+def working_token(token_hash: str) -> ApiToken | None:
+    """The token with this hash, loaded with its user in one query, if it is not revoked and its
+    user is active; else None."""
+    row = db.session.scalar(
+        select(ApiToken)
+        .options(joinedload(ApiToken.user))
+        .where(ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None))
+    )
+    return row if row is not None and row.user.active else None
 
 
 def record_token_use(token_id: int, last_used_at: datetime | None, now: datetime) -> bool:
