@@ -36,12 +36,19 @@ class _RowsPagination(SelectPagination):
 
 def paginate_rows(stmt, per_page: int | None = None):
     """Like :func:`paginate` at ``?page=``, but each item is the full row (``row.Idea``, ``row.votes``)."""
-    per_page = per_page or current_app.config["PAGE_SIZE"]
-    return _RowsPagination(
+    return paginate_as(_RowsPagination, stmt, per_page=per_page)
+
+
+def paginate_as(
+    pagination: type[SelectPagination], stmt, *, page: int | None = None, per_page: int | None = None
+):
+    """``stmt`` paginated by the ``SelectPagination`` subclass ``pagination`` (its own way of reading
+    items or counting), at ``page`` else ``?page=``, ``per_page`` else ``PAGE_SIZE``."""
+    return pagination(
         select=stmt,
         session=db.session(),
-        page=_requested_page(),
-        per_page=per_page,
+        page=page if page is not None else _requested_page(),
+        per_page=per_page or current_app.config["PAGE_SIZE"],
         error_out=False,
         count=True,
     )

@@ -5,6 +5,7 @@ import re
 from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import func, select
 
+from ..core.pagination import paginate_as
 from ..extensions import db
 from .models import OutboxMessage, OutboxStatus
 
@@ -72,11 +73,11 @@ class CappedPagination(SelectPagination):
         return min(n, bound)
 
 
-def outbox_page(status: OutboxStatus | None, page: int, per_page: int) -> CappedPagination:
-    """One page of :func:`outbox`, newest first, with a capped total."""
-    return CappedPagination(
-        select=outbox(status), session=db.session(), page=page, per_page=per_page, error_out=False
-    )
+def outbox_page(
+    status: OutboxStatus | None, page: int | None = None, per_page: int | None = None
+) -> CappedPagination:
+    """One page of :func:`outbox` (``?page=`` unless given), newest first, with a capped total."""
+    return paginate_as(CappedPagination, outbox(status), page=page, per_page=per_page)
 
 
 def held_count() -> int:

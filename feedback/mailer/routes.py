@@ -1,12 +1,11 @@
 """The outbox page for managers: what is waiting, sent or failed, with a retry button; and
 the banner that tells managers when mail is held because no mail server is configured."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.access import manager_required
-from ..core.pagination import _requested_page as requested_page
 from ..core.templating import OUTBOX_LABELS
 from ..extensions import db
 from ..i18n.forms import Form
@@ -35,7 +34,7 @@ def _mail_held():
 def index():
     wanted = request.args.get("status", "")
     status = OutboxStatus(wanted) if wanted in {s.value for s in OutboxStatus} else None
-    page = queries.outbox_page(status, requested_page(), current_app.config["PAGE_SIZE"])
+    page = queries.outbox_page(status)
     return render_template(
         "mailer/outbox.html",
         page=page,

@@ -7,6 +7,7 @@ running it a second time for the total, as ``core.pagination`` does, would doubl
 from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import func, text
 
+from ..core.pagination import paginate_as
 from ..extensions import db
 from .queries import DEFAULT_WINDOW, at_risk
 
@@ -30,13 +31,13 @@ class OnePassPagination(SelectPagination):
         return 0 if self.page == 1 else super()._query_count()
 
 
-def at_risk_page(now, within_days: int = DEFAULT_WINDOW, *, page: int, per_page: int) -> OnePassPagination:
-    """Page ``page`` of :func:`queries.at_risk`; each item is an ``AtRisk``."""
+def at_risk_page(
+    now, within_days: int = DEFAULT_WINDOW, *, page: int | None = None, per_page: int | None = None
+) -> OnePassPagination:
+    """Page ``page`` (else ``?page=``) of :func:`queries.at_risk`; each item is an ``AtRisk``."""
     if db.session.get_bind().dialect.name == "postgresql":
         # The planner prices the per-customer lookups above jit_above_cost at volume, and compiling
         # the plan (~2.5 s at 20,000 customers) then costs several times running it (~0.4 s).
         # SET LOCAL: for this request's transaction only.
         db.session.execute(text("SET LOCAL jit = off"))
-    return OnePassPagination(
-        select=at_risk(now, within_days), session=db.session(), page=page, per_page=per_page, error_out=False
-    )
+    return paginate_as(OnePassPagination, at_risk(now, within_days), page=page, per_page=per_page)

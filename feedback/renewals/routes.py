@@ -1,13 +1,12 @@
 """Staff pages for renewals at risk: the queue and the one-click proactive follow-up."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..auth.access import staff_required
 from ..auth.models import User
-from ..core.pagination import _requested_page as requested_page
 from ..core.time import utcnow
 from ..extensions import db
 from ..i18n.forms import Form
@@ -25,7 +24,7 @@ def queue_page():
     days = window_from(request.args.get("days"))
     return render_template(
         "renewals/queue.html",
-        page=at_risk_page(now, days, page=requested_page(), per_page=current_app.config["PAGE_SIZE"]),
+        page=at_risk_page(now, days),
         days=days,
         windows=WINDOWS,
         weights=WEIGHTS,
