@@ -91,7 +91,6 @@ def queue_deferred(messages: list[Deferred], now: datetime) -> int:
         # .values() list (compiled anew each time) and than RETURNING's multi-row VALUES.
         table = OutboxMessage.__table__
         db.session.execute(conflict_insert(db.session.get_bind(), table).on_conflict_do_nothing(), rows)
-    if rows:
         db.session.info[SESSION_FLAG] = True
     return len(rows)
 

@@ -30,7 +30,7 @@ def celery_config(app: Flask) -> dict:
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
         "broker_transport_options": _transport_options(
-            app.config["CELERY_VISIBILITY_TIMEOUT"], app.config.get("REDIS_TIMEOUT") or 0.3
+            app.config["CELERY_VISIBILITY_TIMEOUT"], app.config["REDIS_TIMEOUT"]
         ),
         "broker_connection_retry_on_startup": True,
         "task_default_queue": "kontento",
