@@ -51,9 +51,11 @@ def count_if(condition):
 
 
 def conflict_insert(bind, table):
-    """``INSERT`` into ``table`` in ``bind``'s dialect, which offers ``on_conflict_do_nothing`` and
-    ``on_conflict_do_update`` (PostgreSQL and SQLite spell ``ON CONFLICT`` alike)."""
-    return (postgresql if bind.dialect.name == "postgresql" else sqlite).insert(table)
+    """``INSERT`` into ``table`` in ``bind``'s dialect (or a dialect name), which offers
+    ``on_conflict_do_nothing`` and ``on_conflict_do_update`` (PostgreSQL and SQLite spell
+    ``ON CONFLICT`` alike)."""
+    name = bind if isinstance(bind, str) else bind.dialect.name
+    return (postgresql if name == "postgresql" else sqlite).insert(table)
 
 
 def bulk_insert(connection: Connection, table: Table, rows: list[dict]) -> None:

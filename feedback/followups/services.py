@@ -61,6 +61,24 @@ def _require_open(fu: Followup) -> None:
         raise FollowupError(_l("This follow-up is resolved; reopen it first."))
 
 
+def new_followup(feedback: "Feedback", priority: Priority, now: datetime, policy: Policy) -> Followup:  # noqa: F821
+    """The follow-up for ``feedback`` with its deadlines and its "created" event, built but not
+    added to the session: ``open_followup`` adds it, the rating write inserts it with Core."""
+    fu = Followup(
+        feedback=feedback,
+        customer=feedback.customer,
+        customer_id=feedback.customer_id,
+        priority=priority,
+        status=FollowupStatus.OPEN,
+        created_at=now,
+        attention_since=now,
+        paused_seconds=0,
+    )
+    apply_deadlines(fu, policy)
+    FollowupEvent(followup=fu, kind=EventKind.CREATED, actor=None, detail=priority.value, created_at=now)
+    return fu
+
+
 def open_followup(
     feedback: "Feedback",  # noqa: F821  (surveys' model: surveys build on follow-ups)
     priority: Priority,
@@ -74,19 +92,9 @@ def open_followup(
     """
     now = now or utcnow()
     # Read before the new row exists, so autoflush has nothing half-built.
-    policy = policy or policy_for(priority)
-    fu = Followup(
-        feedback=feedback,
-        customer=feedback.customer,
-        priority=priority,
-        status=FollowupStatus.OPEN,
-        created_at=now,
-        attention_since=now,
-        paused_seconds=0,
-    )
-    apply_deadlines(fu, policy)
+    fu = new_followup(feedback, priority, now, policy or policy_for(priority))
     db.session.add(fu)
-    _event(fu, EventKind.CREATED, None, now, detail=priority.value)
+    db.session.add_all(fu.events)
     db.session.flush()
     return fu
 

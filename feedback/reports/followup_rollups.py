@@ -29,7 +29,8 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 
-from sqlalchemy import delete, event, inspect, or_, select, text
+from sqlalchemy import bindparam, delete, event, func, inspect, or_, select, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from ..core.dates import month_end
@@ -37,6 +38,7 @@ from ..core.db import bulk_insert, conflict_insert
 from ..core.time import as_utc
 from ..extensions import db
 from ..followups.models import Followup
+from ..surveys.rating_write import Companion, join_rating_write
 from .models import FollowupRollup
 
 BIN_RATIO = 1.01  # histogram bins [BIN_RATIO**(k-1), BIN_RATIO**k) seconds, k ≥ 1; bin 0 is [0, 1)
@@ -47,6 +49,7 @@ RES_DUE, RES_MET, RES_BREACH = "res_due", "res_met", "res_breach"
 DECIDED_BY_NOW = (FIRST_DUE, FIRST_MET, RES_DUE, RES_MET)  # counts that assume the deadline passed
 DAY, MONTH = "day", "month"
 KEY = ("grain", "day", "priority", "measure", "bin")
+ROW_COLUMNS = (*KEY, "n", "total_ms")  # an upsert row's
 # A change to any of these moves a follow-up's contributions.
 COLUMNS = (
     "priority",
@@ -216,24 +219,62 @@ def apply_deltas(session: Session, deltas: dict) -> None:
     """Add ``deltas`` (key in ``KEY`` order → [count, ms]) with one upsert, keys in sorted order so
     concurrent writers lock rollup rows in one order and cannot deadlock."""
     rows = _rows(deltas)
-    if not rows:
-        return
-    conn = session.connection()
+    if rows:
+        conn = session.connection()
+        conn.execute(upsert(conn.dialect.name, rows))
+
+
+def new_case_rows(fu) -> list[dict]:
+    """The upsert rows (see ``upsert``) that add a new follow-up's contributions, in key order."""
+    figures: dict = defaultdict(lambda: [0, 0])
+    _keyed(contributions(fu), 1, figures)
+    return _rows(figures)
+
+
+def upsert(dialect_name: str, rows: list[dict]):
+    """``INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n, …`` of ``rows`` (dicts of ``KEY``
+    columns, ``n`` and ``total_ms``, or a ``select()`` of them in that order) in the dialect named."""
     table = FollowupRollup.__table__
-    stmt = conflict_insert(conn, table).values(rows)
-    conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[table.c[k] for k in KEY],
-            set_={c: table.c[c] + stmt.excluded[c] for c in ("n", "total_ms")},
-        )
+    stmt = conflict_insert(dialect_name, table)
+    stmt = stmt.values(rows) if isinstance(rows, list) else stmt.from_select(ROW_COLUMNS, rows)
+    return stmt.on_conflict_do_update(
+        index_elements=[table.c[k] for k in KEY],
+        set_={c: table.c[c] + stmt.excluded[c] for c in ("n", "total_ms")},
     )
 
 
+def _new_case_params(_session, _rating, case) -> dict:
+    """The new case's rollup rows as one array per column (``_new_case_upsert``'s parameters)."""
+    if case is None:
+        return {}
+    rows = new_case_rows(case)
+    return {"fr_" + k: [row[k] for row in rows] for k in ROW_COLUMNS}
+
+
+def _new_case_upsert(_new_rating, new_case):
+    """The upsert of a new case's rollup rows, given as arrays: any number of rows in one statement
+    shape (a multi-row VALUES would be a new statement, compiled again, for each count)."""
+    if new_case is None:
+        return None
+    table = FollowupRollup.__table__
+    arrays = (bindparam("fr_" + k, type_=postgresql.ARRAY(table.c[k].type)) for k in ROW_COLUMNS)
+    rows = func.unnest(*arrays).table_valued(*ROW_COLUMNS).render_derived("case_rows")
+    return upsert("postgresql", select(*rows.c))
+
+
+def _new_case_run(session: Session, _rating, case) -> None:
+    if case is not None:
+        conn = session.connection()
+        conn.execute(upsert(conn.dialect.name, new_case_rows(case)))
+
+
 def register() -> None:
-    """Attach the flush hooks to every ORM session, once however often this is called."""
+    """Attach the flush hooks to every ORM session, and join the write of new ratings (which goes
+    round the flush), once however often this is called."""
     for name, fn in (("before_flush", _before_flush), ("after_flush", _after_flush)):
         if not event.contains(Session, name, fn):
             event.listen(Session, name, fn)
+    join_rating_write("case_rollup", Companion(_new_case_params, _new_case_upsert, _new_case_run))
 
 
 def rebuild_followup_rollups(start: date | None = None, end: date | None = None) -> int:

@@ -32,8 +32,10 @@ from sqlalchemy.orm import Session
 
 from ..core.db import conflict_insert, count_if
 from ..core.scales import detractor_sql, is_detractor, is_promoter, is_satisfied, promoter_sql, satisfied_sql
+from ..core.time import as_utc
 from ..extensions import db
 from ..surveys.models import Feedback, FeedbackKind
+from ..surveys.rating_write import Companion, join_rating_write
 from .models import RatingRollup
 
 COUNTS = ("ratings", "csat_n", "csat_satisfied", "csat_sum", "nps_n", "promoters", "detractors")
@@ -131,7 +133,7 @@ def _after_flush(session: Session, flush_context) -> None:
     inserted = [obj.id for obj in session.new if isinstance(obj, Feedback)]
     if not old:
         # The common case, a new rating: aggregate and upsert in one statement, one round trip.
-        _upsert_from_rows(session, inserted)
+        add_new_ratings(session, inserted)
         return
     # Rows deleted in this flush are gone, and rows that stopped being ratings are filtered out:
     # for both only the old figures are subtracted.
@@ -146,8 +148,12 @@ def _after_flush(session: Session, flush_context) -> None:
 
 def _upsert(conn, source):
     """``INSERT … ON CONFLICT (key) DO UPDATE SET count = count + excluded.count`` from ``source``."""
+    return _upsert_dialect(conn.dialect.name, source)
+
+
+def _upsert_dialect(dialect_name: str, source):
     table = RatingRollup.__table__
-    stmt = conflict_insert(conn, table)
+    stmt = conflict_insert(dialect_name, table)
     stmt = stmt.values(source) if isinstance(source, list) else stmt.from_select([*KEY, *COUNTS], source)
     return stmt.on_conflict_do_update(
         index_elements=[table.c[k] for k in KEY],
@@ -168,7 +174,32 @@ def _new_rows_upsert(conn):
     return _NEW_ROWS_UPSERT[name]
 
 
-def _upsert_from_rows(session: Session, ids: list[int]) -> None:
+def new_rating_upsert(dialect_name: str, source):
+    """The upsert that adds one new rating to the rollups in the statement that inserts it: its key
+    and figures are bind parameters (``new_rating_params``), its plan is read from ``source`` (a
+    CTE of the INSERT returning ``plan``), since the INSERT reads the plan from the account."""
+    table = RatingRollup.__table__
+    row = select(
+        bindparam("rr_day", type_=table.c.day.type),
+        bindparam("rr_category_key", type_=table.c.category_key.type),
+        _plan_key(source),
+        bindparam("rr_channel", type_=table.c.channel.type),
+        *(bindparam("rr_" + name, type_=table.c[name].type) for name in COUNTS),
+    )
+    return _upsert_dialect(dialect_name, row)
+
+
+def new_rating_params(rating) -> dict:
+    """The parameters of ``new_rating_upsert`` for ``rating`` (a new rating, not yet read back)."""
+    figures = dict(zip(COUNTS, _figures(rating.csat, rating.nps), strict=True))
+    return {
+        "rr_day": as_utc(rating.created_at).date(),
+        "rr_category_key": rating.category_id or 0,
+        "rr_channel": getattr(rating.channel, "value", rating.channel),
+    } | {"rr_" + name: value for name, value in figures.items()}
+
+
+def add_new_ratings(session: Session, ids: list[int]) -> None:
     """Add the figures of the given (new) feedback rows, as the database holds them, to the rollups."""
     if not ids:
         return
@@ -193,10 +224,19 @@ def apply_deltas(session: Session, deltas: dict[tuple, list[int]]) -> None:
 
 
 def register() -> None:
-    """Attach the flush hooks to every ORM session, once however often this is called."""
+    """Attach the flush hooks to every ORM session, and join the write of new ratings (which goes
+    round the flush), once however often this is called."""
     for name, fn in (("before_flush", _before_flush), ("after_flush", _after_flush)):
         if not event.contains(Session, name, fn):
             event.listen(Session, name, fn)
+    join_rating_write(
+        "rating_rollup",
+        Companion(
+            prepare=lambda _session, rating, _case: new_rating_params(rating),
+            clause=lambda new_rating, _new_case: new_rating_upsert("postgresql", new_rating),
+            run=lambda session, rating, _case: add_new_ratings(session, [rating.id]),
+        ),
+    )
 
 
 def _aggregate_select(dialect_name: str, since=None, until=None, ids=None):

@@ -100,17 +100,18 @@ class Feedback(db.Model):
     def __repr__(self) -> str:
         return f"<Feedback {self.id} {self.kind} csat={self.csat} nps={self.nps}>"
 
+    @staticmethod
+    def plan_now(customer_id):
+        """The customer's plan as a scalar subquery (NULL without an account): what a new row records."""
+        return select(CustomerAccount.plan).where(CustomerAccount.user_id == customer_id).scalar_subquery()
+
 
 @event.listens_for(Feedback, "before_insert")
 def _plan_at_the_time(mapper, connection, target: Feedback) -> None:
     """Every path that adds feedback through the ORM records the customer's plan, read by the
     INSERT itself (no extra round trip)."""
     if target.plan is None:
-        target.plan = (
-            select(CustomerAccount.plan)
-            .where(CustomerAccount.user_id == target.customer_id)
-            .scalar_subquery()
-        )
+        target.plan = Feedback.plan_now(target.customer_id)
 
 
 class SurveyKind(enum.StrEnum):

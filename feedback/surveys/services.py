@@ -12,8 +12,9 @@ from ..core.time import utcnow
 from ..extensions import db
 from ..followups.models import Category
 from ..followups.routing import Signal, cached_policy, cached_rules, route
-from ..followups.services import open_followup
+from ..followups.services import new_followup
 from .models import Channel, Feedback, FeedbackKind
+from .rating_write import insert_rating
 from .receipts import acknowledge_later
 
 MAX_COMMENT = 5000
@@ -107,28 +108,26 @@ def store_rating(
     now: datetime,
 ) -> Feedback:
     """Store an already validated rating and route it (perhaps opening a follow-up); the receipt follows."""
-    # Rules and policy are read before anything is added, so the rating, its follow-up and the
-    # follow-up's first event go to the database in one flush (one pass of the rollup hooks).
     signal = Signal(csat=csat, nps=nps, urgent=bool(urgent), category_id=category.id if category else None)
     priority = route(cached_rules(now), signal)
-    policy = cached_policy(priority, now) if priority is not None else None
     feedback = Feedback(
         customer=customer,
+        customer_id=customer.id,
         kind=FeedbackKind.RATING,
         channel=channel,
         csat=csat,
         nps=nps,
         category=category,
+        category_id=category.id if category else None,
         comment=comment,
         urgent=bool(urgent),
         created_at=now,
         followup=None,  # known to have none yet: reading it must not query
     )
-    db.session.add(feedback)
+    followup = None
     if priority is not None:
-        open_followup(feedback, priority, now, policy=policy)  # flushes
-    else:
-        db.session.flush()
+        followup = new_followup(feedback, priority, now, cached_policy(priority, now))
+    insert_rating(feedback, followup)
     acknowledge_later()  # the receipt mail goes from the worker, see receipts.py
     return feedback
 

@@ -118,6 +118,12 @@ def test_a_rating_through_the_api_sends_only_its_writes_once_the_cache_is_warm(
             assert people.as_customer.post("/feedback", json={"csat": 5}).status_code == 201
     finally:
         app.extensions.pop(cache.EXTENSION, None)
+    # No token, category, rule or policy read; no user reloaded after the commit.
+    writes = [s for s in sent if not s.startswith(("SAVEPOINT", "RELEASE"))]
+    if db.engine.dialect.name == "postgresql":
+        # One statement each: the rating (its case and event) and the rollups, in CTEs.
+        assert writes == ["WITH new_feedback AS", "WITH new_feedback AS"]
+        return
     negative_writes = [
         "INSERT INTO feedback",
         "INSERT INTO followups",
@@ -126,6 +132,4 @@ def test_a_rating_through_the_api_sends_only_its_writes_once_the_cache_is_warm(
         "INSERT INTO followup_rollups",  # the support report's counts for the new case
     ]
     positive_writes = ["INSERT INTO feedback", "INSERT INTO rating_rollups"]
-    # No token, category, rule or policy read; no user reloaded after the commit.
-    writes = [s for s in sent if not s.startswith(("SAVEPOINT", "RELEASE"))]
     assert writes == negative_writes + positive_writes

@@ -40,6 +40,7 @@ from ...followups.models import Followup
 from ...lifecycle.models import Subscription, SubscriptionEvent
 from ...lifecycle.signals import history_written
 from ...surveys.models import Feedback
+from ...surveys.rating_write import Companion, join_rating_write
 from .models import RetentionEpoch, RetentionMonth
 
 MONTH, START, COHORT, STAKE = "month", "start", "cohort", "stake"
@@ -187,15 +188,21 @@ def _affected(obj, how: str) -> list:
     return []
 
 
-def _before_flush(session: Session, _context, _instances) -> None:
+def rows_written(session: Session, new=(), dirty=(), deleted=()) -> None:
+    """Forget the stored months that these written objects change (``new``, ``dirty``, ``deleted``
+    as in a flush): the flush hook's work, called also by writes that go round the ORM."""
     days = []
-    for how, objs in (("new", session.new), ("dirty", session.dirty), ("deleted", session.deleted)):
+    for how, objs in (("new", new), ("dirty", dirty), ("deleted", deleted)):
         for obj in objs:
             days += [_day(v) for v in _affected(obj, how)]
     if days and min(days) < utcnow().date():
         invalidate_from(min(days), session.connection())
-    elif any(isinstance(o, Subscription) for o in (*session.new, *session.dirty, *session.deleted)):
+    elif any(isinstance(o, Subscription) for o in (*new, *dirty, *deleted)):
         forget_today(session.connection())
+
+
+def _before_flush(session: Session, _context, _instances) -> None:
+    rows_written(session, session.new, session.dirty, session.deleted)
 
 
 def _history_written(_sender, since: date, **_kw) -> None:
@@ -205,8 +212,15 @@ def _history_written(_sender, since: date, **_kw) -> None:
         forget_today()
 
 
+def _rating_written(session: Session, rating, _case) -> dict:
+    rows_written(session, new=[rating])
+    return {}
+
+
 def register() -> None:
-    """Attach the invalidation hooks, once however often this is called."""
+    """Attach the invalidation hooks (the flush's, the subscription import's and the rating write's),
+    once however often this is called."""
     if not event.contains(Session, "before_flush", _before_flush):
         event.listen(Session, "before_flush", _before_flush)
     history_written.connect(_history_written)
+    join_rating_write("retention_store", Companion(prepare=_rating_written))
