@@ -23,9 +23,14 @@ from ..lifecycle.signals import subscriptions_written
 from ..surveys.models import Feedback
 from .models import CustomerRisk
 
-# The model of each watched write and the attribute naming its customer.
-_CUSTOMER_OF = ((Feedback, "customer_id"), (Followup, "customer_id"), (Subscription, "customer_id"))
-_CUSTOMER_OF += ((CustomerAccount, "user_id"),)
+# Each watched model, the attribute naming its customer, and the attributes the queue weighs (an
+# update changing none of them, as the sweep's next-check times, marks nothing).
+_WATCHED = (
+    (Feedback, "customer_id", ("customer_id", "kind", "nps", "csat", "created_at")),
+    (Followup, "customer_id", ("customer_id", "feedback_id", "status", "breached", "created_at")),
+    (Subscription, "customer_id", ("customer_id", "status", "renews_on", "monthly_price", "plan")),
+    (CustomerAccount, "user_id", ("user_id", "renewal_date", "monthly_price", "plan")),
+)
 _USER_FACTS = ("active", "role")  # what of a login the queue weighs (name and e-mail are read live)
 
 
@@ -75,15 +80,15 @@ def _customers(session: Session) -> set[int]:
             if isinstance(obj, User):
                 if how == "deleted":
                     continue  # its row goes with it (ON DELETE CASCADE)
-                state = inspect(obj)
-                if how == "new" or any(state.attrs[a].history.has_changes() for a in _USER_FACTS):
+                if how == "new" or any(inspect(obj).attrs[a].history.has_changes() for a in _USER_FACTS):
                     ids.add(obj.id)
                 continue
-            for model, name in _CUSTOMER_OF:
+            for model, name, weighed in _WATCHED:
                 if isinstance(obj, model):
-                    if how == "dirty" and not session.is_modified(obj, include_collections=False):
+                    state = inspect(obj)
+                    if how == "dirty" and not any(state.attrs[a].history.has_changes() for a in weighed):
                         break
-                    h = inspect(obj).attrs[name].history  # the customer before and after a change
+                    h = state.attrs[name].history  # the customer before and after a change
                     ids.update(v for v in (*h.added, *h.unchanged, *h.deleted) if v is not None)
                     break
     return ids
