@@ -13,7 +13,7 @@ the committed row), so its row stays stale for the next view. SQLite has one wri
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select
 
 from ..auth.models import Role, User
 from ..core.db import UTCDateTime, conflict_insert
@@ -68,7 +68,8 @@ def stored_facts(now: datetime, only):
     found = (
         select(
             User.id.label("customer_id"),
-            User.active,
+            # A login that stopped being a customer is stored as inactive (never listed).
+            and_(User.active.is_(True), User.role == Role.CUSTOMER).label("active"),
             facts.c.renews_on,
             facts.c.revenue,
             _latest_nps(now).label("latest_nps"),
@@ -79,9 +80,9 @@ def stored_facts(now: datetime, only):
             next_breach.scalar_subquery().label("next_breach"),
         )
         .select_from(User)
-        .join(facts, facts.c.customer_id == User.id)
+        .outerjoin(facts, facts.c.customer_id == User.id)
         .outerjoin(open_cases, open_cases.c.customer_id == User.id)
-        .where(User.role == Role.CUSTOMER, User.id.in_(only))
+        .where(User.id.in_(only))
         .cte("found")
         .prefix_with("MATERIALIZED", dialect="postgresql")
     )

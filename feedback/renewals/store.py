@@ -35,9 +35,9 @@ _USER_FACTS = ("active", "role")  # what of a login the queue weighs (name and e
 
 
 def stale_upsert(connection, customer_ids):
-    """The statement marking customers stale: ``INSERT INTO customer_risk … SELECT`` the customer
-    logins among ``customer_ids`` ``… ON CONFLICT (customer_id) DO UPDATE SET stale = true,
-    version = version + 1`` (a new customer gets a stale row).
+    """The statement marking customers stale: ``INSERT INTO customer_risk … SELECT`` the logins among
+    ``customer_ids`` ``… ON CONFLICT (customer_id) DO UPDATE SET stale = true, version = version + 1``
+    (a new customer gets a stale row; an id no longer in ``users`` is left out).
 
     ``customer_ids``: a list of ids, a ``select()`` of ids, or an SQL expression of one id (a bound
     parameter, a column of the row a Core statement writes). Run it in the writing transaction,
@@ -45,13 +45,11 @@ def stale_upsert(connection, customer_ids):
     engine or ``db.session.get_bind()``)."""
     many = isinstance(customer_ids, list | tuple | set | Select)
     which = User.id.in_(sorted(customer_ids) if isinstance(customer_ids, set) else customer_ids)
-    customers = (
-        select(User.id)
-        .where(User.role == Role.CUSTOMER, which if many else User.id == customer_ids)
-        .order_by(User.id)  # rows locked in one order by every writer
-    )
+    # Rows locked in one order by every writer. No role test: a login that stopped being a
+    # customer is marked too, and the refresh then stores it as inactive.
+    logins = select(User.id).where(which if many else User.id == customer_ids).order_by(User.id)
     table = CustomerRisk.__table__
-    stmt = conflict_insert(connection, table).from_select(["customer_id"], customers)
+    stmt = conflict_insert(connection, table).from_select(["customer_id"], logins)
     return stmt.on_conflict_do_update(
         index_elements=["customer_id"], set_={"stale": True, "version": table.c.version + 1}
     )
@@ -67,7 +65,7 @@ def mark_stale(connection, customer_ids) -> None:
 def mark_all_stale(connection) -> None:
     """Mark every customer stale (after Core bulk writes or a repair by SQL): the next view
     recomputes them all."""
-    connection.execute(stale_upsert(connection, select(User.id)))
+    connection.execute(stale_upsert(connection, select(User.id).where(User.role == Role.CUSTOMER)))
 
 
 # -- the write path -----------------------------------------------------------------------------
@@ -80,6 +78,8 @@ def _customers(session: Session) -> set[int]:
             if isinstance(obj, User):
                 if how == "deleted":
                     continue  # its row goes with it (ON DELETE CASCADE)
+                if how == "new" and obj.role != Role.CUSTOMER:
+                    continue
                 if how == "new" or any(inspect(obj).attrs[a].history.has_changes() for a in _USER_FACTS):
                     ids.add(obj.id)
                 continue

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import event, literal, select
 from sqlalchemy.orm import Session
 
+from feedback.auth.models import Role
 from feedback.extensions import db
 from feedback.followups.jobs import sweep
 from feedback.followups.models import FollowupStatus
@@ -122,6 +123,14 @@ def test_a_customer_deactivated(viewed):
     db.session.commit()
     assert "Open case" not in [r.name for r in paged()]
     _check()
+
+
+def test_a_login_that_stops_being_a_customer(viewed):
+    viewed["open"].role = Role.STAFF
+    db.session.commit()
+    assert "Open case" not in [r.name for r in paged()]
+    _check()
+    assert not db.session.scalar(select(ranking._due(T0).exists()))  # stored, not due at every view
 
 
 def test_a_subscription_import(viewed):
