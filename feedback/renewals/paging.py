@@ -14,6 +14,8 @@ from ..extensions import db
 from .queries import DEFAULT_WINDOW, at_risk_rows
 from .ranking import ranked, refresh
 
+ANALYZE_AFTER = 2_000  # rows recomputed by one view from which the table's statistics are refreshed
+
 
 class OnePassPagination(SelectPagination):
     """Pages whose total rides along each row (``count(*) OVER ()``); counted apart only for a
@@ -48,8 +50,15 @@ def at_risk_page(
     """Page ``page`` (else ``?page=``) of the customers :func:`queries.at_risk` lists, in its order;
     each item is an ``AtRisk``."""
     _no_jit()
-    if refresh(now):
+    written = refresh(now)
+    if written:
         db.session.commit()  # what was recomputed serves the next views too
+        if written >= ANALYZE_AFTER and db.session.get_bind().dialect.name == "postgresql":
+            # After the first view (every row recomputed), the planner's statistics still say every
+            # row is stale, which makes each later view's check for stale rows a sequential scan
+            # until autovacuum analyzes the table; analyze it now (tens of ms, once in a while).
+            db.session.execute(text("ANALYZE customer_risk"))
+            db.session.commit()
         _no_jit()
     pagination = paginate_as(OnePassPagination, ranked(now, within_days), page=page, per_page=per_page)
     rows = at_risk_rows(now, pagination.items)

@@ -177,7 +177,7 @@ def test_a_refresh_leaves_stale_a_row_a_later_write_marked(viewed, monkeypatch):
             CustomerRisk.stale.is_(True)
         ),
     )
-    refresh(T0)
+    assert refresh(T0) == 0
     row = db.session.get(CustomerRisk, customer.id)
     db.session.refresh(row)
     assert (row.stale, row.version) == (True, seen + 1)
