@@ -29,6 +29,7 @@ from feedback.extensions import db
 from feedback.followups.models import Followup, FollowupStatus
 from feedback.followups.services import policy_for
 from feedback.followups.sla import apply_deadlines
+from feedback.renewals.store import mark_all_stale
 from feedback.reports.followup_rollups import rebuild_followup_rollups
 
 OPEN_DAYS = 2  # cases opened since then are still open …
@@ -182,6 +183,7 @@ def load(ratings: int, seed: int, now: datetime) -> dict:
     events = sum(db.session.execute(text(sql), {"now": now}).rowcount for sql in EVENTS)
     outbox = db.session.execute(text(OUTBOX), {"hour_ago": now - timedelta(hours=1)}).rowcount
     rebuild_followup_rollups()  # the cases went in by SQL, past the hooks that keep them current
+    mark_all_stale(db.session.connection())  # and past those marking the renewal queue's stored facts
     db.session.commit()
     db.session.execute(text("ANALYZE"))
     db.session.commit()

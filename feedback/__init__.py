@@ -221,6 +221,7 @@ def register_commands(app: Flask) -> None:
     from .followups.cli import sla_cli
     from .i18n.cli import translate_cli
     from .lifecycle.cli import import_cli
+    from .renewals.cli import renewals_cli
     from .reports.cli import reports_cli
     from .worker.cli import jobs_cli
 
@@ -231,4 +232,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(jobs_cli)
     app.cli.add_command(import_cli)
     app.cli.add_command(reports_cli)
+    app.cli.add_command(renewals_cli)
     app.cli.add_command(translate_cli)

@@ -14,6 +14,7 @@ from ..core.security import new_token
 from ..core.time import utcnow
 from ..extensions import db
 from ..followups.models import Category
+from ..renewals.store import mark_all_stale
 from ..reports.retention.store import invalidate_from
 from ..reports.rollups import rebuild_rollups
 from ..surveys.models import Feedback, FeedbackKind
@@ -154,5 +155,6 @@ def generate_bulk(responses: int, seed: int = 1, now: datetime | None = None, ch
     # Core inserts bypass the ORM events that keep the report rollups current: recompute the days written.
     rebuild_rollups(start.date(), now.date())
     invalidate_from(start.date())  # and the retention months stored from then on (NPS answers)
+    mark_all_stale(db.session.connection())  # and the renewal queue's stored facts (new customers, ratings)
     db.session.commit()
     return done

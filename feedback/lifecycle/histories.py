@@ -22,7 +22,7 @@ from ..core.time import utcnow
 from ..extensions import db
 from .models import EventKind, ImportRow, Subscription, SubscriptionEvent
 from .services import CENT, LifecycleError, NewEvent, check_history, sync_account
-from .signals import history_written
+from .signals import history_written, subscriptions_written
 from .staging import Rejections
 
 ROWS = 4_000  # staged rows per batch (whole services)
@@ -247,11 +247,13 @@ class _Writes:
         # (stored subscription id, or None for a new one: its service id, event row)
         self.events: list[tuple[int | None, str, dict]] = []
         self.event_updates: list[dict] = []
+        self.customers: set[int] = set()  # whose subscriptions are written
 
     def add(
         self, customer_id: int, service_id: str, stored: _Stored | None, steps, state, cycle: int
     ) -> None:
         """What recording ``steps`` (every event of the service, from check_history) takes."""
+        self.customers.add(customer_id)
         values = {
             "plan": state.plan,
             "monthly_price": state.price,
@@ -299,6 +301,8 @@ class _Writes:
             history_written.send(self, since=min(r["occurred_on"] for r in rows))
         if self.event_updates:
             db.session.execute(update(_EVENTS).where(_EVENTS.c.id == bindparam("b_id")), self.event_updates)
+        if self.new_subscriptions or self.subscription_updates:
+            subscriptions_written.send(self, customer_ids=self.customers)
 
 
 def sync_customers(customer_ids: set[int]) -> None:

@@ -161,6 +161,59 @@ def _renewing_between(first: date, last: date):
     return select(found.c.customer_id)
 
 
+def _nps_answers():
+    """Where: the current customer's (``User``) NPS answers, at any time."""
+    return (Feedback.customer_id == User.id, Feedback.nps.is_not(None), Feedback.kind == FeedbackKind.RATING)
+
+
+def _low_ratings():
+    """Where: the current customer's low CSAT ratings (read through ``ix_feedback_customer_low_csat``)."""
+    return (
+        Feedback.customer_id == User.id,
+        low_csat_sql(Feedback.csat),
+        Feedback.kind == FeedbackKind.RATING,
+    )
+
+
+def _own_breaches():
+    """Where: the current customer's breached cases, but those staff opened from this queue.
+
+    Told apart by their feedback's id among the few proactive ones (ix_feedback_proactive, read
+    once and hashed), not by reading each case's feedback row."""
+    proactive = select(Feedback.id).where(Feedback.kind == FeedbackKind.PROACTIVE)
+    return (
+        Followup.customer_id == User.id,
+        Followup.breached.is_(True),
+        Followup.feedback_id.not_in(proactive),
+    )
+
+
+def _latest_nps(now: datetime):
+    return (
+        select(Feedback.nps)
+        .where(*_nps_answers(), Feedback.created_at <= now)
+        .order_by(Feedback.created_at.desc(), Feedback.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _open_cases(only):
+    """Per customer in ``only`` with an open case: the first one's id, and 1 if one is not proactive
+    (a signal). Narrowed to ``only`` so a page about a few customers does not group every open case."""
+    return (
+        select(
+            Followup.customer_id,
+            func.min(Followup.id).label("followup_id"),
+            func.max(case((Feedback.kind != FeedbackKind.PROACTIVE, 1), else_=0)).label("signal"),
+        )
+        .join(Feedback, Feedback.id == Followup.feedback_id)
+        .where(Followup.status.in_(ACTIVE_STATUSES), Followup.customer_id.in_(only))
+        .group_by(Followup.customer_id)
+        .subquery("open_cases")
+    )
+
+
 def _signals(now: datetime, only):
     """One row per candidate customer with their raw signals. Each is looked up per customer
     through an index (``ix_feedback_customer_nps``, ``ix_feedback_customer_low_csat``,
@@ -170,54 +223,26 @@ def _signals(now: datetime, only):
     table. Materialized, so each lookup runs once although the score uses it several times."""
     today = now.date()
     facts = customer_facts(only).subquery("facts")
-    mine = Feedback.customer_id == User.id
-    latest_nps = (
-        select(Feedback.nps)
-        .where(
-            mine, Feedback.nps.is_not(None), Feedback.kind == FeedbackKind.RATING, Feedback.created_at <= now
-        )
-        .order_by(Feedback.created_at.desc(), Feedback.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
     lowest_csat = (
         select(func.min(Feedback.csat))
         .where(
-            mine,
-            low_csat_sql(Feedback.csat),
+            *_low_ratings(),
             Feedback.created_at > now - timedelta(days=LOW_CSAT_DAYS),
             Feedback.created_at <= now,
-            Feedback.kind == FeedbackKind.RATING,
         )
         .scalar_subquery()
     )
-    # Cases staff opened from this queue are not signals (they would keep the customer listed).
-    # Told apart by their feedback's id among the few proactive ones (ix_feedback_proactive, read
-    # once and hashed), not by reading each case's feedback row.
-    proactive = select(Feedback.id).where(Feedback.kind == FeedbackKind.PROACTIVE)
     breached = (
         select(literal(1))
         .where(
-            Followup.customer_id == User.id,
-            Followup.breached.is_(True),
+            *_own_breaches(),
             Followup.created_at > now - timedelta(days=BREACH_DAYS),
             Followup.created_at <= now,
-            Followup.feedback_id.not_in(proactive),
         )
         .limit(1)
         .scalar_subquery()
     )
-    open_cases = (
-        select(
-            Followup.customer_id,
-            func.min(Followup.id).label("followup_id"),
-            func.max(case((Feedback.kind != FeedbackKind.PROACTIVE, 1), else_=0)).label("signal"),
-        )
-        .join(Feedback, Feedback.id == Followup.feedback_id)
-        .where(Followup.status.in_(ACTIVE_STATUSES))
-        .group_by(Followup.customer_id)
-        .subquery("open_cases")
-    )
+    open_cases = _open_cases(only)
     return (
         select(
             User.id.label("customer_id"),
@@ -226,7 +251,7 @@ def _signals(now: datetime, only):
             facts.c.plan,
             facts.c.revenue,
             facts.c.renews_on,
-            latest_nps.label("latest_nps"),
+            _latest_nps(now).label("latest_nps"),
             lowest_csat.label("lowest_csat"),
             case((breached.is_not(None), 1), else_=0).label("breached"),
             func.coalesce(open_cases.c.signal, 0).label("open"),
@@ -242,21 +267,24 @@ def _signals(now: datetime, only):
     )
 
 
-def _statement(now: datetime, within_days: int | None, customer_id: int | None):
+def _risk(detractor, low_csat, breached, open_followup):
+    """SQL: the risk score from the four signals (each 0 or 1), weighted by ``WEIGHTS``."""
+    return (
+        detractor * WEIGHTS["detractor"]
+        + low_csat * WEIGHTS["low_csat"]
+        + breached * WEIGHTS["breached"]
+        + open_followup * WEIGHTS["open_followup"]
+    )
+
+
+def _statement(now: datetime, within_days: int | None, only):
     today = now.date()
-    if customer_id is not None:
-        only = [customer_id]
-    else:
+    if only is None:
         only = _renewing_between(today, today + timedelta(days=within_days))
     s = _signals(now, only).c
     detractor = case((detractor_sql(s.latest_nps), 1), else_=0)
     low = case((s.lowest_csat.is_not(None), 1), else_=0)
-    risk = (
-        detractor * WEIGHTS["detractor"]
-        + low * WEIGHTS["low_csat"]
-        + s.breached * WEIGHTS["breached"]
-        + s.open * WEIGHTS["open_followup"]
-    )
+    risk = _risk(detractor, low, s.breached, s.open)
     priority = func.coalesce(s.revenue, 0) * risk
 
     row = _AtRiskBundle(
@@ -291,9 +319,15 @@ def at_risk(now: datetime, within_days: int = DEFAULT_WINDOW):
     return _statement(now, within_days, None)
 
 
+def at_risk_rows(now: datetime, customer_ids: list[int]) -> dict[int, AtRisk]:
+    """The :class:`AtRisk` rows of these customers (the active ones) whatever their renewal date, by id."""
+    rows = db.session.scalars(_statement(now, None, customer_ids)) if customer_ids else []
+    return {row.customer_id: row for row in rows}
+
+
 def risk_for(customer_id: int, now: datetime) -> AtRisk | None:
     """One customer's signals and score whatever their renewal date (None if not an active customer)."""
-    return db.session.scalar(_statement(now, None, customer_id))
+    return db.session.scalar(_statement(now, None, [customer_id]))
 
 
 def window_from(value) -> int:
