@@ -6,12 +6,13 @@ next view recomputes them. Writes never recompute.
   subscriptions, customer accounts, and customer logins (new, or whose ``active`` flag or role
   changed): one statement per flush, none when no such object is in it;
 - Core writes call :func:`mark_stale` themselves, or put :func:`stale_upsert` in their own
-  statements: the subscription import (``lifecycle.signals.subscriptions_written``), the demo
+  statements: the rating write (``surveys.rating_write``, a CTE of its one statement on
+  PostgreSQL), the subscription import (``lifecycle.signals.subscriptions_written``), the demo
   bulk loader (:func:`mark_all_stale`);
 - ``flask renewals rebuild-risk`` marks every customer (after a repair by SQL).
 """
 
-from sqlalchemy import Select, event, inspect, select
+from sqlalchemy import Select, bindparam, event, inspect, select
 from sqlalchemy.orm import Session
 
 from ..auth.models import CustomerAccount, Role, User
@@ -21,6 +22,7 @@ from ..followups.models import Followup
 from ..lifecycle.models import Subscription
 from ..lifecycle.signals import subscriptions_written
 from ..surveys.models import Feedback
+from ..surveys.rating_write import Companion, join_rating_write
 from .models import CustomerRisk
 
 # Each watched model, the attribute naming its customer, and the attributes the queue weighs (an
@@ -49,7 +51,9 @@ def stale_upsert(connection, customer_ids):
     # customer is marked too, and the refresh then stores it as inactive.
     logins = select(User.id).where(which if many else User.id == customer_ids).order_by(User.id)
     table = CustomerRisk.__table__
-    stmt = conflict_insert(connection, table).from_select(["customer_id"], logins)
+    # The other columns from their server defaults: the Python ones would be parameters of their
+    # own, which a CTE of the rating write's statement would not fill.
+    stmt = conflict_insert(connection, table).from_select(["customer_id"], logins, include_defaults=False)
     return stmt.on_conflict_do_update(
         index_elements=["customer_id"], set_={"stale": True, "version": table.c.version + 1}
     )
@@ -106,8 +110,22 @@ def _subscriptions_written(_sender, customer_ids, **_kw) -> None:
     mark_stale(db.session.connection(), set(customer_ids))
 
 
+def _rating_mark(_new_rating, _new_case):
+    # The rating's customer is the INSERT's own parameter (surveys/rating_write.py).
+    return stale_upsert("postgresql", bindparam("customer_id"))
+
+
 def register() -> None:
-    """Attach the hooks, once however often this is called."""
+    """Attach the hooks (the flush's, the subscription import's and the rating write's, which goes
+    round the flush), once however often this is called."""
     if not event.contains(Session, "after_flush", _after_flush):
         event.listen(Session, "after_flush", _after_flush)
     subscriptions_written.connect(_subscriptions_written)
+    join_rating_write(
+        "renewal_risk",
+        Companion(
+            prepare=lambda _session, _rating, _case: {},
+            clause=_rating_mark,
+            run=lambda session, rating, _case: mark_stale(session.connection(), [rating.customer_id]),
+        ),
+    )

@@ -73,7 +73,15 @@ def test_on_postgresql_a_negative_rating_is_one_statement_psycopg_can_cache(app,
     # (The test's reads of rules and policies, and the retention store's epoch, come before it.)
     writes = [s for s in sent if s[0].startswith(("INSERT", "WITH")) and "retention_epoch" not in s[0]]
     [(statement, parameters)] = writes
-    for table in ("feedback", "followups", "followup_events", "rating_rollups", "followup_rollups"):
+    tables = (
+        "feedback",
+        "followups",
+        "followup_events",
+        "rating_rollups",
+        "followup_rollups",
+        "customer_risk",
+    )
+    for table in tables:
         assert f"INSERT INTO {table} " in statement
     # psycopg converts a statement's placeholders once and keeps the result only up to these sizes
     # (psycopg/_queries.py); above them every rating would pay the conversion again.
