@@ -166,7 +166,7 @@ def _nps_answers():
     return (Feedback.customer_id == User.id, Feedback.nps.is_not(None), Feedback.kind == FeedbackKind.RATING)
 
 
-def _low_ratings():
+def low_ratings():
     """Where: the current customer's low CSAT ratings (read through ``ix_feedback_customer_low_csat``)."""
     return (
         Feedback.customer_id == User.id,
@@ -175,7 +175,7 @@ def _low_ratings():
     )
 
 
-def _own_breaches():
+def own_breaches():
     """Where: the current customer's breached cases, but those staff opened from this queue.
 
     Told apart by their feedback's id among the few proactive ones (ix_feedback_proactive, read
@@ -188,7 +188,8 @@ def _own_breaches():
     )
 
 
-def _latest_nps(now: datetime):
+def latest_nps(now: datetime):
+    """SQL: the current customer's latest NPS answer at ``now`` (a scalar subquery, one index entry)."""
     return (
         select(Feedback.nps)
         .where(*_nps_answers(), Feedback.created_at <= now)
@@ -198,7 +199,7 @@ def _latest_nps(now: datetime):
     )
 
 
-def _open_cases(only):
+def open_cases_of(only):
     """Per customer in ``only`` with an open case: the first one's id, and 1 if one is not proactive
     (a signal). Narrowed to ``only`` so a page about a few customers does not group every open case."""
     return (
@@ -226,7 +227,7 @@ def _signals(now: datetime, only):
     lowest_csat = (
         select(func.min(Feedback.csat))
         .where(
-            *_low_ratings(),
+            *low_ratings(),
             Feedback.created_at > now - timedelta(days=LOW_CSAT_DAYS),
             Feedback.created_at <= now,
         )
@@ -235,14 +236,14 @@ def _signals(now: datetime, only):
     breached = (
         select(literal(1))
         .where(
-            *_own_breaches(),
+            *own_breaches(),
             Followup.created_at > now - timedelta(days=BREACH_DAYS),
             Followup.created_at <= now,
         )
         .limit(1)
         .scalar_subquery()
     )
-    open_cases = _open_cases(only)
+    open_cases = open_cases_of(only)
     return (
         select(
             User.id.label("customer_id"),
@@ -251,7 +252,7 @@ def _signals(now: datetime, only):
             facts.c.plan,
             facts.c.revenue,
             facts.c.renews_on,
-            _latest_nps(now).label("latest_nps"),
+            latest_nps(now).label("latest_nps"),
             lowest_csat.label("lowest_csat"),
             case((breached.is_not(None), 1), else_=0).label("breached"),
             func.coalesce(open_cases.c.signal, 0).label("open"),
@@ -267,7 +268,7 @@ def _signals(now: datetime, only):
     )
 
 
-def _risk(detractor, low_csat, breached, open_followup):
+def risk_score(detractor, low_csat, breached, open_followup):
     """SQL: the risk score from the four signals (each 0 or 1), weighted by ``WEIGHTS``."""
     return (
         detractor * WEIGHTS["detractor"]
@@ -284,7 +285,7 @@ def _statement(now: datetime, within_days: int | None, only):
     s = _signals(now, only).c
     detractor = case((detractor_sql(s.latest_nps), 1), else_=0)
     low = case((s.lowest_csat.is_not(None), 1), else_=0)
-    risk = _risk(detractor, low, s.breached, s.open)
+    risk = risk_score(detractor, low, s.breached, s.open)
     priority = func.coalesce(s.revenue, 0) * risk
 
     row = _AtRiskBundle(

@@ -25,12 +25,12 @@ from .models import CustomerRisk
 from .queries import (
     BREACH_DAYS,
     LOW_CSAT_DAYS,
-    _latest_nps,
-    _low_ratings,
-    _open_cases,
-    _own_breaches,
-    _risk,
     customer_facts,
+    latest_nps,
+    low_ratings,
+    open_cases_of,
+    own_breaches,
+    risk_score,
 )
 
 FACTS = (
@@ -55,16 +55,16 @@ def stored_facts(now: datetime, only):
     to ``next_at``, the first rating or breached case dated after ``now`` (none in production,
     where nothing is future-dated; a view at or after it recomputes the row)."""
     facts = customer_facts(only).subquery("facts")
-    open_cases = _open_cases(only)
-    latest_low = select(func.max(Feedback.created_at)).where(*_low_ratings(), Feedback.created_at <= now)
-    latest_breach = select(func.max(Followup.created_at)).where(*_own_breaches(), Followup.created_at <= now)
+    open_cases = open_cases_of(only)
+    latest_low = select(func.max(Feedback.created_at)).where(*low_ratings(), Feedback.created_at <= now)
+    latest_breach = select(func.max(Followup.created_at)).where(*own_breaches(), Followup.created_at <= now)
     next_rating = select(func.min(Feedback.created_at)).where(
         Feedback.customer_id == User.id,
         Feedback.kind == FeedbackKind.RATING,
         or_(Feedback.nps.is_not(None), low_csat_sql(Feedback.csat)),
         Feedback.created_at > now,
     )
-    next_breach = select(func.min(Followup.created_at)).where(*_own_breaches(), Followup.created_at > now)
+    next_breach = select(func.min(Followup.created_at)).where(*own_breaches(), Followup.created_at > now)
     found = (
         select(
             User.id.label("customer_id"),
@@ -72,7 +72,7 @@ def stored_facts(now: datetime, only):
             and_(User.active.is_(True), User.role == Role.CUSTOMER).label("active"),
             facts.c.renews_on,
             facts.c.revenue,
-            _latest_nps(now).label("latest_nps"),
+            latest_nps(now).label("latest_nps"),
             latest_low.scalar_subquery().label("latest_low_csat_at"),
             latest_breach.scalar_subquery().label("latest_breach_at"),
             func.coalesce(open_cases.c.signal, 0).label("open_signal"),
@@ -110,7 +110,7 @@ def stored_facts(now: datetime, only):
 def stored_score(risk, now: datetime):
     """SQL: the risk score at ``now`` of a ``customer_risk`` row (``risk``: the table or an alias),
     by the rule of the live statement."""
-    return _risk(
+    return risk_score(
         case((detractor_sql(risk.latest_nps), 1), else_=0),
         case((risk.latest_low_csat_at > now - timedelta(days=LOW_CSAT_DAYS), 1), else_=0),
         case((risk.latest_breach_at > now - timedelta(days=BREACH_DAYS), 1), else_=0),
