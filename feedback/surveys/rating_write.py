@@ -67,6 +67,10 @@ def _values(obj) -> dict:
         value = state.get(column.key)
         if value is None and column.default is not None and column.default.is_scalar:
             value = column.default.arg
+        elif value is None and (column.default is not None or column.server_default is not None):
+            # A flush would call the default or let the database fill it; this write would insert
+            # NULL and hold None. Set the value when building the object instead.
+            raise ValueError(f"{obj.__table__.name}.{column.key} must be set before the rating write")
         if column.key not in state:
             setattr(obj, column.key, value)
         if value is not None:
@@ -86,8 +90,8 @@ def _feedback_insert(names):
 
 def _postgresql_statement(feedback_names: tuple, case_names: tuple | None, event_names: tuple | None):
     key = (feedback_names, case_names, event_names)
-    if key in _STATEMENTS:
-        return _STATEMENTS[key]
+    if (statement := _STATEMENTS.get(key)) is not None:
+        return statement
     f = Feedback.__table__
     fb = _feedback_insert(feedback_names).returning(f.c.id, f.c.plan).cte("new_feedback")
     stmt, fu = select(fb.c.id, fb.c.plan), None
@@ -99,7 +103,7 @@ def _postgresql_statement(feedback_names: tuple, case_names: tuple | None, event
             fb.c.id, fb.c.plan, fu.c.id.label("followup_id"), ev.c.id.label("event_id")
         ).select_from(fb.join(fu, true()).join(ev, true()))
     ctes = []
-    for name, companion in _COMPANIONS.items():
+    for name, companion in tuple(_COMPANIONS.items()):
         clause = companion.clause(fb, fu) if companion.clause is not None else None
         if clause is not None:
             ctes.append(clause.returning(literal_column("1")).cte(name))
@@ -144,7 +148,7 @@ def _write_sqlite(session: Session, feedback: Feedback, fu: Followup | None) -> 
         fu.id = _insert_returning_id(conn, fu)
         event.followup_id = fu.id
         event.id = _insert_returning_id(conn, event)
-    for companion in _COMPANIONS.values():
+    for companion in tuple(_COMPANIONS.values()):
         if companion.run is not None:
             companion.run(session, feedback, fu)
 
@@ -159,13 +163,17 @@ def insert_rating(feedback: Feedback, followup: Followup | None) -> None:
     (built by ``new_followup``); add their rollups; then put the objects in the session as persistent,
     unmodified rows, so reading them (the answer, the receipt) runs no query."""
     session = db.session()
+    # What the request changed before goes first, as the flush of the rating used to take it: the
+    # INSERT reads the customer's plan, and a warm reference cache means no query autoflushed it.
+    session.flush()
     params = {}
-    for companion in _COMPANIONS.values():
+    for companion in tuple(_COMPANIONS.values()):
         params |= companion.prepare(session, feedback, followup)
     if session.get_bind().dialect.name == "postgresql":
-        _write_postgresql(session, feedback, followup, params)
+        _write_postgresql(session, feedback, followup, params)  # one statement: all or nothing
     else:
-        _write_sqlite(session, feedback, followup)
+        with session.begin_nested():  # several statements: a failure part-way leaves none of them
+            _write_sqlite(session, feedback, followup)
     rows = [feedback] if followup is None else [feedback, followup, *followup.events]
     for obj in rows:  # all first: adding one cascades to the others, which must not look new
         make_transient_to_detached(obj)

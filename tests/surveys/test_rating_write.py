@@ -1,10 +1,14 @@
 """The rating write (surveys/rating_write.py): rows inserted round the ORM flush, objects kept in step."""
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import func, inspect, select
 
+from feedback.auth.models import Plan
+from feedback.core import cache
 from feedback.extensions import db
-from feedback.followups.models import Followup, FollowupEvent
+from feedback.followups.models import EventKind, Followup, FollowupEvent
+from feedback.reports.models import RatingRollup
+from feedback.surveys import rating_write
 from feedback.surveys.models import Feedback
 from feedback.surveys.services import category_by_slug, submit_rating
 from tests.conftest import T0
@@ -87,3 +91,53 @@ def test_on_postgresql_a_negative_rating_is_one_statement_psycopg_can_cache(app,
     # (psycopg/_queries.py); above them every rating would pay the conversion again.
     assert len(statement) <= 4096 and len(parameters) <= 50
     assert fb.followup.id is not None
+
+
+def test_a_savepoint_rolled_back_takes_the_rating_with_it(app, make):
+    customer = make.customer()
+    savepoint = db.session.begin_nested()
+    fb = submit_rating(customer, csat=1, now=T0)
+    fu = fb.followup
+    savepoint.rollback()
+
+    assert fb not in db.session and fu not in db.session
+    assert db.session.scalar(select(func.count()).select_from(Feedback)) == 0
+
+
+def test_a_released_savepoint_then_an_outer_rollback_takes_it_too(app, make):
+    customer = make.customer()
+    with db.session.begin_nested():
+        fb = submit_rating(customer, csat=1, now=T0)
+    db.session.rollback()
+
+    assert fb not in db.session
+    again = submit_rating(customer, csat=1, now=T0)
+    db.session.commit()
+    assert db.session.get(Feedback, again.id) is again
+
+
+def test_what_the_request_changed_before_is_written_first(app, make, monkeypatch):
+    """With the reference cache warm nothing autoflushes before the rating: the write flushes
+    itself, so the INSERT reads the plan the customer has just moved to. (On SQLite the write's
+    savepoint flushes too; on PostgreSQL this fails without the write's own flush.)"""
+    monkeypatch.setitem(app.config, "REFERENCE_CACHE_SECONDS", 60)
+    customer = make.customer(plan=Plan.SHARED)
+    try:
+        submit_rating(customer, csat=5, now=T0)  # warms the cache of rules and policies
+        customer.account.plan = Plan.VPS  # pending, not flushed
+        fb = submit_rating(customer, csat=5, now=T0)
+    finally:
+        app.extensions.pop(cache.EXTENSION, None)
+    db.session.commit()
+
+    assert fb.plan == Plan.VPS
+    db.session.expire_all()
+    assert db.session.get(Feedback, fb.id).plan == Plan.VPS
+    plans = dict(db.session.execute(select(RatingRollup.plan, RatingRollup.ratings)).all())
+    assert plans == {"shared": 1, "vps": 1}
+
+
+def test_a_column_left_to_a_callable_default_is_refused_not_written_null():
+    event = FollowupEvent(kind=EventKind.CREATED)  # created_at left to its default (utcnow)
+    with pytest.raises(ValueError, match="followup_events.created_at must be set"):
+        rating_write._values(event)
