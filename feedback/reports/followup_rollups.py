@@ -19,9 +19,10 @@ Durations go into bins of ``BIN_RATIO`` (1 %) relative width: a percentile estim
 (``percentile``) is within 1 % (or 1 second, below one second) of the exact one.
 
 ORM flush hooks keep the rollups right, as ``rollups.py`` does for ratings: before a flush the
-follow-ups about to change or go are read back
-locked, after it the rows as written, and the difference goes in with one upsert. Core writes
-(``bench/bulk_followups.py``) call ``rebuild_followup_rollups`` afterwards.
+follow-ups about to change or go are read back locked, after it the rows as written, and the
+difference goes in with one upsert. A case opened by a new rating is written round the flush
+(``surveys.rating_write``, joined in ``register``): its contributions go in with the rating's
+statement. Core writes (``bench/bulk_followups.py``) call ``rebuild_followup_rollups`` afterwards.
 """
 
 import math

@@ -1,14 +1,17 @@
 """Keep ``rating_rollups`` current on every write of a rating, and rebuild it from raw rows.
 
 The satisfaction report reads the rollups, so they must equal the raw ratings at any moment.
-ORM session events cover every path that writes ``Feedback`` through the session (dashboard,
-API, survey links, imports, demo): before a flush the rows about to be updated or deleted are
-read back from the database (locked, so two edits of one row cannot both subtract its old
-figures), after the flush the rows as written are read, and the difference per rollup key is
-applied with one atomic ``INSERT … ON CONFLICT DO UPDATE SET col = col + excluded.col``.
 
-Core bulk inserts (``feedback.demo.bulk``) bypass the session: they call ``rebuild_rollups``
-for the range they wrote.
+- **New ratings** (dashboard, API, survey links): written round the ORM flush by
+  ``surveys.rating_write``, which this module joins (``register``): the rating's figures are
+  added in the statement that inserts it (``new_rating_upsert``).
+- **Other ORM writes** (edits, deletes, imports, demo): session events. Before a flush the rows
+  about to be updated or deleted are read back from the database (locked, so two edits of one
+  row cannot both subtract its old figures), after the flush the rows as written are read, and
+  the difference per rollup key is applied with one atomic
+  ``INSERT … ON CONFLICT DO UPDATE SET col = col + excluded.col``.
+- **Core bulk inserts** (``feedback.demo.bulk``) bypass both: they call ``rebuild_rollups`` for
+  the range they wrote.
 """
 
 from collections import defaultdict
