@@ -31,6 +31,8 @@ _coalesce_lock = threading.Lock()
 
 @event.listens_for(Session, "after_commit")
 def _committed(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released: nothing is visible to the worker before the outer commit
     mail = session.info.pop(SESSION_FLAG, False)
     jobs = session.info.pop(WAKE_KEY, set())
     if not has_app_context():
