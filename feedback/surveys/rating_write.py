@@ -170,10 +170,11 @@ def insert_rating(feedback: Feedback, followup: Followup | None) -> None:
     for companion in tuple(_COMPANIONS.values()):
         params |= companion.prepare(session, feedback, followup)
     if session.get_bind().dialect.name == "postgresql":
-        _write_postgresql(session, feedback, followup, params)  # one statement: all or nothing
+        _write_postgresql(session, feedback, followup, params)
     else:
-        with session.begin_nested():  # several statements: a failure part-way leaves none of them
-            _write_sqlite(session, feedback, followup)
+        # Several statements: an error part-way propagates, and the request's (or command's)
+        # rollback takes the rows written so far. No caller catches it and commits.
+        _write_sqlite(session, feedback, followup)
     rows = [feedback] if followup is None else [feedback, followup, *followup.events]
     for obj in rows:  # all first: adding one cascades to the others, which must not look new
         make_transient_to_detached(obj)

@@ -118,8 +118,7 @@ def test_a_released_savepoint_then_an_outer_rollback_takes_it_too(app, make):
 
 def test_what_the_request_changed_before_is_written_first(app, make, monkeypatch):
     """With the reference cache warm nothing autoflushes before the rating: the write flushes
-    itself, so the INSERT reads the plan the customer has just moved to. (On SQLite the write's
-    savepoint flushes too; on PostgreSQL this fails without the write's own flush.)"""
+    itself, so the INSERT reads the plan the customer has just moved to."""
     monkeypatch.setitem(app.config, "REFERENCE_CACHE_SECONDS", 60)
     customer = make.customer(plan=Plan.SHARED)
     try:
