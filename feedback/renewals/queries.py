@@ -1,4 +1,8 @@
-"""Reads for the renewal-at-risk queue: one SQL statement that works on SQLite and PostgreSQL.
+"""The renewal-at-risk rule, computed live in SQL that works on SQLite and PostgreSQL.
+
+The queue page ranks the facts stored per customer (ranking.py, computed by the subqueries
+here) and reads only its displayed rows live (``at_risk_rows``); ``at_risk``, the whole list
+computed live, is the reference the stored ranking is tested against.
 
 Who is listed: active customers whose next renewal falls within the chosen number of days
 (today included) and who show at least one risk signal.
@@ -313,10 +317,9 @@ def _statement(now: datetime, within_days: int | None, only):
 
 
 def at_risk(now: datetime, within_days: int = DEFAULT_WINDOW):
-    """Customers renewing within ``within_days`` days of ``now`` with a risk signal, highest priority first.
-
-    Returns a ``select()`` for ``core.pagination.paginate``; each item is an :class:`AtRisk`.
-    """
+    """Customers renewing within ``within_days`` days of ``now`` with a risk signal, highest priority
+    first, all computed live: a ``select()`` whose items are :class:`AtRisk`. The page reads the
+    stored ranking instead (paging.py); this is the rule that ranking must equal."""
     return _statement(now, within_days, None)
 
 

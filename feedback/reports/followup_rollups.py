@@ -225,11 +225,11 @@ def apply_deltas(session: Session, deltas: dict) -> None:
         conn.execute(upsert(conn.dialect.name, rows))
 
 
-def new_case_rows(fu) -> list[dict]:
-    """The upsert rows (see ``upsert``) that add a new follow-up's contributions, in key order."""
+def _new_case_deltas(fu) -> dict:
+    """A new follow-up's contributions as ``apply_deltas`` takes them."""
     figures: dict = defaultdict(lambda: [0, 0])
     _keyed(contributions(fu), 1, figures)
-    return _rows(figures)
+    return figures
 
 
 def upsert(dialect_name: str, rows: list[dict]):
@@ -248,7 +248,7 @@ def _new_case_params(_session, _rating, case) -> dict:
     """The new case's rollup rows as one array per column (``_new_case_upsert``'s parameters)."""
     if case is None:
         return {}
-    rows = new_case_rows(case)
+    rows = _rows(_new_case_deltas(case))
     return {"fr_" + k: [row[k] for row in rows] for k in ROW_COLUMNS}
 
 
@@ -265,8 +265,7 @@ def _new_case_upsert(_new_rating, new_case):
 
 def _new_case_run(session: Session, _rating, case) -> None:
     if case is not None:
-        conn = session.connection()
-        conn.execute(upsert(conn.dialect.name, new_case_rows(case)))
+        apply_deltas(session, _new_case_deltas(case))
 
 
 def register() -> None:

@@ -149,12 +149,9 @@ def _after_flush(session: Session, flush_context) -> None:
     apply_deltas(session, {k: v for k, v in deltas.items() if any(v)})
 
 
-def _upsert(conn, source):
-    """``INSERT … ON CONFLICT (key) DO UPDATE SET count = count + excluded.count`` from ``source``."""
-    return _upsert_dialect(conn.dialect.name, source)
-
-
-def _upsert_dialect(dialect_name: str, source):
+def _upsert(dialect_name: str, source):
+    """``INSERT … ON CONFLICT (key) DO UPDATE SET count = count + excluded.count`` from ``source``
+    (rows or a ``select()``), in the dialect named."""
     table = RatingRollup.__table__
     stmt = conflict_insert(dialect_name, table)
     stmt = stmt.values(source) if isinstance(source, list) else stmt.from_select([*KEY, *COUNTS], source)
@@ -173,7 +170,7 @@ def _new_rows_upsert(conn):
         source = _aggregate_select(name, ids=bindparam("ids", expanding=True)).order_by(
             *(literal_column(str(n)) for n in (1, 2, 3, 4))
         )
-        _NEW_ROWS_UPSERT[name] = _upsert(conn, source)
+        _NEW_ROWS_UPSERT[name] = _upsert(name, source)
     return _NEW_ROWS_UPSERT[name]
 
 
@@ -189,7 +186,7 @@ def new_rating_upsert(dialect_name: str, source):
         bindparam("rr_channel", type_=table.c.channel.type),
         *(bindparam("rr_" + name, type_=table.c[name].type) for name in COUNTS),
     )
-    return _upsert_dialect(dialect_name, row)
+    return _upsert(dialect_name, row)
 
 
 def new_rating_params(rating) -> dict:
@@ -223,7 +220,7 @@ def apply_deltas(session: Session, deltas: dict[tuple, list[int]]) -> None:
         dict(zip(KEY, key, strict=True)) | dict(zip(COUNTS, deltas[key], strict=True))
         for key in sorted(deltas)
     ]
-    conn.execute(_upsert(conn, rows))
+    conn.execute(_upsert(conn.dialect.name, rows))
 
 
 def register() -> None:
