@@ -217,6 +217,9 @@ class Config:
     FORCE_HTTPS = False
     HSTS = False
     PAGE_SIZE = 25
+    # Cases are named "<prefix>-<number>" (K-220) on every page, e-mail and API answer: 1 to 8
+    # letters. Changing it later changes the references shown; old ones still find their case.
+    CASE_REFERENCE_PREFIX = os.environ.get("CASE_REFERENCE_PREFIX", "K")
 
 
 class DevelopmentConfig(Config):

@@ -120,6 +120,7 @@ def register_blueprints(app: Flask) -> None:
     from .auth.two_factor.routes import bp as two_factor_bp
     from .brand.routes import bp as brand_bp
     from .brand.routes import settings_bp as brand_settings_bp
+    from .followups.reference import CaseReferenceConverter
     from .followups.routes import bp as followups_bp
     from .i18n.routes import bp as i18n_bp
     from .ideas.routes import bp as ideas_bp
@@ -140,6 +141,8 @@ def register_blueprints(app: Flask) -> None:
     from .surveys.links import bp as survey_links_bp
     from .surveys.routes import bp as surveys_bp
 
+    # Before any rule is added: <case:followup_id> URLs name a case by its reference (K-220).
+    app.url_map.converters["case"] = CaseReferenceConverter
     app.register_blueprint(auth_bp)
     app.register_blueprint(sessions_bp, url_prefix="/sessions")
     app.register_blueprint(tokens_bp)  # /account/tokens: your API tokens
@@ -191,6 +194,7 @@ def register_template_helpers(app: Flask) -> None:
     from .core import templating
     from .core.security import reject_nul_bytes
     from .followups.defaults import rule_name
+    from .followups.reference import case_reference
     from .ideas import templating as idea_templating
     from .oidc.client import button_label
     from .signup.queries import signup_open
@@ -201,6 +205,7 @@ def register_template_helpers(app: Flask) -> None:
     brand_templating.init_app(app)
     app.jinja_env.filters["category_name"] = category_name
     app.jinja_env.filters["rule_name"] = rule_name
+    app.jinja_env.filters["case_ref"] = case_reference  # {{ followup_id|case_ref }}: K-220
     app.jinja_env.globals["PASSWORD_MIN_LENGTH"] = MIN_LENGTH  # the forms that choose one say it
     app.jinja_env.globals["signup_open"] = signup_open  # the sign-in page and menu hide sign-up when off
     app.jinja_env.globals["sso_button_label"] = button_label  # None: no "Sign in with …" button

@@ -16,6 +16,7 @@ from feedback.auth.services import create_api_token, create_user, find_user_by_e
 from feedback.auth.two_factor import crypto
 from feedback.core.time import utcnow
 from feedback.extensions import db
+from feedback.followups.reference import CaseReferenceConverter
 from feedback.notices import services as notice_services
 from feedback.notices.jobs import send_notice_mail
 from feedback.surveys.models import Feedback
@@ -316,6 +317,8 @@ def rule_url(rule, ids: dict) -> str:
             value = sorted(converter.items)[0]
         elif isinstance(converter, IntegerConverter):
             value = ids.get(name, 1)
+        elif isinstance(converter, CaseReferenceConverter):  # a case by its reference: K-1
+            value = f"K-{ids.get(name, 1)}"
         else:
             value = "x"
         start = path.index("<")

@@ -118,6 +118,10 @@ COMPONENT_SCHEMAS = {
     "FollowupSummary": _obj(
         {
             "id": INT_ID,
+            "reference": {
+                "type": "string",
+                "description": "The case's public reference (e.g. K-220), as customers and staff see it.",
+            },
             "status": {"type": "string", "enum": ["open", "waiting", "resolved"]},
             "priority": {"type": "string", "enum": list(schemas.PRIORITIES)},
             "answer_by": {
@@ -132,7 +136,8 @@ COMPONENT_SCHEMAS = {
             "due_at": {**NULLABLE_DATETIME, "description": "Staff only: the nearest running deadline."},
             "breached": {"type": "boolean", "description": "Staff only."},
         },
-        required=["id", "status", "priority", "answer_by", "created_at", "first_response_at", "resolved_at"],
+        required=["id", "reference", "status", "priority", "answer_by", "created_at"]
+        + ["first_response_at", "resolved_at"],
     ),
     "Feedback": _obj(
         {
@@ -163,6 +168,10 @@ COMPONENT_SCHEMAS = {
     "Followup": _obj(
         {
             "id": INT_ID,
+            "reference": {
+                "type": "string",
+                "description": "The case's public reference (e.g. K-220), as customers and staff see it.",
+            },
             "url": {"type": "string"},
             "feedback": {"type": "object"},
             "customer": ref("Customer"),
@@ -190,7 +199,8 @@ COMPONENT_SCHEMAS = {
             "resolution_breached": {"type": "boolean"},
             "timeline": {"type": "array", "items": ref("Event"), "description": "On single follow-ups."},
         },
-        required=["id", "url", "feedback", "customer", "assignee", "priority", "status", "risk", "deadlines"],
+        required=["id", "reference", "url", "feedback", "customer", "assignee", "priority", "status", "risk"]
+        + ["deadlines"],
     ),
     "FeedbackPage": _page_of("Feedback"),
     "FollowupPage": _page_of("Followup"),

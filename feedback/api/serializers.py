@@ -70,6 +70,7 @@ def followup_summary(fu: Followup, *, staff: bool) -> dict:
     """What a feedback item says about its case: status, priority and when we answer by."""
     data = {
         "id": fu.id,
+        "reference": fu.reference,
         "status": fu.status.value,
         "priority": fu.priority.value,
         "answer_by": iso(customer_promise(fu)),
@@ -114,6 +115,7 @@ def followup(fu: Followup, now: datetime, *, with_timeline: bool = False) -> dic
     fb = fu.feedback
     data = {
         "id": fu.id,
+        "reference": fu.reference,
         "url": url_for("api.followup_show", followup_id=fu.id),
         "feedback": {
             "id": fb.id,

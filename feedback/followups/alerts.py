@@ -34,7 +34,7 @@ from ..core.urls import external_url
 from ..extensions import db
 from ..mailer.services import queue_email
 from .models import PRIORITY_RANK, Followup, NewCaseAlert, NewCaseMailWindow
-from .notify import case_context, case_subject, staff_team
+from .notify import case_context, case_mail, staff_team
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ def alert_team(fu: Followup, now: datetime) -> None:
             queue_email(
                 member,
                 "followups/new_followup",
-                case_subject(fu, _l("New %(priority)s follow-up, unassigned", priority=priority)),
+                **case_mail(fu, _l("New %(priority)s follow-up, unassigned", priority=priority)),
                 context=context,
                 now=now,
             )

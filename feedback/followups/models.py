@@ -15,6 +15,7 @@ from ..auth.models import User
 from ..core.db import UTCDateTime, enum_column
 from ..core.time import utcnow
 from ..extensions import db
+from .reference import case_reference
 
 
 class Category(db.Model):
@@ -200,6 +201,11 @@ class Followup(db.Model):
     @property
     def is_open(self) -> bool:
         return self.status != FollowupStatus.RESOLVED
+
+    @property
+    def reference(self) -> str:
+        """The case's public reference, ``K-220`` (reference.py)."""
+        return case_reference(self.id)
 
 
 class FollowupEvent(db.Model):

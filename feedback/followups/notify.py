@@ -49,13 +49,25 @@ def case_context(fu: Followup, for_staff: bool) -> dict:
         "feedback": fu.feedback,
         "case_url": external_url("followups.show", followup_id=fu.id)
         if for_staff
-        else external_url("surveys.show", feedback_id=fu.feedback_id),
+        else external_url("surveys.case", followup_id=fu.id),
     }
 
 
 def case_subject(fu: Followup, text):
-    """``[#12] text``, translated when the mail is rendered for its recipient."""
-    return lambda: f"[#{fu.id}] {text}"
+    """``[K-12] text``, translated when the mail is rendered for its recipient."""
+    return lambda: f"[{fu.reference}] {text}"
+
+
+def case_thread(fu: Followup) -> dict[str, str]:
+    """Headers that file every mail about the case in one thread, whatever its subject: all of
+    them refer to the same (never sent) root message, as issue trackers' notifications do."""
+    return {"References": f"<case-{fu.id}@kontento>"}
+
+
+def case_mail(fu: Followup, text) -> dict:
+    """The subject (:func:`case_subject`) and threading headers of a mail about ``fu``, as
+    keyword arguments of :func:`..mailer.services.queue_email`."""
+    return {"subject": case_subject(fu, text), "headers": case_thread(fu)}
 
 
 def ahead(moment: datetime | None, now: datetime) -> datetime | None:
@@ -77,7 +89,7 @@ def assigned(fu: Followup, actor: User, assignee: User | None, now: datetime) ->
         queue_email(
             member,
             "followups/assigned",
-            case_subject(fu, subject),
+            **case_mail(fu, subject),
             context={**case_context(fu, True), "actor": actor, "assignee": assignee},
             now=now,
         )
@@ -88,7 +100,7 @@ def public_reply(fu: Followup, event: FollowupEvent, now: datetime) -> None:
     queue_email(
         fu.customer,
         "followups/reply",
-        case_subject(fu, _l("New reply on your case")),
+        **case_mail(fu, _l("New reply on your case")),
         context={**case_context(fu, False), "event": event, "promise": ahead(customer_promise(fu), now)},
         dedupe_key=f"reply:{event.id}",
         now=now,
@@ -105,7 +117,7 @@ def _who_works_it(fu: Followup, team: Callable[[], list[User]] = staff_team) -> 
 def escalation_mail(fu: Followup, deadline: Deadline, level: str, recipients: list[User]) -> list[Deferred]:
     """The SLA ``level`` ("warning" or "breach") mail about ``deadline`` to each recipient, to be
     queued by :func:`..mailer.deferred.queue_deferred` and rendered when it is sent."""
-    # "[#12] " + the subject's words: the words are one lazy string per level and target, so the
+    # "[K-12] " + the subject's words: the words are one lazy string per level and target, so the
     # mailer translates them once per language, not once per message (case_subject's shape).
     subject = _SUBJECTS[(level, deadline.target)]
     params = {
@@ -120,9 +132,10 @@ def escalation_mail(fu: Followup, deadline: Deadline, level: str, recipients: li
             f"followups/sla_{level}",
             subject,
             params,
-            f"[#{fu.id}] ",
+            f"[{fu.reference}] ",
             # One per deadline, due time and person: a repeated or concurrent sweep adds nothing.
             f"sla:{level}:{fu.id}:{deadline.target.value}:{deadline.due.isoformat()}:{user.id}",
+            case_thread(fu),
         )
         for user in recipients
     ]
@@ -170,7 +183,7 @@ def progress(fu: Followup, now: datetime) -> None:
     queue_email(
         fu.customer,
         "followups/progress",
-        case_subject(fu, _l("An update on your case")),
+        **case_mail(fu, _l("An update on your case")),
         context={**case_context(fu, False), "promise": ahead(customer_promise(fu), now)},
         dedupe_key=f"progress:{fu.id}:{stamp}",
         now=now,
@@ -179,7 +192,7 @@ def progress(fu: Followup, now: datetime) -> None:
         queue_email(
             member,
             "followups/progress_reminder",
-            case_subject(fu, _l("Reminder: post a progress update")),
+            **case_mail(fu, _l("Reminder: post a progress update")),
             context=case_context(fu, True),
             dedupe_key=f"progress-reminder:{fu.id}:{stamp}:{member.id}",
             now=now,

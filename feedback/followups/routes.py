@@ -66,7 +66,7 @@ def _detail(fu, reply_form=None, note_form=None, status=200):
     )
 
 
-@bp.route("/<int:followup_id>")
+@bp.route("/<case:followup_id>")
 @staff_required
 def show(followup_id: int):
     return _detail(_followup_or_404(followup_id))
@@ -78,7 +78,7 @@ def _done(fu, message: str):
     return redirect(url_for("followups.show", followup_id=fu.id))
 
 
-@bp.route("/<int:followup_id>/reply", methods=["POST"])
+@bp.route("/<case:followup_id>/reply", methods=["POST"])
 @staff_required
 def reply(followup_id: int):
     fu = _followup_or_404(followup_id)
@@ -93,7 +93,7 @@ def reply(followup_id: int):
     return _detail(fu, reply_form=form, status=400)
 
 
-@bp.route("/<int:followup_id>/note", methods=["POST"])
+@bp.route("/<case:followup_id>/note", methods=["POST"])
 @staff_required
 def note(followup_id: int):
     fu = _followup_or_404(followup_id)
@@ -108,7 +108,7 @@ def note(followup_id: int):
     return _detail(fu, note_form=form, status=400)
 
 
-@bp.route("/<int:followup_id>/assign", methods=["POST"])
+@bp.route("/<case:followup_id>/assign", methods=["POST"])
 @staff_required
 def assign(followup_id: int):
     fu = _followup_or_404(followup_id)
@@ -130,7 +130,7 @@ ACTIONS = {
 }
 
 
-@bp.route("/<int:followup_id>/<any(claim, waiting, resume, resolve, reopen):action>", methods=["POST"])
+@bp.route("/<case:followup_id>/<any(claim, waiting, resume, resolve, reopen):action>", methods=["POST"])
 @staff_required
 def act(followup_id: int, action: str):
     fu = _followup_or_404(followup_id)

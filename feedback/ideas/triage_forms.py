@@ -1,9 +1,11 @@
 """Forms of the staff's idea pages (triage list and one idea) and the managers' label page."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from ..followups.reference import case_reference, parse_case_reference
 from ..i18n.forms import Form, optional_int
 from .labels import MAX_LABEL, status_labels
 from .models import STATUSES
@@ -85,14 +87,31 @@ class MergeForm(Form):
     keep = _id_field(_l("Idea to keep (number)"))
 
 
+class _ReferenceField(StringField):
+    """A case's reference (``K-220``) or a plain number (``220``, ``#220``); ``data`` is the id,
+    None when the text names none."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.data = parse_case_reference(self.data)
+
+
+def _names_a_row(form, field):
+    if field.data is None:
+        example = case_reference(220)
+        raise ValidationError(
+            _("Enter a case reference such as %(example)s, or a notice's number.", example=example)
+        )
+
+
 class LinkForm(Form):
-    """A case or a notice to link, by its number."""
+    """A case or a notice to link: the case's reference or either one's number."""
 
     target = SelectField(
         _l("Link to"),
         choices=[SelectChoice("case", _l("Case (follow-up)")), SelectChoice("notice", _l("Notice"))],
     )
-    target_id = _id_field(_l("Number"))
+    target_id = _ReferenceField(_l("Reference or number"), validators=[InputRequired(), _names_a_row])
 
 
 class UnlinkForm(Form):

@@ -15,6 +15,7 @@ from ..core.pagination import paginate
 from ..core.security import is_safe_redirect
 from ..extensions import db
 from ..followups.models import Category, Followup
+from ..followups.reference import case_reference
 from ..notices.models import Notice
 from ..surveys.labels import category_name
 from . import merge as merging
@@ -301,7 +302,7 @@ def link(idea_id: int):
     if target is None:
         number = form.target_id.data
         if model is Followup:
-            return _refused(idea.id, _("There is no case #%(id)s.", id=number))
+            return _refused(idea.id, _("There is no case %(ref)s.", ref=case_reference(number)))
         return _refused(idea.id, _("There is no notice #%(id)s.", id=number))
     kind = {"followup": target} if model is Followup else {"notice": target}
     if services.link(idea, current_user, **kind) is None:

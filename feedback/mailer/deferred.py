@@ -49,10 +49,11 @@ class Deferred:
     template: str
     subject: object  # lazy, callable or plain: translated for the recipient when queued
     params: dict
-    # Put before the translated subject ("[#12] "): many messages can then share one subject
+    # Put before the translated subject ("[K-12] "): many messages can then share one subject
     # object, translated once per language per call of :func:`queue_deferred`.
     subject_prefix: str
     dedupe_key: str
+    headers: dict[str, str] | None = None  # besides the brand's Reply-To (e.g. References)
 
 
 def queue_deferred(messages: list[Deferred], now: datetime) -> int:
@@ -78,7 +79,11 @@ def queue_deferred(messages: list[Deferred], now: datetime) -> int:
         if words not in subjects:
             subjects[words] = render_subject(recipient, message.subject)
         subject = check_header(message.subject_prefix, "The subject") + subjects[words]
-        row = outbox_values(recipient, message.template, subject, brand, headers, now)
+        extra = message.headers or {}
+        for name, value in extra.items():
+            check_header(name, "A header name")
+            check_header(value, f"The {name} header")
+        row = outbox_values(recipient, message.template, subject, brand, {**headers, **extra}, now)
         row |= {
             "body_text": "",
             "body_html": "",

@@ -104,9 +104,9 @@ def open_proactive_followup(customer: User, staff: User, now: datetime, note: st
     if existing is not None:
         raise ProactiveError(
             gettext(
-                "%(name)s already has an open follow-up (#%(id)s): continue there.",
+                "%(name)s already has an open follow-up (%(ref)s): continue there.",
                 name=customer.name,
-                id=existing.id,
+                ref=existing.reference,
             ),
             existing,
         )

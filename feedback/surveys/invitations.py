@@ -25,6 +25,7 @@ from ..core.scales import CSAT_LOW_MAX, CSAT_SCALE, NPS_SCALE
 from ..core.urls import external_url
 from ..extensions import db
 from ..followups.models import EventKind, Followup, FollowupEvent
+from ..followups.notify import case_mail
 from ..followups.services import customer_reply, reopen
 from ..mailer.services import queue_email, would_queue
 from .models import Channel, Feedback, FeedbackKind, SurveyInvitation, SurveyKind
@@ -145,7 +146,7 @@ def invite(
 
 
 def _invite_by_mail(
-    customer, kind, template, subject, *, optional, dedupe_key, now, followup=None, context=None
+    customer, kind, template, subject, *, optional, dedupe_key, now, followup=None, context=None, headers=None
 ):
     if not would_queue(customer, optional, dedupe_key):
         return None
@@ -159,6 +160,7 @@ def _invite_by_mail(
         context={**(context or {}), "links": links, "expires_at": now + LIFETIME},
         optional=optional,
         dedupe_key=dedupe_key,
+        headers=headers,
         now=now,
     )
     if queued is None:  # refused after all: an invitation nobody received would skew the response rate
@@ -181,14 +183,13 @@ def send_case_survey(fu: Followup, now: datetime) -> SurveyInvitation | None:
         .order_by(FollowupEvent.created_at.desc(), FollowupEvent.id.desc())
         .limit(1)
     )
-    case_id = fu.id
-    # Lazy, outside the f-string: a gettext call inside one is invisible to the extraction.
-    resolved = _l("Your case is resolved")
+    mail = case_mail(fu, _l("Your case is resolved"))
     return _invite_by_mail(
         fu.customer,
         SurveyKind.CASE_CSAT,
         "surveys/case_resolved",
-        lambda: f"[#{case_id}] {resolved}",
+        mail["subject"],
+        headers=mail["headers"],
         optional=False,
         dedupe_key=f"case-resolved:{fu.id}:{resolved_at.isoformat()}",
         now=now,
@@ -196,7 +197,7 @@ def send_case_survey(fu: Followup, now: datetime) -> SurveyInvitation | None:
         context={
             "fu": fu,
             "note": note or "",
-            "case_url": external_url("surveys.show", feedback_id=fu.feedback_id),
+            "case_url": external_url("surveys.case", followup_id=fu.id),
         },
     )
 

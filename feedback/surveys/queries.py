@@ -6,6 +6,7 @@ from sqlalchemy.orm import joinedload
 
 from ..core.app_settings import AppSetting
 from ..extensions import db
+from ..followups.models import Followup
 from .models import Feedback
 
 
@@ -23,6 +24,16 @@ def customer_feedback_item(customer_id: int, feedback_id: int) -> Feedback | Non
     """One feedback item, or None when it does not exist or belongs to someone else."""
     return db.session.scalar(
         select(Feedback).where(Feedback.id == feedback_id, Feedback.customer_id == customer_id)
+    )
+
+
+def customer_case_feedback(customer_id: int, followup_id: int) -> Feedback | None:
+    """The feedback whose case is ``followup_id``, or None when there is no such case or it is
+    someone else's."""
+    return db.session.scalar(
+        select(Feedback)
+        .join(Feedback.followup)
+        .where(Followup.id == followup_id, Feedback.customer_id == customer_id)
     )
 
 

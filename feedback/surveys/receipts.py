@@ -22,7 +22,7 @@ from ..core.wake import wake_after_commit
 from ..extensions import db
 from ..followups.alerts import alert_team
 from ..followups.models import Followup
-from ..followups.notify import ahead, case_context, case_subject
+from ..followups.notify import ahead, case_context, case_mail
 from ..followups.sla import customer_promise
 from ..mailer.services import queue_email
 from .models import Feedback, FeedbackKind
@@ -64,7 +64,7 @@ def thank_customer(feedback: Feedback, now: datetime) -> None:
     queue_email(
         feedback.customer,
         "surveys/received",
-        case_subject(fu, _l("We are on it: your feedback opened a case")),
+        **case_mail(fu, _l("We are on it: your feedback opened a case")),
         context={**case_context(fu, False), "promise": ahead(customer_promise(fu), now)},
         now=now,
     )

@@ -13,7 +13,7 @@ from ..followups.sla import customer_promise
 from .forms import PreferencesForm, RatingForm, ReplyForm
 from .labels import category_name
 from .pace import RatingLimitReached, refusal_message, take_rating_slot
-from .queries import customer_feedback, customer_feedback_item
+from .queries import customer_case_feedback, customer_feedback, customer_feedback_item
 from .services import (
     FeedbackError,
     active_categories,
@@ -85,7 +85,7 @@ def leave_rating():
                     _("We are sorry this was not good enough. We opened a case and will answer soon."),
                     "warning",
                 )
-                return redirect(url_for("surveys.show", feedback_id=feedback.id))
+                return redirect(url_for("surveys.case", followup_id=feedback.followup.id))
             flash(_("Thank you for your feedback."), "success")
             return redirect(url_for("surveys.dashboard"))
     return _dashboard(rating=form, status=400)
@@ -118,7 +118,20 @@ def _show(feedback, form=None, status=200):
 @bp.route("/feedback/<int:feedback_id>")
 @customer_required
 def show(feedback_id: int):
-    return _show(_own_or_404(feedback_id))
+    feedback = _own_or_404(feedback_id)
+    if feedback.followup is not None:  # a case has one page, under its reference
+        return redirect(url_for("surveys.case", followup_id=feedback.followup.id))
+    return _show(feedback)
+
+
+@bp.route("/cases/<case:followup_id>")
+@customer_required
+def case(followup_id: int):
+    """The customer's case page: ``/cases/K-220`` (or ``/cases/220``)."""
+    feedback = customer_case_feedback(current_user.id, followup_id)
+    if feedback is None:
+        abort(404)
+    return _show(feedback)
 
 
 @bp.route("/feedback/<int:feedback_id>/reply", methods=["POST"])
@@ -136,7 +149,7 @@ def reply(feedback_id: int):
         else:
             db.session.commit()
             flash(_("Your message was added to the case."), "success")
-            return redirect(url_for("surveys.show", feedback_id=feedback.id))
+            return redirect(url_for("surveys.case", followup_id=feedback.followup.id))
     return _show(feedback, form, status=400)
 
 

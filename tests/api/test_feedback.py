@@ -33,6 +33,8 @@ def test_csat_1_about_support_opens_a_high_follow_up_with_its_deadlines(people, 
     assert body["followup"]["priority"] == "high"
     assert body["followup"]["status"] == "open"
     assert body["followup"]["answer_by"] == "2026-03-02T13:00:00Z"
+    # The case as the customer's pages and mail name it.
+    assert body["followup"]["reference"] == f"K-{body['followup']['id']}"
     assert "customer" not in body  # customers get no staff-only fields
 
     row = _stored(body["id"])

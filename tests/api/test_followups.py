@@ -35,6 +35,8 @@ def test_queue_lists_active_cases_nearest_deadline_first(people, cases, clock):
     body = people.as_staff.get("/followups").get_json()
 
     assert [i["id"] for i in body["items"]] == [cases["critical"].id, cases["high"].id, cases["normal"].id]
+    order = ("critical", "high", "normal")
+    assert [i["reference"] for i in body["items"]] == [cases[p].reference for p in order]
     assert [i["due_at"] for i in body["items"]] == [
         "2026-03-02T10:00:00Z",
         "2026-03-02T13:00:00Z",

@@ -67,7 +67,7 @@ def test_thirty_critical_ratings_in_a_burst_are_ten_cases_and_two_mails_per_staf
     first_case = cases[0].followup.id
     for member in team:  # the first case, at once, to everyone
         [mail] = smtp.to(member.email)
-        assert mail["Subject"] == f"[#{first_case}] New critical follow-up, unassigned"
+        assert mail["Subject"] == f"[K-{first_case}] New critical follow-up, unassigned"
     smtp.messages.clear()
 
     _jobs(start + 4 * M)  # still inside the window: the other nine wait
@@ -80,10 +80,10 @@ def test_thirty_critical_ratings_in_a_burst_are_ten_cases_and_two_mails_per_staf
         assert digest["Subject"] == "9 new follow-ups, unassigned"
         text, html = text_body(digest), html_body(digest)
         for fb in cases[1:]:  # every case that waited, with its link, priority and customer
-            assert f"#{fb.followup.id} · Critical · Flo Oder" in text
-            assert f"http://kontento.test/queue/{fb.followup.id}" in text
-            assert f'href="http://kontento.test/queue/{fb.followup.id}"' in html
-        assert f"#{first_case} " not in text  # that one had a mail of its own
+            assert f"{fb.followup.reference} · Critical · Flo Oder" in text
+            assert f"http://kontento.test/queue/{fb.followup.reference}" in text
+            assert f'href="http://kontento.test/queue/{fb.followup.reference}"' in html
+        assert f"K-{first_case} " not in text  # that one had a mail of its own
 
     staff_mails = len(_staff_mail())
     assert staff_mails == 2 * STAFF  # not 30 × 8 = 240, nor 10 × 8 = 80
@@ -134,8 +134,8 @@ def test_the_window_starts_again_from_each_digest_and_a_quiet_spell_ends_it(app,
     assert _staff_mail() == [(staff.email, k) for k in (NEW, DIGEST, DIGEST, NEW)]
     digests = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == DIGEST)).all()
     assert [d.subject for d in digests] == ["1 new follow-up, unassigned"] * 2
-    assert f"#{second.id} " in digests[0].body_text and f"#{third.id} " in digests[1].body_text
-    assert f"#{first.id} " not in digests[0].body_text + digests[1].body_text
+    assert f"{second.reference} " in digests[0].body_text and f"{third.reference} " in digests[1].body_text
+    assert f"{first.reference} " not in digests[0].body_text + digests[1].body_text
     assert str(fourth.id) in _subjects(NEW)[-1]
 
 
@@ -155,7 +155,7 @@ def test_a_case_someone_took_meanwhile_is_left_out_and_no_empty_digest_goes(app,
 
     assert (result.digests, result.cases, result.dropped) == (2, 2, 2)
     for digest in db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == DIGEST)):
-        assert f"#{waiting.id} " in digest.body_text and f"#{taken.id} " not in digest.body_text
+        assert f"{waiting.reference} " in digest.body_text and f"{taken.reference} " not in digest.body_text
     followups.claim(_rate(make, customer, T0 + 6 * M), other, T0 + 7 * M)
     db.session.commit()
     assert alerts.send_digests(T0 + 15 * M).digests == 0  # the only waiting case was taken

@@ -36,15 +36,18 @@ def test_negative_feedback_tells_the_customer_when_we_answer_and_alerts_the_team
     run_job("feedback_receipts", T0, claim=False)  # as the worker does, woken by the commit
     dispatch(T0)
     [to_customer] = smtp.to(customer.email)
-    assert to_customer["Subject"] == f"[#{fu.id}] We are on it: your feedback opened a case"
+    assert to_customer["Subject"] == f"[{fu.reference}] We are on it: your feedback opened a case"
     body = text_body(to_customer)
     # 09:00 UTC + 1 h, shown in the customer's own zone (Tokyo is UTC+9).
     assert "We will answer by 2 Mar 2026, 19:00 (Asia/Tokyo)" in body
-    assert f"http://kontento.test/feedback/{fu.feedback_id}" in body
+    assert f"http://kontento.test/cases/{fu.reference}" in body
+    # Every mail about the case refers to one root message, so mail clients keep them in one thread.
+    assert to_customer["References"] == f"<case-{fu.id}@kontento>"
     for member in (staff_a, staff_b):
         [alert] = smtp.to(member.email)
         assert "New critical follow-up, unassigned" in alert["Subject"]
-        assert f"http://kontento.test/queue/{fu.id}" in html_body(alert)
+        assert alert["References"] == f"<case-{fu.id}@kontento>"
+        assert f"http://kontento.test/queue/{fu.reference}" in html_body(alert)
         assert "Site was slow" in text_body(alert)
     assert smtp.to(manager.email) == []  # managers hear about breaches, not every case
 
@@ -70,8 +73,8 @@ def test_case_mail_goes_even_with_optional_mail_off(app, make, smtp):
     db.session.commit()
     got = sent(smtp)
     assert got[customer.email] == [
-        f"[#{fu.id}] We are on it: your feedback opened a case",
-        f"[#{fu.id}] New reply on your case",
+        f"[{fu.reference}] We are on it: your feedback opened a case",
+        f"[{fu.reference}] New reply on your case",
     ]
 
 
@@ -88,7 +91,8 @@ def test_a_public_reply_reaches_the_customer_but_an_internal_note_does_not(app, 
     assert "old PHP version" not in text_body(reply) + html_body(reply)
     assert "Hello <b>Ana</b>, fixed." in text_body(reply)
     assert "Hello &lt;b&gt;Ana&lt;/b&gt;, fixed." in html_body(reply)  # escaped, never markup
-    assert f"{staff.name} replied on your case #{fu.id}" in text_body(reply)
+    assert f"{staff.name} replied on your case {fu.reference}" in text_body(reply)
+    assert reply["References"] == f"<case-{fu.id}@kontento>"  # in the case's thread
 
 
 def test_assignment_tells_the_assignee_but_claiming_tells_nobody(app, make, smtp):
@@ -103,7 +107,7 @@ def test_assignment_tells_the_assignee_but_claiming_tells_nobody(app, make, smtp
     assert list(sent(smtp)) == [agent.email]  # back with the team (the lead unassigned it)
     services.assign(fu, lead, agent, T0 + 3 * M)
     db.session.commit()
-    assert sent(smtp) == {agent.email: [f"[#{fu.id}] {lead.name} assigned you a follow-up"]}
+    assert sent(smtp) == {agent.email: [f"[{fu.reference}] {lead.name} assigned you a follow-up"]}
 
 
 def test_warning_goes_to_the_assignee_and_breach_to_the_managers_once_each(app, make, smtp):
@@ -114,12 +118,12 @@ def test_warning_goes_to_the_assignee_and_breach_to_the_managers_once_each(app, 
     sent(smtp)
     sweep(T0 + 48 * M)
     db.session.commit()
-    assert sent(smtp) == {agent.email: [f"[#{fu.id}] Due soon: first response deadline"]}
+    assert sent(smtp) == {agent.email: [f"[{fu.reference}] Due soon: first response deadline"]}
     for _ in range(2):  # a repeated sweep sends nothing more
         sweep(T0 + 61 * M)
         db.session.commit()
     got = sent(smtp)
-    assert got[manager.email] == [f"[#{fu.id}] Breached: first response deadline"]
+    assert got[manager.email] == [f"[{fu.reference}] Breached: first response deadline"]
     assert other.email not in got and customer.email not in got
 
 
@@ -135,8 +139,8 @@ def test_progress_report_after_the_interval_once_and_reset_by_a_reply(app, make,
     db.session.commit()
     got = sent(smtp)
     assert got == {
-        customer.email: [f"[#{fu.id}] An update on your case"],
-        agent.email: [f"[#{fu.id}] Reminder: post a progress update"],
+        customer.email: [f"[{fu.reference}] An update on your case"],
+        agent.email: [f"[{fu.reference}] Reminder: post a progress update"],
     }
     assert fu.events[-1].kind == EventKind.PROGRESS_REPORT and fu.events[-1].is_public
     services.staff_reply(fu, agent, "Still on it, the disk is being replaced.", T0 + 14 * H)

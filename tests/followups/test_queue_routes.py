@@ -21,7 +21,7 @@ def agent(make, auth):
 
 
 def _ids_in_order(page: str, followups) -> list[int]:
-    found = sorted((page.index(f'href="/queue/{fu.id}"'), fu.id) for fu in followups)
+    found = sorted((page.index(f'href="/queue/{fu.reference}"'), fu.id) for fu in followups)
     return [fid for _, fid in found]
 
 
@@ -64,7 +64,7 @@ def test_filters(client, make, agent):
 
     def shown(query):
         page = client.get("/queue/" + query).get_data(as_text=True)
-        return {fu.id for fu in (mine, theirs, free, done) if f'href="/queue/{fu.id}"' in page}
+        return {fu.id for fu in (mine, theirs, free, done) if f'href="/queue/{fu.reference}"' in page}
 
     assert shown("") == {mine.id, theirs.id, free.id}
     assert shown("?mine=1") == {mine.id}
@@ -84,8 +84,8 @@ def test_breached_filter_after_a_sweep(client, make, agent):
     sweep(now=T0 + timedelta(hours=5))
     db.session.commit()
     page = client.get("/queue/?breached=1").get_data(as_text=True)
-    assert f'href="/queue/{late.id}"' in page
-    assert f'href="/queue/{fresh.id}"' not in page
+    assert f'href="/queue/{late.reference}"' in page
+    assert f'href="/queue/{fresh.reference}"' not in page
 
 
 def test_empty_queue_says_so(client, agent):

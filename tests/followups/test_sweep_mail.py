@@ -40,15 +40,15 @@ def test_escalation_mail_renders_as_the_old_path_did(app, make):
     expected = {}
     with db.session.begin_nested() as old:
         for deadline in deadlines:
-            # The old notify.sla_breach's subject, as it was written.
-            subject = notify.case_subject(
+            # The old notify.sla_breach's subject, as it was written (and the case's thread headers).
+            mail = notify.case_mail(
                 fu, _l("Breached: %(target)s deadline", target=notify.TARGET_LABELS[deadline.target])
             )
             for user in managers:
                 row = queue_email(
                     user,
                     "followups/sla_breach",
-                    subject,
+                    **mail,
                     context={
                         **notify.case_context(fu, True),
                         "deadline": deadline,
@@ -78,7 +78,7 @@ def test_escalation_mail_renders_as_the_old_path_did(app, make):
         assert row.render_params is None
     arabic = [row for row in rows if row.user_id == managers[1].id]
     assert arabic and all(
-        f"#{fu.id}" in row.subject
+        f"{fu.reference}" in row.subject
         and row.subject != expected[(managers[0].id, row.dedupe_key.split(":")[3])][0]
         for row in arabic
     )

@@ -293,14 +293,15 @@ def test_link_to_a_case_and_a_notice_shows_on_both_sides(app, client, make, staf
     notice = make_notice(make.manager(), title="Kernel upgrade")
     idea = post(customer, "Warn me before maintenance")
 
-    client.post(f"/staff/ideas/{idea.id}/link", data={"target": "case", "target_id": fb.followup.id})
+    # The case as staff and customers see it named (K-1); the notice by its number.
+    client.post(f"/staff/ideas/{idea.id}/link", data={"target": "case", "target_id": fb.followup.reference})
     client.post(f"/staff/ideas/{idea.id}/link", data={"target": "notice", "target_id": notice.id})
 
     assert len(events(idea, IdeaEventKind.LINKED)) == 2
     case_page = client.get(f"/queue/{fb.followup.id}").get_data(as_text=True)
     assert "Warn me before maintenance" in case_page and f"/staff/ideas/{idea.id}" in case_page
     idea_page = client.get(f"/staff/ideas/{idea.id}").get_data(as_text=True)
-    assert f"Case #{fb.followup.id}" in idea_page and f"Notice #{notice.id}" in idea_page
+    assert f"Case {fb.followup.reference}" in idea_page and f"Notice #{notice.id}" in idea_page
 
 
 def test_linking_to_nothing_is_refused_and_unlink_is_recorded(app, client, make, staff_client):
@@ -312,6 +313,12 @@ def test_linking_to_nothing_is_refused_and_unlink_is_recorded(app, client, make,
         f"/staff/ideas/{idea.id}/link", data={"target": "notice", "target_id": 999999}, follow_redirects=True
     )
     assert "There is no notice #999999." in page.get_data(as_text=True)
+    link = f"/staff/ideas/{idea.id}/link"
+    page = client.post(link, data={"target": "case", "target_id": "K-999999"}, follow_redirects=True)
+    assert "There is no case K-999999." in page.get_data(as_text=True)
+    page = client.post(link, data={"target": "case", "target_id": "the slow one"}, follow_redirects=True)
+    assert "Enter a case reference such as K-220, or a notice&#39;s number." in page.get_data(as_text=True)
+    assert events(idea, IdeaEventKind.LINKED) == []
     client.post(f"/staff/ideas/{idea.id}/link", data={"target": "case", "target_id": fb.followup.id})
     row = db.session.scalar(db.select(IdeaLink))
 

@@ -30,10 +30,11 @@ def test_the_dispatcher_renders_and_sends_a_deferred_mail_once(app, make, smtp):
     assert len(smtp.messages) == len(rows)
     message = smtp.messages[0]
     assert message["To"].addresses[0].addr_spec == manager.email
-    assert message["Subject"].startswith(f"[#{fu.id}] Breached:")
+    assert message["Subject"].startswith(f"[{fu.reference}] Breached:")
     assert message["Message-ID"] == f"<outbox-{rows[0].id}@kontento>"
-    assert f"#{fu.id}" in text_body(message) and "Open the case" in text_body(message)
-    assert "Open the case" in html_body(message) and f"#{fu.id}" in html_body(message)
+    assert message["References"] == f"<case-{fu.id}@kontento>"  # in the case's thread
+    assert f"{fu.reference}" in text_body(message) and "Open the case" in text_body(message)
+    assert "Open the case" in html_body(message) and f"{fu.reference}" in html_body(message)
     for row in rows:
         db.session.refresh(row)
         # Stored as sent: the outbox page and a resend show the same mail.
@@ -52,7 +53,7 @@ def test_a_mail_whose_case_is_gone_fails_alone(app, make, smtp):
     assert (result.failed, result.sent) == (len(rows), len(rows))  # the other case's mail goes
     failed = db.session.scalars(db.select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED))
     assert all("cannot render" in row.last_error for row in failed)
-    assert all(f"[#{other.id}]" in m["Subject"] for m in smtp.messages)
+    assert all(f"[{other.reference}]" in m["Subject"] for m in smtp.messages)
 
 
 def test_a_mail_that_cannot_render_fails_alone_and_for_good(app, make, smtp):
@@ -69,14 +70,14 @@ def test_a_mail_that_cannot_render_fails_alone_and_for_good(app, make, smtp):
     assert (result.failed, result.sent) == (len(rows), len(rows))
     failed = db.session.scalars(db.select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED))
     assert all("cannot render" in row.last_error for row in failed)
-    assert all(f"[#{other.id}]" in m["Subject"] for m in smtp.messages)
+    assert all(f"[{other.reference}]" in m["Subject"] for m in smtp.messages)
 
 
 def test_the_outbox_page_shows_a_deferred_mail_as_it_will_be_sent(app, make, auth, client, no_mail_server):
     manager, fu, rows = _breach(make)
     auth.login(manager)
     page = client.get(f"/outbox/{rows[0].id}").get_data(as_text=True)
-    assert "Open the case" in page and f"#{fu.id} (" in page
+    assert "Open the case" in page and f"{fu.reference} (" in page
     db.session.refresh(rows[0])
     assert rows[0].render_params is not None  # looking did not render it for good
 

@@ -55,8 +55,8 @@ def test_counts_are_exact_below_the_cap_and_a_bound_above_it(app, small_cap):
     assert {k: v for k, v in counts.items() if k != "sent"} == {"pending": 5, "sending": 0, "failed": 1}
 
 
-def test_the_page_shows_a_capped_figure_and_pages_on(app, make, auth, client, small_cap):
-    app.config["PAGE_SIZE"] = 2
+def test_the_page_shows_a_capped_figure_and_pages_on(app, make, auth, client, small_cap, monkeypatch):
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
     _messages(OutboxStatus.SENT, 9)
     _messages(OutboxStatus.FAILED, 1)
     auth.login(make.manager())

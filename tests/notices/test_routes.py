@@ -226,7 +226,7 @@ def test_case_timelines_name_service_notices_and_progress_reports(client, auth, 
     db.session.commit()
 
     auth.login(customer)
-    page = client.get(f"/feedback/{fb.id}").get_data(as_text=True)
+    page = client.get(f"/feedback/{fb.id}", follow_redirects=True).get_data(as_text=True)
     assert "Service notice" in page and "Storage is back to normal." in page
     assert "We sent you a progress update" in page
     auth.logout()

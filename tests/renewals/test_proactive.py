@@ -70,7 +70,7 @@ def test_customer_sees_neutral_text_then_the_staff_reply_by_mail(app, make, clie
     auth.login(customer)
     dashboard = client.get("/dashboard").get_data(as_text=True)
     assert "We reached out" in dashboard and "Suggestion" not in dashboard
-    page = client.get(f"/feedback/{fu.feedback_id}").get_data(as_text=True)
+    page = client.get(f"/cases/{fu.reference}").get_data(as_text=True)
     assert "We reached out about your renewal" in page
     assert "We opened a case to talk with you" in page
     assert "None" not in page
@@ -101,7 +101,7 @@ def test_refused_when_the_customer_already_has_an_open_case(app, make):
     with pytest.raises(ProactiveError) as refused:
         open_proactive_followup(customer, make.staff(), T0)
     assert refused.value.followup.id == existing.id
-    assert f"#{existing.id}" in str(refused.value)
+    assert f"{existing.reference}" in str(refused.value)
 
 
 def test_only_customers_can_be_contacted(app, make):
@@ -121,20 +121,20 @@ def test_one_click_opens_then_the_second_click_links_to_the_case(app, make, clie
     first = client.post(f"/renewals/{customer.id}/followup")
     fu = db.session.scalar(select(Followup).where(Followup.customer_id == customer.id))
     assert first.status_code == 302
-    assert first.headers["Location"] == f"/queue/{fu.id}"
+    assert first.headers["Location"] == f"/queue/{fu.reference}"
     shown = client.get(first.headers["Location"]).get_data(as_text=True)
     assert "Follow-up opened and assigned to you" in shown
     assert "Proactive: renewal at risk" in shown and "Risk score 3" in shown
     assert fu.assignee_id == staff.id
 
     queue = client.get("/renewals/").get_data(as_text=True)
-    assert f'href="/queue/{fu.id}"' in queue  # the row now links to the case …
+    assert f'href="/queue/{fu.reference}"' in queue  # the row now links to the case …
     assert f'action="/renewals/{customer.id}/followup"' not in queue  # … instead of offering another
 
     second = client.post(f"/renewals/{customer.id}/followup")
-    assert second.status_code == 302 and second.headers["Location"] == f"/queue/{fu.id}"
+    assert second.status_code == 302 and second.headers["Location"] == f"/queue/{fu.reference}"
     shown = client.get(f"/queue/{fu.id}").get_data(as_text=True)
-    assert f"already has an open follow-up (#{fu.id})" in shown
+    assert f"already has an open follow-up ({fu.reference})" in shown
     assert db.session.scalar(select(func.count(Followup.id))) == 1
 
 

@@ -54,9 +54,10 @@ def test_low_rating_opens_a_case_and_promises_an_answer_in_the_customers_time_zo
     auth.login(customer)
     response = client.post("/feedback", data=_rating(**{"r-csat": "1", "r-comment": "Site is down"}))
     fb = db.session.scalar(db.select(Feedback))
-    assert response.headers["Location"] == f"/feedback/{fb.id}"
+    assert response.headers["Location"] == f"/cases/{fb.followup.reference}"
     assert fb.followup.priority == Priority.HIGH
-    page = client.get(f"/feedback/{fb.id}").get_data(as_text=True)
+    page = client.get(f"/cases/{fb.followup.reference}").get_data(as_text=True)
+    assert f"{fb.followup.reference}</li>" in page  # the breadcrumb names the case as staff and mail do
     assert "We'll answer by" in page
     # Tokyo is UTC+9 all year: the deadline is shown in the customer's zone.
     local = (fb.followup.first_response_due + timedelta(hours=9)).strftime("%-I:%M")
@@ -131,8 +132,28 @@ def test_another_customers_feedback_is_404(client, auth, make):
     theirs = make.rating(other, csat=1, now=T0)
     auth.login(me)
     assert client.get(f"/feedback/{theirs.id}").status_code == 404
+    assert client.get(f"/cases/{theirs.followup.reference}").status_code == 404
+    assert client.get(f"/cases/{theirs.followup.id}").status_code == 404
     assert client.post(f"/feedback/{theirs.id}/reply", data={"body": "hi"}).status_code == 404
     assert client.get("/feedback/999999").status_code == 404
+    for missing in ("K-999999", "K-99999999999", "K-0", "K--1", "K-1x"):
+        assert client.get(f"/cases/{missing}").status_code == 404
+
+
+def test_a_case_has_one_page_under_its_reference_and_old_links_reach_it(client, auth, make):
+    customer = make.customer()
+    fb = make.rating(customer, csat=1, now=T0)
+    ref = fb.followup.reference
+    auth.login(customer)
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    assert f'href="/cases/{ref}"' in dashboard
+    # A link from before references (the rating's page) and the bare number both reach the case.
+    assert client.get(f"/feedback/{fb.id}").headers["Location"] == f"/cases/{ref}"
+    for spelling in (ref, ref.lower(), str(fb.followup.id)):
+        assert client.get(f"/cases/{spelling}").status_code == 200
+    # A rating without a case keeps its own page.
+    happy = make.rating(customer, csat=5, now=T0)
+    assert client.get(f"/feedback/{happy.id}").status_code == 200
 
 
 def test_customer_sees_public_replies_but_not_internal_notes(client, auth, make):
@@ -146,7 +167,7 @@ def test_customer_sees_public_replies_but_not_internal_notes(client, auth, make)
     )
     db.session.commit()
     auth.login(customer)
-    page = client.get(f"/feedback/{fb.id}").get_data(as_text=True)
+    page = client.get(f"/feedback/{fb.id}", follow_redirects=True).get_data(as_text=True)
     assert "We moved your site to a faster node." in page
     assert "Ana Agent from our team replied" in page
     assert "old cluster" not in page
@@ -160,7 +181,7 @@ def test_customer_reply_restarts_the_next_reply_clock(client, auth, make):
     assert fb.followup.next_reply_due is None
     auth.login(customer)
     response = client.post(f"/feedback/{fb.id}/reply", data={"body": "It is example.org/shop"})
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.headers["Location"] == f"/cases/{fb.followup.reference}"
     db.session.refresh(fb.followup)
     event = fb.followup.events[-1]
     assert event.kind == EventKind.CUSTOMER_REPLY and event.body == "It is example.org/shop"
@@ -192,7 +213,7 @@ def test_a_late_case_says_so_instead_of_promising_a_time_in_the_past(client, aut
     customer = make.customer()
     fb = make.rating(customer, csat=1, category="uptime", now=T0)  # answer due T0 + 1 h, long past
     auth.login(customer)
-    for page in (client.get("/dashboard"), client.get(f"/feedback/{fb.id}")):
+    for page in (client.get("/dashboard"), client.get(f"/cases/{fb.followup.reference}")):
         text = page.get_data(as_text=True)
         assert "later than we promised" in text.lower()
         assert "We'll answer by" not in text

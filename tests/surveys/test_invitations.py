@@ -46,7 +46,7 @@ def test_resolving_a_case_mails_one_link_per_score(app, make, smtp):
     customer, fu = resolved_case(make, T0)
     dispatch(T0)
     message = survey_mail(smtp, customer, "Your case is resolved")
-    assert message["Subject"] == f"[#{fu.id}] Your case is resolved"
+    assert message["Subject"] == f"[{fu.reference}] Your case is resolved"
     text, html = text_body(message), html_body(message)
     assert "We moved your site to a faster server." in text and "Were you satisfied" in text
     [invitation] = invitations(kind=SurveyKind.CASE_CSAT)
@@ -59,7 +59,7 @@ def test_resolving_a_case_mails_one_link_per_score(app, make, smtp):
         token = path.split("?")[0].removeprefix("/s/")
         assert inv.load_invitation(token, T0) == invitation
     assert "These links work until 30 Mar 2026, 09:00 (UTC)" in text
-    assert f"http://kontento.test/feedback/{fu.feedback_id}" in text
+    assert f"http://kontento.test/cases/{fu.reference}" in text
 
 
 def test_the_case_survey_is_queued_once_per_resolution_and_even_without_optional_mail(app, make):

@@ -48,7 +48,7 @@ def test_from_the_email_to_a_reopened_case(client, case_link):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "Were you satisfied with how we handled this?" in html
-    assert f"About your case #{fu.id}" in html
+    assert f"About your case {fu.reference}" in html
     assert checked_scores(html) == ["2"]
     assert 'name="comment"' in html and "Nothing is saved until you press" in html
     assert page.headers["Referrer-Policy"] == "same-origin"  # the token never goes to another site
@@ -59,7 +59,7 @@ def test_from_the_email_to_a_reopened_case(client, case_link):
     assert done.status_code == 200
     html = done.get_data(as_text=True)
     assert "Thank you for your answer" in html
-    assert f"We have reopened case #{fu.id}" in html
+    assert f"We have reopened case {fu.reference}" in html
     [fb] = email_feedback()
     assert (fb.customer_id, fb.csat, fb.comment) == (customer.id, 2, "Still slow at night")
     db.session.expire_all()
@@ -176,7 +176,7 @@ def test_the_nps_survey_from_the_job_to_a_new_case(client, make, smtp):
     [fb] = email_feedback()
     assert (fb.customer_id, fb.nps, fb.csat, fb.comment) == (customer.id, 3, None, "Pricey")
     assert fb.followup.priority == Priority.NORMAL
-    assert f"We opened case #{fb.followup.id}" in done.get_data(as_text=True)
+    assert f"We opened case {fb.followup.reference}" in done.get_data(as_text=True)
 
 
 def test_answer_posts_are_rate_limited(app, client, case_link):
