@@ -220,6 +220,8 @@ class Config:
     # Cases are named "<prefix>-<number>" (K-220) on every page, e-mail and API answer: 1 to 8
     # letters. Changing it later changes the references shown; old ones still find their case.
     CASE_REFERENCE_PREFIX = os.environ.get("CASE_REFERENCE_PREFIX", "K")
+    # A customer may answer a resolved case for this many days; the answer reopens it.
+    CUSTOMER_REOPEN_DAYS = int(os.environ.get("CUSTOMER_REOPEN_DAYS", "7"))
 
 
 class DevelopmentConfig(Config):

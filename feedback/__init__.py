@@ -198,11 +198,13 @@ def register_template_helpers(app: Flask) -> None:
     from .ideas import templating as idea_templating
     from .oidc.client import button_label
     from .signup.queries import signup_open
+    from .surveys import templating as survey_templating
     from .surveys.labels import category_name
 
     templating.init_app(app)
     idea_templating.init_app(app)
     brand_templating.init_app(app)
+    survey_templating.init_app(app)
     app.jinja_env.filters["category_name"] = category_name
     app.jinja_env.filters["rule_name"] = rule_name
     app.jinja_env.filters["case_ref"] = case_reference  # {{ followup_id|case_ref }}: K-220

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from flask import Flask, request
-from flask_babel import format_datetime, format_decimal, format_percent, get_locale, gettext
+from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
@@ -75,6 +75,7 @@ def figure(value, style: str = "number") -> Markup:
 def init_app(app: Flask) -> None:
     """Register filters and globals."""
     app.jinja_env.filters["dt"] = dt
+    app.jinja_env.filters["day"] = format_date  # a date (no time) in the viewer's locale
     app.jinja_env.filters["num"] = format_decimal
     app.jinja_env.filters["pct"] = format_percent
     app.jinja_env.filters["money"] = money

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
 from ..auth.models import Role, User
@@ -62,6 +62,29 @@ def queue(flt: QueueFilter, user_id: int):
     if flt.status == FollowupStatus.RESOLVED:
         return stmt.order_by(Followup.resolved_at.desc(), Followup.id.desc())
     return stmt.order_by(Followup.due_at.asc().nulls_last(), Followup.created_at.asc(), Followup.id.asc())
+
+
+@dataclass(frozen=True)
+class CustomerCases:
+    """A customer's other cases: the open ones first, then the latest resolved; and how many."""
+
+    shown: list[Followup]
+    total: int
+
+
+def customer_cases(customer_id: int, exclude_id: int, limit: int = 5) -> CustomerCases:
+    """The customer's cases other than ``exclude_id``, open and waiting ones before resolved ones,
+    newest first within each, at most ``limit`` of them."""
+    others = (Followup.customer_id == customer_id, Followup.id != exclude_id)
+    open_first = case((Followup.status.in_(ACTIVE_STATUSES), 0), else_=1)
+    shown = db.session.scalars(
+        select(Followup)
+        .where(*others)
+        .order_by(open_first, Followup.created_at.desc(), Followup.id.desc())
+        .limit(limit)
+    )
+    total = db.session.scalar(select(func.count()).select_from(Followup).where(*others))
+    return CustomerCases(list(shown), total or 0)
 
 
 def get_followup(followup_id: int) -> Followup | None:

@@ -10,13 +10,21 @@ from ..core.pagination import paginate
 from ..core.time import utcnow
 from ..extensions import db
 from . import services
+from .deadline_text import deadline_phrase, next_deadline
 from .forms import ActionForm, AssignForm, NoteForm, ReplyForm
 from .models import FollowupStatus, Priority
 from .notify import TARGET_LABELS
-from .queries import QueueFilter, get_followup, queue, staff_members
+from .queries import QueueFilter, customer_cases, get_followup, queue, staff_members
 from .sla import risk_level
 
 bp = Blueprint("followups", __name__)
+
+
+@bp.record_once
+def _globals(state) -> None:
+    # The queue and the case page say which deadline is next and how long is left.
+    state.app.jinja_env.globals["deadline_phrase"] = deadline_phrase
+    state.app.jinja_env.globals["next_deadline"] = next_deadline
 
 
 def _followup_or_404(followup_id: int):
@@ -61,6 +69,7 @@ def _detail(fu, reply_form=None, note_form=None, status=200):
             assign_form=_assign_form(fu),
             action_form=ActionForm(),
             target_labels=TARGET_LABELS,
+            other_cases=customer_cases(fu.customer_id, fu.id),
         ),
         status,
     )
@@ -83,14 +92,25 @@ def _done(fu, message: str):
 def reply(followup_id: int):
     fu = _followup_or_404(followup_id)
     form = ReplyForm(prefix="reply")
+    # Which button sent the form: the reply alone, or the reply and then a change of status.
+    then = request.form.get("then") or None
+    if then is not None and then not in services.AFTER_REPLY:
+        abort(400)
     if form.validate_on_submit():
         try:
-            services.staff_reply(fu, current_user, form.body.data)
+            services.staff_reply_then(fu, current_user, form.body.data, then)
         except services.FollowupError as exc:
             form.body.errors.append(str(exc))
         else:
-            return _done(fu, _("Reply sent to the customer."))
+            return _done(fu, str(REPLY_DONE[then]))
     return _detail(fu, reply_form=form, status=400)
+
+
+REPLY_DONE = {
+    None: _l("Reply sent to the customer."),
+    "waiting": _l("Reply sent; now waiting on the customer, the resolution clock is paused."),
+    "resolve": _l("Reply sent and the follow-up resolved."),
+}
 
 
 @bp.route("/<case:followup_id>/note", methods=["POST"])

@@ -3,8 +3,9 @@
 Functions add and flush; the request (or CLI command) commits once.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from ..auth.models import User
@@ -142,6 +143,29 @@ def staff_reply(fu: Followup, staff: User, body: str, now: datetime | None = Non
     return event
 
 
+# What may follow a public reply in the same action ("Send and wait", "Send and resolve").
+AFTER_REPLY = ("waiting", "resolve")
+
+
+def staff_reply_then(
+    fu: Followup, staff: User, body: str, then: str | None, now: datetime | None = None
+) -> FollowupEvent:
+    """A public reply, then (``then``) the case waits on the customer or is resolved: one action,
+    one transaction, the reply's event first. A ``then`` the case's state does not allow refuses
+    the whole action, reply included."""
+    now = now or utcnow()
+    if then is not None and then not in AFTER_REPLY:
+        raise ValueError(f"unknown follow-up action after a reply: {then!r}")
+    if then == "waiting" and fu.status != FollowupStatus.OPEN:
+        raise FollowupError(_l("Only an open follow-up can wait on the customer."))
+    event = staff_reply(fu, staff, body, now)
+    if then == "waiting":
+        set_waiting(fu, staff, now)
+    elif then == "resolve":
+        resolve(fu, staff, now)
+    return event
+
+
 def internal_note(fu: Followup, staff: User, body: str, now: datetime | None = None) -> FollowupEvent:
     """A note for staff only; it never counts as a response."""
     now = now or utcnow()
@@ -156,11 +180,30 @@ def _resume_clock(fu: Followup, now: datetime) -> None:
         fu.paused_at = None
 
 
+def reopen_by_customer_until(fu: Followup) -> datetime | None:
+    """Until when the customer may answer this resolved case, which reopens it
+    (``CUSTOMER_REOPEN_DAYS`` after it was resolved); None while it is open."""
+    if fu.is_open or fu.resolved_at is None:
+        return None
+    return fu.resolved_at + timedelta(days=current_app.config["CUSTOMER_REOPEN_DAYS"])
+
+
 def customer_reply(fu: Followup, customer: User, body: str, now: datetime | None = None) -> FollowupEvent:
-    """The customer writes back: starts the next-reply clock and ends any wait on them."""
+    """The customer writes back: starts the next-reply clock and ends any wait on them. On a
+    case resolved less than ``CUSTOMER_REOPEN_DAYS`` ago the message reopens it; later it is
+    refused (the customer leaves new feedback, which opens a new case)."""
     now = now or utcnow()
     body = _clean_body(body)
-    _require_open(fu)
+    if not fu.is_open:
+        until = reopen_by_customer_until(fu)
+        if until is None or now > until:
+            raise FollowupError(
+                _l(
+                    "This case was resolved too long ago to reopen. "
+                    "Leave new feedback from your dashboard and we will open a new case."
+                )
+            )
+        reopen(fu, customer, now)
     if fu.status == FollowupStatus.WAITING:
         _resume_clock(fu, now)
         fu.status = FollowupStatus.OPEN

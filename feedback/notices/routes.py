@@ -47,6 +47,13 @@ def downtime(minutes: int | None) -> str:
 def _kind_labels(state) -> None:
     # A global, not context: imported macros (templates/notices/_macros.html) see only globals.
     state.app.jinja_env.globals["NOTICE_KINDS"] = KIND_LABELS
+    # The staff case page (followups, below notices) lists what affects the case's customer.
+    state.app.jinja_env.globals["customer_notices"] = _customer_notices
+
+
+def _customer_notices(customer) -> list[Notice]:
+    """Published notices affecting ``customer`` that are on now or start within a week."""
+    return queries.banner_notices(customer, utcnow())
 
 
 @bp.app_context_processor

@@ -8,7 +8,7 @@ from ..auth.access import customer_required
 from ..core.pagination import paginate
 from ..extensions import db
 from ..followups.models import EventKind
-from ..followups.services import FollowupError, customer_reply
+from ..followups.services import FollowupError, customer_reply, reopen_by_customer_until
 from ..followups.sla import customer_promise
 from .forms import PreferencesForm, RatingForm, ReplyForm
 from .labels import category_name
@@ -108,6 +108,7 @@ def _show(feedback, form=None, status=200):
             fu=fu,
             events=events,
             promise=customer_promise(fu) if fu else None,
+            reopen_until=reopen_by_customer_until(fu) if fu else None,
             form=form or ReplyForm(),
             EventKind=EventKind,
         ),
@@ -142,13 +143,17 @@ def reply(feedback_id: int):
         abort(404)
     form = ReplyForm()
     if form.validate_on_submit():
+        was_open = feedback.followup.is_open
         try:
             customer_reply(feedback.followup, current_user, form.body.data)
         except FollowupError as exc:
             form.body.errors.append(str(exc))
         else:
             db.session.commit()
-            flash(_("Your message was added to the case."), "success")
+            if was_open:
+                flash(_("Your message was added to the case."), "success")
+            else:
+                flash(_("Your message reopened the case. Our team will answer you."), "success")
             return redirect(url_for("surveys.case", followup_id=feedback.followup.id))
     return _show(feedback, form, status=400)
 

@@ -212,3 +212,43 @@ def test_the_active_queue_count_reads_only_the_open_entries(app, make):
 
     assert "ix_followups_active_due" in plan or "ix_followups_status_due" in plan, plan
     assert "Seq Scan on followups" not in plan and "SCAN followups" not in plan, plan
+
+
+@pytest.mark.parametrize(
+    "then, status, kinds",
+    [
+        ("waiting", FollowupStatus.WAITING, [EventKind.PUBLIC_REPLY, EventKind.WAITING]),
+        ("resolve", FollowupStatus.RESOLVED, [EventKind.PUBLIC_REPLY, EventKind.RESOLVED]),
+    ],
+)
+def test_reply_and_set_the_status_in_one_action(client, make, agent, then, status, kinds):
+    fu = make.rating(make.customer(), csat=2, now=utcnow()).followup
+    response = client.post(
+        f"/queue/{fu.reference}/reply", data={"reply-body": "Fixed, please check.", "then": then}
+    )
+    assert response.status_code == 302
+    fu = db.session.get(Followup, fu.id)
+    assert fu.status == status and fu.first_response_at is not None
+    assert [e.kind for e in fu.events][1:] == [EventKind.CLAIMED, *kinds]
+    assert fu.events[2].body == "Fixed, please check."
+
+
+def test_reply_and_wait_on_a_case_already_waiting_writes_nothing(client, make, agent):
+    fu = make.rating(make.customer(), csat=2, now=utcnow()).followup
+    client.post(f"/queue/{fu.reference}/waiting")
+    before = len(db.session.get(Followup, fu.id).events)
+    response = client.post(
+        f"/queue/{fu.reference}/reply", data={"reply-body": "Any news?", "then": "waiting"}
+    )
+    assert response.status_code == 400
+    assert "Only an open follow-up can wait on the customer." in response.get_data(as_text=True)
+    assert "Any news?" in response.get_data(as_text=True)  # what was typed comes back
+    db.session.expire_all()
+    assert len(db.session.get(Followup, fu.id).events) == before
+
+
+def test_an_unknown_action_after_a_reply_is_refused(client, make, agent):
+    fu = make.rating(make.customer(), csat=2, now=utcnow()).followup
+    response = client.post(f"/queue/{fu.reference}/reply", data={"reply-body": "Hello", "then": "delete"})
+    assert response.status_code == 400
+    assert len(db.session.get(Followup, fu.id).events) == 1

@@ -4,9 +4,10 @@ from datetime import timedelta
 
 import pytest
 
+from feedback.core.time import utcnow
 from feedback.extensions import db
 from feedback.followups import services as fu_services
-from feedback.followups.models import EventKind, Priority
+from feedback.followups.models import EventKind, Followup, Priority
 from feedback.ideas import services as idea_services
 from feedback.ideas.models import IdeaStatus
 from feedback.surveys.models import Channel, Feedback
@@ -217,3 +218,40 @@ def test_a_late_case_says_so_instead_of_promising_a_time_in_the_past(client, aut
         text = page.get_data(as_text=True)
         assert "later than we promised" in text.lower()
         assert "We'll answer by" not in text
+
+
+def test_answering_a_recently_resolved_case_reopens_it(client, auth, make):
+    customer, agent = make.customer(), make.staff()
+    now = utcnow()
+    fb = make.rating(customer, csat=1, now=now - timedelta(days=3))
+    fu_services.resolve(fb.followup, agent, now=now - timedelta(days=2))
+    db.session.commit()
+    auth.login(customer)
+    page = client.get(f"/cases/{fb.followup.reference}").get_data(as_text=True)
+    assert "your message reopens the case" in page and "Send and reopen the case" in page
+
+    response = client.post(f"/feedback/{fb.id}/reply", data={"body": "It is slow again"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    fu = db.session.get(Followup, fb.followup.id)
+    assert fu.is_open and fu.resolved_at is None
+    assert [e.kind for e in fu.events][-2:] == [EventKind.REOPENED, EventKind.CUSTOMER_REPLY]
+    assert fu.awaiting_reply_since is not None  # the next-reply clock runs for the team
+    assert "Your message reopened the case." in client.get(f"/cases/{fu.reference}").get_data(as_text=True)
+
+
+def test_a_case_resolved_longer_ago_than_the_window_is_not_reopened(client, auth, make, app, monkeypatch):
+    monkeypatch.setitem(app.config, "CUSTOMER_REOPEN_DAYS", 2)
+    customer, agent = make.customer(), make.staff()
+    now = utcnow()
+    fb = make.rating(customer, csat=1, now=now - timedelta(days=4))
+    fu_services.resolve(fb.followup, agent, now=now - timedelta(days=3))
+    db.session.commit()
+    auth.login(customer)
+    page = client.get(f"/cases/{fb.followup.reference}").get_data(as_text=True)
+    assert "Send and reopen the case" not in page
+    response = client.post(f"/feedback/{fb.id}/reply", data={"body": "Still broken"})
+    assert response.status_code == 400
+    assert "resolved too long ago to reopen" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert not db.session.get(Followup, fb.followup.id).is_open
