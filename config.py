@@ -222,6 +222,8 @@ class Config:
     CASE_REFERENCE_PREFIX = os.environ.get("CASE_REFERENCE_PREFIX", "K")
     # A customer may answer a resolved case for this many days; the answer reopens it.
     CUSTOMER_REOPEN_DAYS = int(os.environ.get("CUSTOMER_REOPEN_DAYS", "7"))
+    # Messages a customer may add to their cases (each one tells the team, and may reopen a case).
+    CASE_MESSAGE_RATE_LIMIT = os.environ.get("CASE_MESSAGE_RATE_LIMIT", "20 per hour")
 
 
 class DevelopmentConfig(Config):

@@ -1,12 +1,15 @@
 """Customer dashboard views (thin: forms in, services and queries out)."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_limiter import RequestLimit
 from flask_login import current_user
 
 from ..auth.access import customer_required
 from ..core.pagination import paginate
-from ..extensions import db
+from ..core.time import seconds_until, wait_minutes
+from ..extensions import db, limiter
 from ..followups.models import EventKind
 from ..followups.services import FollowupError, customer_reply, reopen_by_customer_until
 from ..followups.sla import customer_promise
@@ -135,8 +138,32 @@ def case(followup_id: int):
     return _show(feedback)
 
 
+def _too_many_messages(limit: RequestLimit) -> Response:
+    """``on_breach`` of the case-message budget: the case page again, status 429, with what the
+    customer wrote still in the box and when they can send it."""
+    seconds = seconds_until(limit.window.reset_time)
+    feedback = _own_or_404(request.view_args["feedback_id"])
+    form = ReplyForm()
+    form.body.errors = [
+        ngettext(
+            "You have sent many messages in a short time. Please try again in %(num)d minute; "
+            "what you wrote is still here.",
+            "You have sent many messages in a short time. Please try again in %(num)d minutes; "
+            "what you wrote is still here.",
+            wait_minutes(seconds),
+        )
+    ]
+    page, _status = _show(feedback, form)
+    return Response(page, status=429, headers={"Retry-After": str(seconds)})
+
+
 @bp.route("/feedback/<int:feedback_id>/reply", methods=["POST"])
 @customer_required
+@limiter.limit(
+    lambda: current_app.config["CASE_MESSAGE_RATE_LIMIT"],
+    key_func=lambda: f"case-messages:{current_user.id}",  # after customer_required: signed in
+    on_breach=_too_many_messages,
+)
 def reply(feedback_id: int):
     feedback = _own_or_404(feedback_id)
     if feedback.followup is None:

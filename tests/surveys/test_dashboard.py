@@ -255,3 +255,21 @@ def test_a_case_resolved_longer_ago_than_the_window_is_not_reopened(client, auth
     assert "resolved too long ago to reopen" in response.get_data(as_text=True)
     db.session.expire_all()
     assert not db.session.get(Followup, fb.followup.id).is_open
+
+
+def test_case_messages_have_a_budget_and_a_refused_one_keeps_its_text(client, auth, make, app, monkeypatch):
+    monkeypatch.setitem(app.config, "CASE_MESSAGE_RATE_LIMIT", "2 per hour")
+    customer = make.customer()
+    fb = make.rating(customer, csat=1, now=utcnow())
+    auth.login(customer)
+    for n in range(2):
+        assert client.post(f"/feedback/{fb.id}/reply", data={"body": f"Message {n}"}).status_code == 302
+    refused = client.post(f"/feedback/{fb.id}/reply", data={"body": "One too many"})
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    page = refused.get_data(as_text=True)
+    assert "You have sent many messages in a short time." in page and "One too many" in page
+    db.session.expire_all()
+    assert [e.body for e in db.session.get(Followup, fb.followup.id).events][-2:] == [
+        "Message 0",
+        "Message 1",
+    ]
