@@ -58,8 +58,8 @@ PAGES = {
     "support_90d": ("manager", "/reports/support", r'id="chart-times"'),
     "support_2y": ("manager", "/reports/support?start={two_years_ago}&end={today}", r'id="chart-times"'),
     "retention_12m": ("manager", "/reports/retention", r'id="chart-renewal-churn"'),
-    "queue": ("manager", "/queue/", r'href="/queue/\d+"'),
-    "renewals_at_risk": ("manager", "/renewals/", r'action="/renewals/\d+/followup"|href="/queue/\d+"'),
+    "queue": ("manager", "/queue/", r'href="/queue/K-\d+"'),
+    "renewals_at_risk": ("manager", "/renewals/", r'action="/renewals/\d+/followup"|href="/queue/K-\d+"'),
     "outbox": ("manager", "/outbox/", r'href="/outbox/\d+"'),
     "dashboard": ("customer", "/dashboard", r'href="/feedback/\d+"'),
 }
