@@ -134,6 +134,7 @@ def register_blueprints(app: Flask) -> None:
     from .oidc.routes import bp as oidc_bp
     from .renewals.routes import bp as renewals_bp
     from .reports.routes import bp as reports_bp
+    from .settings.canned_routes import bp as canned_settings_bp
     from .settings.customer_routes import bp as customer_settings_bp
     from .settings.routes import bp as settings_bp
     from .settings.token_routes import bp as token_settings_bp
@@ -169,6 +170,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(idea_triage_bp)  # /staff/ideas
     app.register_blueprint(idea_settings_bp)  # /settings/ideas
     app.register_blueprint(customer_settings_bp)  # /settings/customers
+    app.register_blueprint(canned_settings_bp)  # /settings/canned-replies
     app.register_blueprint(token_settings_bp)  # /settings/tokens
     app.register_blueprint(brand_bp)  # /brand/logo/…, /brand.css: public, pages and e-mails use them
     app.register_blueprint(brand_settings_bp)  # /settings/brand

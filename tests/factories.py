@@ -277,6 +277,7 @@ ALLOWED = {
     # Profile and password: every signed-in user, their own account (no ids in the URLs).
     "account": {Role.CUSTOMER, Role.STAFF, Role.MANAGER},
     "customer_settings": {Role.MANAGER},
+    "canned_settings": {Role.MANAGER},  # Settings → Canned replies
     "token_settings": {Role.MANAGER},
     # Your own API tokens: every signed-in user (the API serves all three roles); another
     # user's token id is a 404 (tests/auth/test_tokens.py).

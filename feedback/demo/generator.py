@@ -27,6 +27,7 @@ from ..surveys.models import Feedback, FeedbackKind
 from ..surveys.services import active_categories, submit_rating
 from . import content
 from .brand import create_demo_brand
+from .canned import create_demo_canned_replies
 from .ideas import create_demo_ideas
 from .lifecycle import CURRENT_QUEUE, DEMO_CUSTOMER_SCENARIOS, Crew, play_current, work_history
 from .notices import create_demo_notices
@@ -249,6 +250,7 @@ def generate_demo(customers: int = 200, seed: int = 1, now: datetime | None = No
         build.current_queue(max(1, round(customers / 70)), demo_customer)
         create_demo_subscriptions(now, seed)
         create_demo_notices(logins[Role.MANAGER], now)
+        create_demo_canned_replies(now)
         create_demo_ideas(
             rng,
             now,

@@ -112,6 +112,18 @@ class SlaPolicy(db.Model):
     progress_interval_minutes: Mapped[int]
 
 
+class CannedReply(db.Model):
+    """A reply staff start from, in one language, with placeholders (followups/canned.py)."""
+
+    __tablename__ = "canned_replies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    language: Mapped[str] = mapped_column(String(8), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    body: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class RoutingRule(db.Model):
     """A rule that opens a follow-up. Rules are tried by position; the first match sets the priority.
 

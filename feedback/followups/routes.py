@@ -9,7 +9,7 @@ from ..auth.access import staff_required
 from ..core.pagination import paginate
 from ..core.time import utcnow
 from ..extensions import db
-from . import services
+from . import canned, services
 from .deadline_text import deadline_phrase, next_deadline
 from .forms import ActionForm, AssignForm, NoteForm, ReplyForm
 from .models import FollowupStatus, Priority
@@ -57,19 +57,37 @@ def _assign_form(fu) -> AssignForm:
     return form
 
 
+def _canned_groups(fu) -> list[tuple[str, list]]:
+    """The canned replies offered on ``fu``'s page, filled for it, grouped by language with the
+    customer's language first: ``[(language, [(reply, text), …]), …]``."""
+    groups: dict[str, list] = {}
+    for reply in canned.replies_for(fu):
+        groups.setdefault(reply.language, []).append((reply, canned.fill(reply.body, fu, current_user)))
+    return list(groups.items())
+
+
 def _detail(fu, reply_form=None, note_form=None, status=200):
+    canned_groups = _canned_groups(fu)
+    if reply_form is None:
+        reply_form = ReplyForm(prefix="reply")
+        # ?canned=<id>: the reply box starts from that canned reply (the picker without JavaScript).
+        picked = request.args.get("canned", type=int)
+        texts = {reply.id: text for _language, group in canned_groups for reply, text in group}
+        if picked in texts:
+            reply_form.body.data = texts[picked]
     return (
         render_template(
             "followups/show.html",
             fu=fu,
             now=utcnow(),
             risk=risk_level(fu, utcnow()),
-            reply_form=reply_form or ReplyForm(prefix="reply"),
+            reply_form=reply_form,
             note_form=note_form or NoteForm(prefix="note"),
             assign_form=_assign_form(fu),
             action_form=ActionForm(),
             target_labels=TARGET_LABELS,
             other_cases=customer_cases(fu.customer_id, fu.id),
+            canned_groups=canned_groups,
         ),
         status,
     )

@@ -9,6 +9,7 @@ from wtforms import (
     SelectChoice,
     SelectField,
     StringField,
+    TextAreaField,
 )
 from wtforms.validators import (
     DataRequired,
@@ -165,3 +166,11 @@ class InviteForm(Form):
     email = EmailField(
         _l("E-mail"), validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)]
     )
+
+
+class CannedReplyForm(Form):
+    """A canned reply staff start from (followups/canned.py checks it)."""
+
+    language = SelectField(_l("Language"))
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
+    body = TextAreaField(_l("Reply"), validators=[DataRequired(), Length(max=5_000)])

@@ -26,7 +26,7 @@ from feedback.core.time import utcnow
 from feedback.demo.generator import DEMO_LOGINS, DEMO_PASSWORD, generate_demo
 from feedback.extensions import db
 from feedback.followups.defaults import DEFAULT_CATEGORIES
-from feedback.followups.models import Category, RoutingRule
+from feedback.followups.models import CannedReply, Category, RoutingRule
 from feedback.ideas import merge as idea_merge
 from feedback.ideas import services as idea_services
 from feedback.ideas.models import Idea, IdeaLink, IdeaStatus
@@ -60,6 +60,8 @@ TYPED = {
     "api_tokens": ("label",),
     # The host's own name and support address (Settings → Brand); its link labels below.
     "brand": ("name", "support_email"),
+    # Replies managers wrote for staff to start from (Settings → Canned replies).
+    "canned_replies": ("title", "body"),
 }
 
 
@@ -146,10 +148,24 @@ def _ids(users: dict) -> dict:
         "message_id": {role: _newest_message(user) for role, user in users.items()},
         "rule_id": db.session.scalar(db.select(RoutingRule.id)),
         "category_id": db.session.scalar(db.select(Category.id)),
+        "reply_id": _canned_reply(),
         "token": [make_token(nps, now), make_token(case, now)],
         "link_token": _account_links(customer, now),
         "import_id": _finished_imports(users, now),
     }
+
+
+def _canned_reply() -> int:
+    """A canned reply to edit (the demo has some; the empty-state run gets one, its text made up)."""
+    reply_id = db.session.scalar(db.select(CannedReply.id).order_by(CannedReply.id))
+    if reply_id is None:
+        reply = CannedReply(
+            language="en", title=" ".join(MADE_UP[:2]), body=" ".join(MADE_UP[2:5]), updated_at=utcnow()
+        )
+        db.session.add(reply)
+        db.session.flush()
+        reply_id = reply.id
+    return reply_id
 
 
 def _other_customer(customer) -> int:
