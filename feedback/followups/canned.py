@@ -93,11 +93,12 @@ def delete_reply(reply: CannedReply) -> None:
 
 
 def all_replies() -> list[CannedReply]:
-    """Every canned reply, by language then title."""
-    return list(
-        db.session.scalars(
-            select(CannedReply).order_by(CannedReply.language, CannedReply.title, CannedReply.id)
-        )
+    """Every canned reply, by language (in the order the app lists its languages) then title."""
+    replies = db.session.scalars(select(CannedReply).order_by(CannedReply.title, CannedReply.id))
+    languages = current_app.config["LANGUAGES"]
+    # A language dropped from LANGUAGES since: its replies last, still listed to edit or delete.
+    return sorted(
+        replies, key=lambda r: languages.index(r.language) if r.language in languages else len(languages)
     )
 
 
