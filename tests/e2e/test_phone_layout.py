@@ -128,6 +128,10 @@ def test_pages_fit_a_phone_and_the_queue_shows_each_case(lang, live_server, brow
                 for what, locator in (("link", link), ("status", status), ("assignee", assignee)):
                     if not _inside_viewport(page, locator):
                         offscreen.append(what)
+                if not offscreen:  # the whole card opens the case, not only its link
+                    with page.expect_navigation():
+                        assignee.click()
+                    assert page.url.endswith(f"/queue/{late.followup.reference}")
         page.context.close()
     assert not wide, f"wider than the phone (390 px): {wide}"
     assert not offscreen, f"on the queue, the case's {', '.join(offscreen)} off screen"
