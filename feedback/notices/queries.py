@@ -1,5 +1,6 @@
 """Reads for notices: who a notice reaches, the customer banner, the status page, the manager list."""
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -82,15 +83,28 @@ def banner_notices(user: User, now: datetime) -> list[Notice]:
     """Published notices affecting this customer that are on now or start within a week.
 
     One query: the customer's account is joined in, and the (few) live notices are matched
-    against its plan and server here, with the same rule as :func:`affected_customers`.
+    against its plan and server here, with the same rule as :func:`affected_customers`. Their
+    updates come in a second query, only when there are notices: :func:`banner_key` needs them.
     """
     rows = db.session.execute(
         select(Notice, CustomerAccount.plan, CustomerAccount.server)
+        .options(selectinload(Notice.updates))
         .join(CustomerAccount, CustomerAccount.user_id == user.id)
         .where(Notice.published_at.is_not(None), Notice.starts_at <= now + BANNER_AHEAD, _not_over(now))
         .order_by(Notice.starts_at, Notice.id)
     ).all()
     return [notice for notice, plan, server in rows if affects(notice, plan, server)]
+
+
+def banner_key(notice: Notice) -> str:
+    """What a customer's "hide this notice" is remembered under, in their browser: the notice
+    and its last change (its latest update, and a digest of what the banner shows), so a new
+    update or a moved window shows the banner again."""
+    shown = "|".join(
+        str(v) for v in (notice.title, notice.starts_at, notice.ends_at, notice.expected_downtime_minutes)
+    )
+    last_update = notice.updates[-1].id if notice.updates else 0
+    return f"notice-{notice.id}-{last_update}-{hashlib.sha256(shown.encode()).hexdigest()[:12]}"
 
 
 @dataclass

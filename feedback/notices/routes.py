@@ -43,6 +43,9 @@ def downtime(minutes: int | None) -> str:
     return ngettext("about %(num)s hour", "about %(num)s hours", minutes // 60)
 
 
+bp.add_app_template_global(queries.banner_key, "banner_key")
+
+
 @bp.record_once
 def _kind_labels(state) -> None:
     # A global, not context: imported macros (templates/notices/_macros.html) see only globals.
