@@ -133,6 +133,7 @@ def register_blueprints(app: Flask) -> None:
     from .notices.routes import status_bp
     from .oidc.routes import bp as oidc_bp
     from .renewals.routes import bp as renewals_bp
+    from .reports.people_routes import bp as people_report_bp
     from .reports.routes import bp as reports_bp
     from .settings.canned_routes import bp as canned_settings_bp
     from .settings.customer_routes import bp as customer_settings_bp
@@ -157,6 +158,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(followups_bp, url_prefix="/queue")
     app.register_blueprint(settings_bp, url_prefix="/settings")
     app.register_blueprint(reports_bp, url_prefix="/reports")
+    app.register_blueprint(people_report_bp)  # /reports/people: staff see their own figures
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(outbox_bp, url_prefix="/outbox")
     app.register_blueprint(demo_inbox_bp, url_prefix="/inbox")  # 404 unless DEMO_INBOX

@@ -266,6 +266,8 @@ ALLOWED = {
     "surveys": {Role.CUSTOMER},
     "followups": {Role.STAFF, Role.MANAGER},
     "reports": {Role.MANAGER},
+    # Support by person: managers see everyone's figures, staff their own (tests/reports/test_people.py).
+    "people_report": {Role.STAFF, Role.MANAGER},
     "settings": {Role.MANAGER},
     "outbox": {Role.MANAGER},
     "imports": {Role.MANAGER},

@@ -193,7 +193,7 @@ def satisfaction_report(start: date, end: date, granularity: str = "week") -> di
     }
 
 
-def _hours(bins: dict[int, tuple[int, int]]) -> dict:
+def hours_figure(bins: dict[int, tuple[int, int]]) -> dict:
     """Median and 90th percentile, in hours, of the durations counted in histogram ``bins``."""
     n = sum(count for count, _ in bins.values())
     if not n:
@@ -206,7 +206,8 @@ def _hours(bins: dict[int, tuple[int, int]]) -> dict:
     }
 
 
-def _ratio(met: int, due: int) -> dict:
+def ratio_figure(met: int, due: int) -> dict:
+    """``met`` ÷ ``due`` as a percentage with one decimal, with its sample size and ``met``."""
     return _figure(ratio(met * 100, due, 1), due) | {"met": int(met)}
 
 
@@ -234,13 +235,13 @@ def support_report(start: date, end: date, now: datetime | None = None) -> dict:
     def count(measure: str, priority: str) -> int:
         return sum(n for n, _ in facts[(priority, measure)].values())
 
-    times = {"first_response": _hours(bins(fr.FIRST)), "resolution": _hours(bins(fr.RESOLUTION))}
+    times = {"first_response": hours_figure(bins(fr.FIRST)), "resolution": hours_figure(bins(fr.RESOLUTION))}
     by_priority = [
         {
             "priority": p,
             "followups": count(fr.CREATED, p),
-            "first_response": _hours(bins(fr.FIRST, [p])),
-            "resolution": _hours(bins(fr.RESOLUTION, [p])),
+            "first_response": hours_figure(bins(fr.FIRST, [p])),
+            "resolution": hours_figure(bins(fr.RESOLUTION, [p])),
         }
         for p in PRIORITIES
     ]
@@ -264,8 +265,8 @@ def support_report(start: date, end: date, now: datetime | None = None) -> dict:
         compliance_by_priority.append(
             {
                 "priority": priority,
-                "first_response": _ratio(counts["first_met"], counts["first_due"]),
-                "resolution": _ratio(counts["resolution_met"], counts["resolution_due"]),
+                "first_response": ratio_figure(counts["first_met"], counts["first_due"]),
+                "resolution": ratio_figure(counts["resolution_met"], counts["resolution_due"]),
             }
         )
 
@@ -297,8 +298,8 @@ def support_report(start: date, end: date, now: datetime | None = None) -> dict:
         **times,
         "by_priority": by_priority,
         "sla_compliance": {
-            "first_response": _ratio(totals["first_met"], totals["first_due"]),
-            "resolution": _ratio(totals["resolution_met"], totals["resolution_due"]),
+            "first_response": ratio_figure(totals["first_met"], totals["first_due"]),
+            "resolution": ratio_figure(totals["resolution_met"], totals["resolution_due"]),
             "by_priority": compliance_by_priority,
         },
         "backlog": {

@@ -1,0 +1,115 @@
+"""Support figures per staff member: who handles how many cases, how fast, how well.
+
+Over the cases created in the period and assigned to someone (each counts for whoever has it
+now), per person (docs/metrics.md, "Support by person"):
+
+- **cases**: how many;
+- **first response** and **resolution** times: median and 90th percentile, read with the same
+  histogram rule as the support report (followup_rollups.percentile), so the two pages agree;
+- **SLA met**: cases never breached ÷ cases whose outcome is known (resolved, or breached);
+- **CSAT**: satisfied answers (4–5) ÷ answers to the survey sent when their cases were resolved;
+- **reopened**: cases reopened after a resolution ÷ cases resolved at least once.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import and_, exists, select
+
+from ..auth.models import User
+from ..core.scales import is_satisfied
+from ..extensions import db
+from ..followups.models import EventKind, Followup, FollowupEvent
+from ..surveys.models import Feedback, SurveyInvitation, SurveyKind
+from . import queries
+from .followup_rollups import bin_of
+from .metrics import hours_figure, ratio_figure
+
+
+@dataclass
+class _Tally:
+    """What is counted for one person while the cases are read."""
+
+    cases: int = 0
+    first: dict = field(default_factory=lambda: defaultdict(lambda: [0, 0]))  # bin → [count, ms]
+    resolution: dict = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
+    sla_met: int = 0
+    sla_known: int = 0
+    satisfied: int = 0
+    answers: int = 0
+    reopened: int = 0
+    resolved_once: int = 0
+
+
+def _add(bins: dict, seconds: float) -> None:
+    entry = bins[bin_of(seconds)]
+    entry[0] += 1
+    entry[1] += int(round(seconds * 1000))
+
+
+def _event(fu_id, kind: EventKind):
+    return exists().where(FollowupEvent.followup_id == fu_id, FollowupEvent.kind == kind)
+
+
+def people_figures(start: date, end: date, person_id: int | None = None) -> list[dict]:
+    """One row per staff member with cases created in the period (only ``person_id``'s when
+    given), the most cases first: ``{"person": User, "cases": n, "first_response": …,
+    "resolution": …, "sla_met": …, "csat": …, "reopened": …}``."""
+    since, until = queries.utc_range(start, end)
+    where = [Followup.created_at >= since, Followup.created_at < until, Followup.assignee_id.is_not(None)]
+    if person_id is not None:
+        where.append(Followup.assignee_id == person_id)
+    cases = db.session.execute(
+        select(
+            Followup.id,
+            Followup.assignee_id,
+            Followup.created_at,
+            Followup.first_response_at,
+            Followup.resolved_at,
+            Followup.paused_seconds,
+            Followup.breached,
+            _event(Followup.id, EventKind.RESOLVED).label("resolved_once"),
+            _event(Followup.id, EventKind.REOPENED).label("reopened"),
+        ).where(*where)
+    ).all()
+    tallies: dict[int, _Tally] = defaultdict(_Tally)
+    for case in cases:
+        tally = tallies[case.assignee_id]
+        tally.cases += 1
+        if case.first_response_at is not None:
+            _add(tally.first, (case.first_response_at - case.created_at).total_seconds())
+        if case.resolved_at is not None:
+            worked = (case.resolved_at - case.created_at).total_seconds() - (case.paused_seconds or 0)
+            _add(tally.resolution, worked)
+        if case.resolved_at is not None or case.breached:
+            tally.sla_known += 1
+            tally.sla_met += not case.breached
+        if case.resolved_once:
+            tally.resolved_once += 1
+            tally.reopened += bool(case.reopened)
+    answers = db.session.execute(
+        select(Followup.assignee_id, Feedback.csat)
+        .join(SurveyInvitation, SurveyInvitation.followup_id == Followup.id)
+        .join(Feedback, Feedback.id == SurveyInvitation.feedback_id)
+        .where(*where, and_(SurveyInvitation.kind == SurveyKind.CASE_CSAT, Feedback.csat.is_not(None)))
+    ).all()
+    for assignee_id, csat in answers:
+        tally = tallies[assignee_id]
+        tally.answers += 1
+        tally.satisfied += is_satisfied(csat)
+    people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(list(tallies))))}
+    rows = [
+        {
+            "person": people[person],
+            "cases": tally.cases,
+            "first_response": hours_figure({k: tuple(v) for k, v in tally.first.items()}),
+            "resolution": hours_figure({k: tuple(v) for k, v in tally.resolution.items()}),
+            "sla_met": ratio_figure(tally.sla_met, tally.sla_known),
+            "csat": ratio_figure(tally.satisfied, tally.answers),
+            "reopened": ratio_figure(tally.reopened, tally.resolved_once),
+        }
+        for person, tally in tallies.items()
+        if person in people
+    ]
+    return sorted(rows, key=lambda r: (-r["cases"], r["person"].name.lower(), r["person"].id))
