@@ -5,15 +5,25 @@ Every query takes a half-open UTC range ``[since, until)`` and uses the indexed 
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Date, DateTime, cast, false, func, or_, select
+from sqlalchemy import Date, DateTime, cast, exists, false, func, or_, select
+from sqlalchemy.orm import aliased
 
 from ..auth.models import User
 from ..core.dates import month_end
 from ..core.db import count_if
 from ..core.time import as_utc
 from ..extensions import db
-from ..followups.models import ACTIVE_STATUSES, Category, Followup, FollowupStatus, SlaEscalation, SlaTarget
-from ..surveys.models import Feedback, SurveyInvitation
+from ..followups.models import (
+    ACTIVE_STATUSES,
+    Category,
+    EventKind,
+    Followup,
+    FollowupEvent,
+    FollowupStatus,
+    SlaEscalation,
+    SlaTarget,
+)
+from ..surveys.models import Feedback, SurveyInvitation, SurveyKind
 from . import followup_rollups as fr
 from .models import FollowupRollup, RatingRollup
 
@@ -224,6 +234,43 @@ def export_rows(since: datetime, until: datetime):
         .outerjoin(Followup, Followup.feedback_id == Feedback.id)
         .where(Feedback.created_at >= since, Feedback.created_at < until)
         .order_by(Feedback.created_at, Feedback.id)
+        .execution_options(yield_per=1000)
+    )
+    return db.session.execute(stmt)
+
+
+def case_export_rows(since: datetime, until: datetime):
+    """Every follow-up created in the range with what its SLA outcome needs, streamed in batches:
+    the customer, the assignee's name, the after-resolution CSAT (the latest answer) and whether
+    it was ever reopened."""
+    assignee = aliased(User)
+    latest_csat = (
+        select(Feedback.csat)
+        .join(SurveyInvitation, SurveyInvitation.feedback_id == Feedback.id)
+        .where(SurveyInvitation.followup_id == Followup.id, SurveyInvitation.kind == SurveyKind.CASE_CSAT)
+        .order_by(Feedback.created_at.desc(), Feedback.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    reopened = exists().where(
+        FollowupEvent.followup_id == Followup.id, FollowupEvent.kind == EventKind.REOPENED
+    )
+    stmt = (
+        select(
+            Followup,
+            User.email.label("customer_email"),
+            Feedback.plan,
+            Category.name.label("category"),
+            assignee.name.label("assignee"),
+            latest_csat.label("csat_after_resolution"),
+            reopened.label("reopened"),
+        )
+        .join(Feedback, Feedback.id == Followup.feedback_id)
+        .join(User, User.id == Followup.customer_id)
+        .outerjoin(Category, Category.id == Feedback.category_id)
+        .outerjoin(assignee, assignee.id == Followup.assignee_id)
+        .where(Followup.created_at >= since, Followup.created_at < until)
+        .order_by(Followup.created_at, Followup.id)
         .execution_options(yield_per=1000)
     )
     return db.session.execute(stmt)

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from ..auth.access import manager_required
 from ..core.time import utcnow
-from . import charts
+from . import case_export, charts
 from .blueprint import bp, validated
 from .export import csv_lines
 from .forms import range_form
@@ -65,3 +65,31 @@ def export_csv():
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+def _cases_download(body, mimetype: str, suffix: str) -> Response:
+    form = validated(range_form(request.args), "reports/support.html")
+    start, end = form.start.data, form.end.data
+    filename = f"kontento-cases-{start.isoformat()}-{end.isoformat()}{suffix}"
+    return Response(
+        body(start, end, utcnow()),
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.route("/cases.csv")
+@manager_required
+def cases_csv():
+    """The cases opened in the period with their SLA outcome (not the ratings export)."""
+    return _cases_download(
+        lambda *args: stream_with_context(case_export.csv_lines(*args)), "text/csv", ".csv"
+    )
+
+
+@bp.route("/cases.xlsx")
+@manager_required
+def cases_xlsx():
+    """The same cases as a workbook."""
+    mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return _cases_download(case_export.xlsx_bytes, mimetype, ".xlsx")
