@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: help run translations worker test test-postgres lint fmt bench bench-lifecycle bench-ideas bench-import bench-mail bench-pages clean
+.PHONY: help run translations worker test test-postgres lint fmt bench bench-lifecycle bench-ideas bench-import bench-mail bench-pages bench-queue-search clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -77,6 +77,9 @@ bench-mail: $(VENV)/.dev  ## Notice mail to 20k customers on PostgreSQL kt_bench
 
 bench-pages: $(VENV)/.dev  ## Manager and staff pages, 10k vs 1M ratings, on PostgreSQL kt_bench (schemas pages_*; KEEP=1 reuses them)
 	$(BIN)/python bench/page_bench.py $(if $(KEEP),--keep)
+
+bench-queue-search: $(VENV)/.dev  ## The staff queue searched vs not at 1M cases, on PostgreSQL kt_bench (schema queue_search; KEEP=1 reuses it)
+	$(BIN)/python bench/queue_search_bench.py $(if $(KEEP),--keep)
 
 clean:  ## Remove the virtualenv and the local database
 	rm -rf $(VENV) instance/kontento.sqlite

@@ -79,7 +79,15 @@ def register_extensions(app: Flask) -> None:
     )
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
+    from .core.fulltext import include_name
+
+    # The search indexes (core/fulltext.py) are the migrations' alone: the models do not describe them.
+    migrate.init_app(
+        app,
+        db,
+        directory=os.path.join(os.path.dirname(app.root_path), "migrations"),
+        include_name=include_name,
+    )
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")

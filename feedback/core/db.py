@@ -4,7 +4,7 @@ import enum
 import unicodedata
 from datetime import datetime
 
-from sqlalchemy import Connection, DateTime, Enum, String, Table, and_, case, func, insert
+from sqlalchemy import Connection, DateTime, Enum, String, Table, and_, case, func, insert, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -152,3 +152,14 @@ def _next_prefix(prefix: str) -> str | None:
             return prefix[:-1] + chr(last)
         prefix = prefix[:-1]
     return None
+
+
+def no_jit(session) -> None:
+    """Turn PostgreSQL's JIT compilation off for the rest of ``session``'s transaction (``SET LOCAL``).
+
+    The planner prices a query over many rows above ``jit_above_cost`` and compiling the plan then
+    costs more than running it (tens of ms for the queue search, seconds for the renewal queue's
+    per-customer lookups). Nothing on SQLite.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))

@@ -2,6 +2,7 @@
 
 from flask import current_app, request
 from flask_sqlalchemy.pagination import SelectPagination
+from sqlalchemy import func
 
 from ..extensions import db
 
@@ -52,3 +53,23 @@ def paginate_as(
         error_out=False,
         count=True,
     )
+
+
+class OnePassPagination(SelectPagination):
+    """Pages whose total rides along each row (``count(*) OVER ()``), so a costly statement runs
+    once per page rather than once for the items and again for the count; counted apart only for
+    a page past the end, which has no rows to carry it. Items are each row's first column."""
+
+    _total: int | None = None
+
+    def _query_items(self) -> list:
+        stmt = self._query_args["select"].add_columns(func.count().over().label("total"))
+        rows = db.session.execute(stmt.limit(self.per_page).offset(self._query_offset)).all()
+        if rows:
+            self._total = rows[0].total
+        return [row[0] for row in rows]
+
+    def _query_count(self) -> int:
+        if self._total is not None:
+            return self._total
+        return 0 if self.page == 1 else super()._query_count()

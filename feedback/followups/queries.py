@@ -3,22 +3,34 @@
 from dataclasses import dataclass
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from ..auth.models import Role, User
+from ..core.db import no_jit
+from ..core.fulltext import clean_typed
+from ..core.pagination import OnePassPagination, paginate, paginate_as
 from ..extensions import db
-from .models import ACTIVE_STATUSES, Followup, FollowupStatus, Priority
+from .models import ACTIVE_STATUSES, PRIORITY_RANK, Followup, FollowupStatus, Priority
+from .reference import parse_case_reference
+from .search import matching_case_ids
+
+# The columns the queue sorts by (``?sort=``, ``-`` before one reverses it); anything else is the default.
+SORTS = ("deadline", "priority", "opened", "customer")
+DEFAULT_SORT = "deadline"
 
 
 @dataclass(frozen=True)
 class QueueFilter:
-    """What the queue shows. ``status`` "active" means open or waiting."""
+    """What the queue shows. ``status`` "active" means open or waiting; ``q`` is the search box
+    (search.py), ``sort`` one of ``SORTS``, reversed with a ``-`` before it."""
 
     status: str = "active"
     priority: str | None = None
     mine: bool = False
     unassigned: bool = False
     breached: bool = False
+    q: str = ""
+    sort: str = DEFAULT_SORT
 
     @classmethod
     def from_args(cls, args) -> "QueueFilter":
@@ -35,33 +47,102 @@ class QueueFilter:
             mine=args.get("mine") == "1",
             unassigned=args.get("unassigned") == "1",
             breached=args.get("breached") == "1",
+            q=clean_typed(args.get("q")),
+            sort=sort if (sort := args.get("sort", "")).removeprefix("-") in SORTS else DEFAULT_SORT,
         )
 
 
 def queue(flt: QueueFilter, user_id: int):
-    """Follow-ups matching ``flt``, nearest deadline first (resolved ones: latest first)."""
+    """Follow-ups matching ``flt`` in its order (default: nearest deadline first; resolved ones,
+    latest first), with what a row of the queue shows loaded along."""
+    return _listed(_with_row(select(Followup)), flt, user_id)
+
+
+def queue_page(flt: QueueFilter, user_id: int):
+    """The page of :func:`queue` at ``?page=``. A search runs once per page: the page's case ids
+    come with the total riding along (``OnePassPagination``), then the cases themselves by id."""
+    if not flt.q:
+        return paginate(queue(flt, user_id))
+    no_jit(db.session)  # compiling the search's plan costs more than running it
+    page = paginate_as(OnePassPagination, _listed(select(Followup.id), flt, user_id))
+    if page.items:
+        cases = {
+            fu.id: fu
+            for fu in db.session.scalars(_with_row(select(Followup)).where(Followup.id.in_(page.items)))
+        }
+        page.items = [cases[i] for i in page.items if i in cases]
+    return page
+
+
+def _with_row(stmt):
+    """``stmt`` (a select of ``Followup``) loading what a queue row shows in the same statement."""
     # Surveys' Feedback class, reached through the relationship: followups do not import surveys.
     feedback = Followup.feedback.property.mapper.class_
-    stmt = select(Followup).options(
+    return stmt.options(
         joinedload(Followup.feedback).joinedload(feedback.category),
         joinedload(Followup.customer).joinedload(User.account),
         joinedload(Followup.assignee),
     )
+
+
+def _listed(stmt, flt: QueueFilter, user_id: int):
+    """``stmt`` (a select from ``followups``) narrowed to the cases ``flt`` lists, in its order."""
+    stmt = stmt.where(*_conditions(Followup, flt, user_id))
+    first = []
+    if flt.q:
+        within = lambda fu: _conditions(fu, flt, user_id)  # noqa: E731
+        stmt = stmt.where(Followup.id.in_(matching_case_ids(flt.q, within)))
+        if (reference := parse_case_reference(flt.q)) is not None:
+            first = [case((Followup.id == reference, 0), else_=1)]  # the case it names, first
+    stmt, order = _sorted(stmt, flt)
+    return stmt.order_by(*first, *order)
+
+
+def _conditions(fu, flt: QueueFilter, user_id: int) -> list:
+    """What ``flt`` asks of a case, as conditions on ``fu`` (``Followup`` or an alias of it)."""
+    conditions = []
     if flt.status == "active":
-        stmt = stmt.where(Followup.status.in_(ACTIVE_STATUSES))
+        conditions.append(fu.status.in_(ACTIVE_STATUSES))
     elif flt.status != "all":
-        stmt = stmt.where(Followup.status == FollowupStatus(flt.status))
+        conditions.append(fu.status == FollowupStatus(flt.status))
     if flt.priority:
-        stmt = stmt.where(Followup.priority == Priority(flt.priority))
+        conditions.append(fu.priority == Priority(flt.priority))
     if flt.mine:
-        stmt = stmt.where(Followup.assignee_id == user_id)
+        conditions.append(fu.assignee_id == user_id)
     if flt.unassigned:
-        stmt = stmt.where(Followup.assignee_id.is_(None))
+        conditions.append(fu.assignee_id.is_(None))
     if flt.breached:
-        stmt = stmt.where(Followup.breached.is_(True))
-    if flt.status == FollowupStatus.RESOLVED:
-        return stmt.order_by(Followup.resolved_at.desc(), Followup.id.desc())
-    return stmt.order_by(Followup.due_at.asc().nulls_last(), Followup.created_at.asc(), Followup.id.asc())
+        conditions.append(fu.breached.is_(True))
+    return conditions
+
+
+def _sorted(stmt, flt: QueueFilter):
+    """``stmt`` (joined to what the sort reads) and its order: ``flt.sort``, ties broken by id."""
+    key = flt.sort.removeprefix("-")
+    if key == "customer":
+        customer = aliased(User)
+        stmt = stmt.join(customer, customer.id == Followup.customer_id)
+        spec = [(customer.name_key, False), (Followup.id, False)]  # the name case-folded, bytewise
+    elif key == "priority":
+        spec = [
+            (case(PRIORITY_RANK, value=Followup.priority), False),
+            (Followup.due_at, False),
+            (Followup.id, False),
+        ]
+    elif key == "opened":
+        spec = [(Followup.created_at, False), (Followup.id, False)]
+    elif flt.status == FollowupStatus.RESOLVED:
+        spec = [(Followup.resolved_at, True), (Followup.id, True)]  # no deadline left: latest first
+    else:  # ix_followups_active_due serves this order as it stands
+        spec = [(Followup.due_at, False), (Followup.created_at, False), (Followup.id, False)]
+    reverse = flt.sort.startswith("-")
+    order = []
+    for column, descending in spec:
+        term = column.desc() if descending != reverse else column.asc()
+        order.append(
+            term.nulls_last() if column is Followup.due_at or column is Followup.resolved_at else term
+        )
+    return stmt, order
 
 
 @dataclass(frozen=True)

@@ -6,15 +6,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..auth.access import staff_required
-from ..core.pagination import paginate
 from ..core.time import utcnow
 from ..extensions import db
-from . import canned, services
+from . import canned, queries, services
 from .deadline_text import deadline_phrase, next_deadline
 from .forms import ActionForm, AssignForm, NoteForm, ReplyForm
 from .models import FollowupStatus, Priority
 from .notify import TARGET_LABELS
-from .queries import QueueFilter, customer_cases, get_followup, queue, staff_members
+from .queries import QueueFilter, customer_cases, get_followup, staff_members
 from .sla import risk_level
 
 bp = Blueprint("followups", __name__)
@@ -38,7 +37,7 @@ def _followup_or_404(followup_id: int):
 @staff_required
 def queue_page():
     flt = QueueFilter.from_args(request.args)
-    page = paginate(queue(flt, current_user.id))
+    page = queries.queue_page(flt, current_user.id)
     return render_template(
         "followups/queue.html",
         page=page,

@@ -6,10 +6,10 @@ so the ranking runs once), then reads the displayed page's customers with the li
 (queries.py), so what a row shows is what the live rule says, in the stored order.
 """
 
-from flask_sqlalchemy.pagination import SelectPagination
-from sqlalchemy import func, text
+from sqlalchemy import text
 
-from ..core.pagination import paginate_as
+from ..core.db import no_jit
+from ..core.pagination import OnePassPagination, paginate_as
 from ..extensions import db
 from .queries import DEFAULT_WINDOW, at_risk_rows
 from .ranking import ranked, refresh
@@ -17,31 +17,10 @@ from .ranking import ranked, refresh
 ANALYZE_AFTER = 2_000  # rows recomputed by one view from which the table's statistics are refreshed
 
 
-class OnePassPagination(SelectPagination):
-    """Pages whose total rides along each row (``count(*) OVER ()``); counted apart only for a
-    page past the end, which has no rows to carry it."""
-
-    _total: int | None = None
-
-    def _query_items(self) -> list:
-        stmt = self._query_args["select"].add_columns(func.count().over().label("total"))
-        rows = db.session.execute(stmt.limit(self.per_page).offset(self._query_offset)).all()
-        if rows:
-            self._total = rows[0].total
-        return [row[0] for row in rows]
-
-    def _query_count(self) -> int:
-        if self._total is not None:
-            return self._total
-        return 0 if self.page == 1 else super()._query_count()
-
-
 def _no_jit() -> None:
-    if db.session.get_bind().dialect.name == "postgresql":
-        # The planner prices the per-customer lookups above jit_above_cost at volume, and compiling
-        # the plan (~2.5 s at 20,000 customers) then costs several times running it (~0.4 s).
-        # SET LOCAL: for this transaction only.
-        db.session.execute(text("SET LOCAL jit = off"))
+    # The planner prices the per-customer lookups above jit_above_cost at volume, and compiling
+    # the plan (~2.5 s at 20,000 customers) then costs several times running it (~0.4 s).
+    no_jit(db.session)
 
 
 def at_risk_page(

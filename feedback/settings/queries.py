@@ -3,10 +3,10 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, func, select, union
+from sqlalchemy import Select, func, select
 
-from ..auth.models import CustomerAccount, Role, User, name_key
-from ..core.db import starts_with
+from ..auth.models import CustomerAccount, Role, User
+from ..auth.queries import users_starting_with
 from ..extensions import db
 from ..followups.models import PRIORITY_RANK, Category, RoutingRule, SlaPolicy
 from ..surveys.models import SurveyInvitation, SurveyKind
@@ -40,15 +40,8 @@ MAX_SEARCH = 254  # the longest e-mail address
 def customers(search: str = "") -> Select:
     """Customers for pagination, by e-mail (rows: ``User``, ``CustomerAccount`` or None for a
     sign-up with no billing data yet); only those whose e-mail or name starts with ``search``,
-    whatever its case: the name through its stored key (``users.name_key``, Python's Unicode
-    case folding, see ``core.db.search_key``), so "élodie", "ÉLODIE" and "Élodie" all find
-    "Élodie Durand", and "strasse" and "straße" both find "Straße", on SQLite as on PostgreSQL.
-
-    Each prefix is an index range of its own (``ix_users_email``, ``ix_users_name_key``),
-    united before the customers are read by id: with 100 000+
-    customers a search reads the rows it finds, never the whole table. (Written as one ``OR``
-    beside the role, SQLite without statistics would walk the role's index instead: every
-    customer.)
+    whatever its case (``auth.queries.users_starting_with``: the ids found by two index ranges,
+    read before the customers are, so with 100 000+ customers a search reads the rows it finds).
     """
     stmt = (
         select(User, CustomerAccount)
@@ -58,10 +51,7 @@ def customers(search: str = "") -> Select:
     )
     term = search.strip()[:MAX_SEARCH]
     if term:
-        found = union(
-            select(User.id).where(starts_with(User.email, term.lower())),
-            select(User.id).where(starts_with(User.name_key, name_key(term))),
-        ).subquery()
+        found = users_starting_with(term).subquery()
         stmt = stmt.where(User.id.in_(select(found.c.id)))
     return stmt
 

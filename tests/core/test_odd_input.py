@@ -36,7 +36,11 @@ def test_no_form_or_query_answers_500(app, client, make, auth, v):
     codes.append(client.get("/dashboard", query_string={"page": v}).status_code)
     auth.logout()
     auth.login(s)
-    codes.append(client.get("/queue/", query_string={"page": v, "status": v, "priority": v}).status_code)
+    codes.append(
+        client.get(
+            "/queue/", query_string={"page": v, "status": v, "priority": v, "q": v, "sort": v}
+        ).status_code
+    )
     codes.append(client.post(f"/queue/{fb.followup.id}/assign", data={"assignee": v}).status_code)
     auth.logout()
     auth.login(m)
