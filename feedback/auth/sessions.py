@@ -8,7 +8,7 @@ without requests and after an absolute time since sign-in (``*_SESSION_*_HOURS``
 
 from datetime import datetime, timedelta
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_login import current_user, login_user
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import joinedload
@@ -101,6 +101,18 @@ def sign_in(user: User, now: datetime | None = None) -> None:
     login_user(user)
 
 
+def background(view):
+    """Mark a view that pages call by themselves (a poll): its requests do not count as the
+    user's activity, so a tab left open does not keep an idle session alive past its limit."""
+    view.counts_as_activity = False
+    return view
+
+
+def _counts_as_activity() -> bool:
+    view = current_app.view_functions.get(request.endpoint) if has_request_context() else None
+    return getattr(view, "counts_as_activity", True)
+
+
 def load_user(token: str, now: datetime | None = None) -> User | None:
     """Flask-Login's user loader: the active user whose live session has this id, else None.
 
@@ -118,7 +130,7 @@ def load_user(token: str, now: datetime | None = None) -> User | None:
     if is_expired(row, row.user.role, now):
         return None  # the hourly prune removes the row; time only moves on, so it stays dead
     user = row.user
-    if row.last_seen_at <= now - TOUCH_PRECISION:
+    if row.last_seen_at <= now - TOUCH_PRECISION and _counts_as_activity():
         row.last_seen_at = now
         db.session.commit()
     user.session_key = token

@@ -1,6 +1,7 @@
 """Reads for the staff queue."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import aliased, joinedload
@@ -180,3 +181,30 @@ def staff_members() -> list[User]:
             select(User).where(User.role.in_([Role.STAFF, Role.MANAGER]), User.active).order_by(User.name)
         )
     )
+
+
+@dataclass(frozen=True)
+class QueueNews:
+    """What reached the queue since a moment: how many cases, and the critical ones."""
+
+    new: int
+    critical: list[Followup]
+
+
+def queue_news(since: datetime, limit: int = 5) -> QueueNews:
+    """Open or waiting cases opened after ``since``, and the newest critical ones among them
+    (``limit`` at most): what a queue page opened at ``since`` has not shown yet."""
+    fresh = (Followup.created_at > since, Followup.status.in_(ACTIVE_STATUSES))
+    new = db.session.scalar(select(func.count()).select_from(Followup).where(*fresh)) or 0
+    critical = []
+    if new:
+        critical = list(
+            db.session.scalars(
+                select(Followup)
+                .options(joinedload(Followup.customer))
+                .where(*fresh, Followup.priority == Priority.CRITICAL)
+                .order_by(Followup.created_at.desc(), Followup.id.desc())
+                .limit(limit)
+            )
+        )
+    return QueueNews(new, critical)

@@ -1,11 +1,15 @@
 """Staff queue and case views."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from datetime import datetime
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ..auth.access import staff_required
+from ..auth.sessions import background
 from ..core.time import utcnow
 from ..extensions import db
 from . import canned, queries, services
@@ -48,6 +52,39 @@ def queue_page():
         statuses=list(FollowupStatus),
         action_form=ActionForm(),
     )
+
+
+@bp.route("/news")
+@staff_required
+@background  # the open queue page asks every 30 s: that is not the person at work
+def news():
+    """JSON for the open queue page (static/js/queue_news.js): how many cases came in after
+    ``?since=`` (the page's own moment, ISO 8601 with its offset; none: now), and the critical
+    ones, with the words to show."""
+    typed = request.args.get("since")
+    try:
+        since = datetime.fromisoformat(typed) if typed else utcnow()  # none given: from now on
+    except ValueError:
+        abort(400)
+    if since.tzinfo is None:
+        abort(400)
+    found = queries.queue_news(since)
+    critical = [
+        {
+            "reference": fu.reference,
+            "url": url_for("followups.show", followup_id=fu.id),
+            "text": _("New critical case %(ref)s from %(name)s", ref=fu.reference, name=fu.customer.name),
+        }
+        for fu in found.critical
+    ]
+    message = ngettext(
+        "%(num)d new case since you opened this page.",
+        "%(num)d new cases since you opened this page.",
+        found.new,
+    )
+    response = jsonify(new=found.new, message=message if found.new else "", critical=critical)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _assign_form(fu) -> AssignForm:
