@@ -128,7 +128,7 @@ def register_blueprints(app: Flask) -> None:
     from .auth.two_factor.routes import bp as two_factor_bp
     from .brand.routes import bp as brand_bp
     from .brand.routes import settings_bp as brand_settings_bp
-    from .followups.reference import CaseReferenceConverter
+    from .followups.reference import CaseReferenceConverter, check_prefix
     from .followups.routes import bp as followups_bp
     from .i18n.routes import bp as i18n_bp
     from .ideas.routes import bp as ideas_bp
@@ -152,6 +152,7 @@ def register_blueprints(app: Flask) -> None:
     from .surveys.routes import bp as surveys_bp
 
     # Before any rule is added: <case:followup_id> URLs name a case by its reference (K-220).
+    check_prefix(app.config["CASE_REFERENCE_PREFIX"])
     app.url_map.converters["case"] = CaseReferenceConverter
     app.register_blueprint(auth_bp)
     app.register_blueprint(sessions_bp, url_prefix="/sessions")

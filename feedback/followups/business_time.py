@@ -95,7 +95,9 @@ class Calendar:
         zone = self.zone
         out = []
         for span in sorted(self.week[day.weekday()], key=lambda s: s.start):
-            out.append((_utc(day, span.start, zone), _utc(day, span.end, zone)))
+            opens, closes = _utc(day, span.start, zone), _utc(day, span.end, zone)
+            if closes > opens:  # a span inside the hour the clocks skip has no time in it
+                out.append((opens, closes))
         return out
 
     def add(self, start: datetime, span: timedelta) -> datetime:
@@ -151,8 +153,9 @@ class Calendar:
 def _utc(day: date, minutes: int, zone: ZoneInfo) -> datetime:
     """Local ``day`` at ``minutes`` after midnight (1440: the next midnight), as a UTC moment.
 
-    A wall time the clocks skip (02:30 on the night they go forward) is read as the moment the
-    zone's rules give it (fold 0: the offset before the change), which falls just after the gap.
+    A wall time the clocks skip (02:30 on the night they go forward) is read with the offset before
+    the change (fold 0), so it falls an hour later by the new clock (03:30); a span lying wholly in
+    the skipped hour ends before it starts, and :meth:`Calendar._open_spans` leaves it out.
     """
     if minutes == MINUTES_PER_DAY:
         day, minutes = day + timedelta(days=1), 0

@@ -22,7 +22,8 @@ PLACEHOLDERS = ("customer_name", "case_reference", "agent_name")
 MAX_TITLE = 120
 MAX_BODY = 5_000
 MAX_REPLIES = 200  # each is on every case page's picker: a long list helps nobody
-_PLACEHOLDER = re.compile(r"\{([^{}\s]{1,40})\}")
+# Anything in braces: a known name is filled, anything else ("{ customer_name }", "{}") refused.
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
 class CannedReplyError(ValueError):

@@ -19,9 +19,11 @@ DEADLINE_NAMES = {
     SlaTarget.RESOLUTION: _l("Resolution"),
     SlaTarget.ATTENTION: _l("24 h update"),
 }
-# Minutes up to 1.5 hours, hours up to 1.5 days: "80 minutes", not "1 hour".
-_THRESHOLD = 1.5
-_UNITS = (timedelta(days=1), timedelta(hours=1), timedelta(minutes=1))
+# Weeks from two weeks, days from two days, hours from two hours, else minutes: "100 minutes",
+# "47 hours", "2 days". The span is cut down to whole units of the one it is told in, and Babel is
+# asked with the same threshold, so it tells that unit and that number: never rounded up.
+_THRESHOLD = 2
+_UNITS = (timedelta(weeks=1), timedelta(days=1), timedelta(hours=1), timedelta(minutes=1))
 
 
 def _floored(span: timedelta) -> timedelta:

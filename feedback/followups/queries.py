@@ -33,6 +33,19 @@ class QueueFilter:
     q: str = ""
     sort: str = DEFAULT_SORT
 
+    @property
+    def lists_every_open_case(self) -> bool:
+        """Whether the view lists every open or waiting case (in any order): the one on which
+        "new cases since you opened this page" counts what a refresh would add."""
+        return (self.status, self.priority, self.mine, self.unassigned, self.breached, self.q) == (
+            "active",
+            None,
+            False,
+            False,
+            False,
+            "",
+        )
+
     @classmethod
     def from_args(cls, args) -> "QueueFilter":
         """Read from query arguments, ignoring values that are not allowed."""

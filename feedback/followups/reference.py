@@ -20,6 +20,15 @@ _MAX_ID = 2**31 - 1  # the id column is a 32-bit integer: a bigger number names 
 _REFERENCE = re.compile(r"(?:#|[A-Za-z]{1,8}[- ]?)?(?P<number>[0-9]{1,10})")
 
 
+PREFIX_PATTERN = re.compile(r"[A-Za-z]{1,8}")  # what the URL converter and the parser read back
+
+
+def check_prefix(prefix: str) -> None:
+    """Refuse a ``CASE_REFERENCE_PREFIX`` the pages could not read back from their own links."""
+    if not PREFIX_PATTERN.fullmatch(prefix or ""):
+        raise RuntimeError(f"CASE_REFERENCE_PREFIX must be 1 to 8 letters A-Z, not {prefix!r}")
+
+
 def reference_prefix() -> str:
     """The configured prefix, e.g. ``"K"``."""
     if has_app_context():

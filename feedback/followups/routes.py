@@ -1,6 +1,6 @@
 """Staff queue and case views."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -41,12 +41,13 @@ def _followup_or_404(followup_id: int):
 @staff_required
 def queue_page():
     flt = QueueFilter.from_args(request.args)
+    now = utcnow()  # before the query: a case committed meanwhile is news for the page, not lost
     page = queries.queue_page(flt, current_user.id)
     return render_template(
         "followups/queue.html",
         page=page,
         flt=flt,
-        now=utcnow(),
+        now=now,
         risk_level=risk_level,
         priorities=list(Priority),
         statuses=list(FollowupStatus),
@@ -64,9 +65,10 @@ def news():
     typed = request.args.get("since")
     try:
         since = datetime.fromisoformat(typed) if typed else utcnow()  # none given: from now on
-    except ValueError:
-        abort(400)
-    if since.tzinfo is None:
+        if since.tzinfo is None:
+            abort(400)
+        since = since.astimezone(UTC)  # year 1 or 9999 in another zone overflows here, not in SQL
+    except (ValueError, OverflowError):
         abort(400)
     found = queries.queue_news(since)
     critical = [

@@ -121,3 +121,21 @@ def test_a_year_of_holidays_is_refused_rather_than_looping():
     closed = Calendar("UTC", week(0, 1, 2, 3, 4, 5, 6), holidays=every_day)
     with pytest.raises(ValueError):
         closed.add(utc(2026, 1, 1), H)
+
+
+def test_a_span_inside_the_hour_the_clocks_skip_has_no_time_and_add_agrees_with_between():
+    # New York skips 02:00-03:00 on Sunday 8 Mar 2026: a 02:30-03:15 span there is empty.
+    sundays = (
+        (),
+        (),
+        (),
+        (),
+        (),
+        (),
+        (Span.parse("02:30-03:15"), Span.parse("09:00-10:00")),
+    )
+    new_york = Calendar("America/New_York", sundays)
+    start = utc(2026, 3, 7, 12)  # Saturday noon UTC
+    due = new_york.add(start, H)
+    assert due == utc(2026, 3, 8, 14)  # Sunday 10:00 EDT: the 09:00-10:00 span, the first with time
+    assert new_york.between(start, due) == H

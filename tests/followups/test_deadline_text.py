@@ -46,3 +46,31 @@ def test_the_case_page_says_it_in_the_viewers_language(client, make, auth):
     auth.login(staff)
     page = client.get(f"/queue/{fu.reference}").get_data(as_text=True)
     assert "Unua respondo post" in page  # "First response in …" in Esperanto
+
+
+def _open_case(first_response_due):
+    from feedback.followups.models import Followup, FollowupStatus
+
+    return Followup(
+        status=FollowupStatus.OPEN,
+        first_response_at=None,
+        first_response_due=first_response_due,
+        next_reply_due=None,
+        resolution_due=first_response_due + timedelta(weeks=8),
+        attention_due=None,
+        paused_at=None,
+    )
+
+
+def test_the_number_told_is_the_time_left_cut_down_never_a_smaller_unit_or_rounded_up(app):
+    cases = [
+        (100 * M, "First response in 100 minutes"),  # not "60 minutes", not "2 hours"
+        (119 * M, "First response in 119 minutes"),
+        (2 * 60 * M, "First response in 2 hours"),
+        (47 * 60 * M, "First response in 47 hours"),  # not "24 hours"
+        (50 * 60 * M, "First response in 2 days"),
+        (M + M / 2, "First response in 1 minute"),
+        (timedelta(seconds=20), "First response in 0 minutes"),
+    ]
+    for left, told in cases:
+        assert deadline_phrase(_open_case(T0 + left), T0) == told, left

@@ -71,3 +71,15 @@ def test_polling_does_not_keep_an_idle_session_alive(client, agent, app):
     assert client.get("/queue/").status_code == 200  # the person at work: that counts
     db.session.expire_all()
     assert db.session.scalar(select(UserSession.last_seen_at)) > ten_minutes_ago
+
+
+@pytest.mark.parametrize("since", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:00:00-05:00"])
+def test_a_moment_out_of_range_is_refused_not_an_error(client, agent, since):
+    assert client.get("/queue/news?since=" + quote(since)).status_code == 400
+
+
+def test_only_the_view_of_every_open_case_hears_of_new_ones(client, agent):
+    assert 'id="queue-news"' in client.get("/queue/").get_data(as_text=True)
+    assert 'id="queue-news"' in client.get("/queue/?sort=-priority").get_data(as_text=True)
+    for narrowed in ("mine=1", "status=resolved", "priority=critical", "q=mail", "breached=1"):
+        assert 'id="queue-news"' not in client.get("/queue/?" + narrowed).get_data(as_text=True), narrowed

@@ -54,3 +54,17 @@ def test_staff_reach_a_case_by_its_reference_or_its_old_number(client, make, aut
     assert response.status_code == 302 and response.headers["Location"] == f"/queue/{fu.reference}"
     for missing in ("K-999999", "K-0", "K-99999999999", "K-1-2"):
         assert client.get(f"/queue/{missing}").status_code == 404
+
+
+@pytest.mark.parametrize("prefix", ["SUPPORTKX", "K2", "K-", "", "Ĉ"])
+def test_a_prefix_the_links_could_not_carry_stops_the_app_at_start(prefix):
+    from config import TestingConfig
+    from feedback import create_app
+
+    with pytest.raises(RuntimeError, match="CASE_REFERENCE_PREFIX"):
+        create_app(
+            {
+                **{k: getattr(TestingConfig, k) for k in dir(TestingConfig) if k.isupper()},
+                "CASE_REFERENCE_PREFIX": prefix,
+            }
+        )

@@ -44,6 +44,8 @@ def test_a_manager_adds_edits_and_deletes_a_canned_reply(client, manager):
     "data, message",
     [
         ({"body": "Hi {custmer_name}"}, "Unknown placeholder {custmer_name}; use {customer_name}"),
+        ({"body": "Hi { customer_name }"}, "Unknown placeholder { customer_name }; use {customer_name}"),
+        ({"body": "Hi {}"}, "Unknown placeholder {}; use {customer_name}"),
         ({"title": "  "}, "This field is required."),
         ({"title": "x" * 121}, "Field cannot be longer than 120 characters."),
         ({"body": "x" * 5_001}, "Field cannot be longer than 5000 characters."),
