@@ -103,6 +103,15 @@ def all_replies() -> list[CannedReply]:
     )
 
 
+def by_language(items, language_of=lambda item: item.language) -> list[tuple[str, list]]:
+    """``items`` in runs of one language, in the order given (not re-sorted by language code):
+    ``[(language, [item, …]), …]``."""
+    groups: dict[str, list] = {}
+    for item in items:
+        groups.setdefault(language_of(item), []).append(item)
+    return list(groups.items())
+
+
 def replies_for(fu: Followup) -> list[CannedReply]:
     """The canned replies to offer on ``fu``'s page: the customer's language first."""
     language = fu.customer.locale or current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -98,10 +98,8 @@ def _assign_form(fu) -> AssignForm:
 def _canned_groups(fu) -> list[tuple[str, list]]:
     """The canned replies offered on ``fu``'s page, filled for it, grouped by language with the
     customer's language first: ``[(language, [(reply, text), …]), …]``."""
-    groups: dict[str, list] = {}
-    for reply in canned.replies_for(fu):
-        groups.setdefault(reply.language, []).append((reply, canned.fill(reply.body, fu, current_user)))
-    return list(groups.items())
+    filled = [(reply, canned.fill(reply.body, fu, current_user)) for reply in canned.replies_for(fu)]
+    return canned.by_language(filled, lambda pair: pair[0].language)
 
 
 def _detail(fu, reply_form=None, note_form=None, status=200):

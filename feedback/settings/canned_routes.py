@@ -7,7 +7,14 @@ from markupsafe import Markup
 from ..auth.access import manager_required
 from ..core.time import utcnow
 from ..extensions import db
-from ..followups.canned import PLACEHOLDERS, CannedReplyError, all_replies, delete_reply, save_reply
+from ..followups.canned import (
+    PLACEHOLDERS,
+    CannedReplyError,
+    all_replies,
+    by_language,
+    delete_reply,
+    save_reply,
+)
 from ..followups.models import CannedReply
 from ..i18n.forms import ConfirmForm
 from .forms import CannedReplyForm
@@ -28,7 +35,7 @@ def _page(form: CannedReplyForm, reply: CannedReply | None, status: int = 200):
             "settings/canned_replies.html",
             form=form,
             reply=reply,
-            replies=all_replies(),
+            groups=by_language(all_replies()),  # in LANGUAGES order, not by code
             # Machine text, the same in every language: each in <code>.
             placeholders=Markup(", ").join(Markup("<code>{%s}</code>") % name for name in PLACEHOLDERS),
             action_form=ConfirmForm(formdata=None),

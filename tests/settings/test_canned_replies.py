@@ -96,3 +96,10 @@ def test_staff_start_a_reply_from_one_in_the_customers_language_first(client, ma
     assert "\nمرحبًا Layla &lt;b&gt;</textarea>" in page  # without JavaScript: the box starts from it
     for junk in ("999999", "abc", ""):
         assert client.get(f"/queue/{fu.reference}?canned={junk}").status_code == 200
+
+
+def test_the_list_follows_the_apps_languages_not_their_codes(client, manager):
+    for language, title in (("ar", "Arabic one"), ("eo", "Esperanto one"), ("en", "English one")):
+        assert _add(client, language=language, title=title).status_code == 302
+    page = client.get("/settings/canned-replies/").get_data(as_text=True)
+    assert page.index("English one") < page.index("Esperanto one") < page.index("Arabic one")
