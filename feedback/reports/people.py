@@ -15,12 +15,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, select
 
 from ..auth.models import User
 from ..core.scales import is_satisfied
 from ..extensions import db
-from ..followups.models import EventKind, Followup, FollowupEvent
+from ..followups.models import EventKind, Followup
 from ..surveys.models import Feedback, SurveyInvitation, SurveyKind
 from . import queries
 from .followup_rollups import bin_of
@@ -48,10 +48,6 @@ def _add(bins: dict, seconds: float) -> None:
     entry[1] += int(round(seconds * 1000))
 
 
-def _event(fu_id, kind: EventKind):
-    return exists().where(FollowupEvent.followup_id == fu_id, FollowupEvent.kind == kind)
-
-
 def people_figures(start: date, end: date, person_id: int | None = None) -> list[dict]:
     """One row per staff member with cases created in the period (only ``person_id``'s when
     given), the most cases first: ``{"person": User, "cases": n, "first_response": …,
@@ -69,8 +65,8 @@ def people_figures(start: date, end: date, person_id: int | None = None) -> list
             Followup.resolved_at,
             Followup.paused_seconds,
             Followup.breached,
-            _event(Followup.id, EventKind.RESOLVED).label("resolved_once"),
-            _event(Followup.id, EventKind.REOPENED).label("reopened"),
+            queries.had_event(Followup.id, EventKind.RESOLVED).label("resolved_once"),
+            queries.had_event(Followup.id, EventKind.REOPENED).label("reopened"),
         ).where(*where)
     ).all()
     tallies: dict[int, _Tally] = defaultdict(_Tally)

@@ -239,6 +239,12 @@ def export_rows(since: datetime, until: datetime):
     return db.session.execute(stmt)
 
 
+def had_event(followup_id, kind: EventKind):
+    """SQL: whether the case ``followup_id`` (a column or value) has ever had an event of ``kind``
+    on its timeline (resolved, reopened…)."""
+    return exists().where(FollowupEvent.followup_id == followup_id, FollowupEvent.kind == kind)
+
+
 def case_export_rows(since: datetime, until: datetime):
     """Every follow-up created in the range with what its SLA outcome needs, streamed in batches:
     the customer, the assignee's name, the after-resolution CSAT (the latest answer) and whether
@@ -252,9 +258,7 @@ def case_export_rows(since: datetime, until: datetime):
         .limit(1)
         .scalar_subquery()
     )
-    reopened = exists().where(
-        FollowupEvent.followup_id == Followup.id, FollowupEvent.kind == EventKind.REOPENED
-    )
+    reopened = had_event(Followup.id, EventKind.REOPENED)
     stmt = (
         select(
             Followup,
