@@ -22,8 +22,8 @@ from ..core.scales import is_satisfied
 from ..extensions import db
 from ..followups.models import EventKind, Followup
 from ..surveys.models import Feedback, SurveyInvitation, SurveyKind
+from . import followup_rollups as fr
 from . import queries
-from .followup_rollups import bin_of
 from .metrics import hours_figure, ratio_figure
 
 
@@ -42,12 +42,6 @@ class _Tally:
     resolved_once: int = 0
 
 
-def _add(bins: dict, seconds: float) -> None:
-    entry = bins[bin_of(seconds)]
-    entry[0] += 1
-    entry[1] += int(round(seconds * 1000))
-
-
 def people_figures(start: date, end: date, person_id: int | None = None) -> list[dict]:
     """One row per staff member with cases created in the period (only ``person_id``'s when
     given), the most cases first: ``{"person": User, "cases": n, "first_response": …,
@@ -60,11 +54,9 @@ def people_figures(start: date, end: date, person_id: int | None = None) -> list
         select(
             Followup.id,
             Followup.assignee_id,
-            Followup.created_at,
-            Followup.first_response_at,
-            Followup.resolved_at,
-            Followup.paused_seconds,
             Followup.breached,
+            # What followup_rollups.contributions reads: the durations come from the same rule.
+            *(getattr(Followup, name) for name in fr.COLUMNS),
             queries.had_event(Followup.id, EventKind.RESOLVED).label("resolved_once"),
             queries.had_event(Followup.id, EventKind.REOPENED).label("reopened"),
         ).where(*where)
@@ -73,11 +65,11 @@ def people_figures(start: date, end: date, person_id: int | None = None) -> list
     for case in cases:
         tally = tallies[case.assignee_id]
         tally.cases += 1
-        if case.first_response_at is not None:
-            _add(tally.first, (case.first_response_at - case.created_at).total_seconds())
-        if case.resolved_at is not None:
-            worked = (case.resolved_at - case.created_at).total_seconds() - (case.paused_seconds or 0)
-            _add(tally.resolution, worked)
+        for _day, _priority, measure, k, ms in fr.contributions(case):
+            bins = {fr.FIRST: tally.first, fr.RESOLUTION: tally.resolution}.get(measure)
+            if bins is not None:
+                bins[k][0] += 1
+                bins[k][1] += ms
         if case.resolved_at is not None or case.breached:
             tally.sla_known += 1
             tally.sla_met += not case.breached
