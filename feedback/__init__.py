@@ -146,6 +146,8 @@ def register_blueprints(app: Flask) -> None:
     from .settings.canned_routes import bp as canned_settings_bp
     from .settings.customer_routes import bp as customer_settings_bp
     from .settings.routes import bp as settings_bp
+    from .settings.sla_routes import bp as sla_settings_bp
+    from .settings.team_routes import bp as team_settings_bp
     from .settings.token_routes import bp as token_settings_bp
     from .signup.routes import bp as signup_bp
     from .surveys.links import bp as survey_links_bp
@@ -182,6 +184,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(idea_settings_bp)  # /settings/ideas
     app.register_blueprint(customer_settings_bp)  # /settings/customers
     app.register_blueprint(canned_settings_bp)  # /settings/canned-replies
+    app.register_blueprint(sla_settings_bp)  # /settings/sla
+    app.register_blueprint(team_settings_bp)  # /settings/teams
     app.register_blueprint(token_settings_bp)  # /settings/tokens
     app.register_blueprint(brand_bp)  # /brand/logo/…, /brand.css: public, pages and e-mails use them
     app.register_blueprint(brand_settings_bp)  # /settings/brand

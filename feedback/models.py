@@ -21,4 +21,5 @@ from .reports.models import RatingRollup  # noqa: F401
 from .reports.retention.models import RetentionEpoch, RetentionMonth  # noqa: F401
 from .signup.models import AccountLink  # noqa: F401
 from .surveys.models import Feedback, SurveyInvitation  # noqa: F401
+from .teams.models import Team, TeamHoliday  # noqa: F401
 from .worker.models import JobRun  # noqa: F401

@@ -280,6 +280,8 @@ ALLOWED = {
     "account": {Role.CUSTOMER, Role.STAFF, Role.MANAGER},
     "customer_settings": {Role.MANAGER},
     "canned_settings": {Role.MANAGER},  # Settings → Canned replies
+    "sla_settings": {Role.MANAGER},  # Settings → SLA policies
+    "team_settings": {Role.MANAGER},  # Settings → Teams
     "token_settings": {Role.MANAGER},
     # Your own API tokens: every signed-in user (the API serves all three roles); another
     # user's token id is a 404 (tests/auth/test_tokens.py).

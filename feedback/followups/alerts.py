@@ -33,8 +33,8 @@ from ..core.templating import PRIORITY_LABELS
 from ..core.urls import external_url
 from ..extensions import db
 from ..mailer.services import queue_email
-from .models import PRIORITY_RANK, Followup, NewCaseAlert, NewCaseMailWindow
-from .notify import case_context, case_mail, staff_team
+from .models import PRIORITY_RANK, EventKind, Followup, NewCaseAlert, NewCaseMailWindow
+from .notify import case_context, case_mail, case_team
 
 log = logging.getLogger(__name__)
 
@@ -81,11 +81,18 @@ def _start_windows(user_ids: list[int], now: datetime) -> None:
 
 
 def alert_team(fu: Followup, now: datetime) -> None:
-    """Tell the team about a new unassigned case: at once to whoever had no new-case e-mail in
-    their window, in the next digest to the others. The receipts job calls it, once per case."""
-    if not fu.is_open or fu.assignee_id is not None:
-        return  # the receipt went late (no worker for a while) and someone has the case already
-    team = staff_team()
+    """Tell the team about a new unassigned case (its team's members, or every staff member for a
+    case without a team): at once to whoever had no new-case e-mail in their window, in the next
+    digest to the others. A case a routing rule gave to a person is told to that person. The
+    receipts job calls it, once per case."""
+    if not fu.is_open:
+        return
+    if fu.assignee_id is not None:
+        if not any(e.kind in (EventKind.CLAIMED, EventKind.ASSIGNED) for e in fu.events):
+            _tell_routed_assignee(fu, now)
+        # else the receipt went late (no worker for a while) and someone took the case already
+        return
+    team = case_team(fu)
     window = digest_window()
     last = _lock_windows([member.id for member in team])
     now_ids = {member.id for member in team if not _window_open(last.get(member.id), now, window)}
@@ -114,6 +121,17 @@ def alert_team(fu: Followup, now: datetime) -> None:
         for member in team
     )
     db.session.flush()
+
+
+def _tell_routed_assignee(fu: Followup, now: datetime) -> None:
+    queue_email(
+        fu.assignee,
+        "followups/assigned",
+        **case_mail(fu, _l("A new follow-up was routed to you")),
+        context={**case_context(fu, True), "actor": None, "assignee": fu.assignee},
+        dedupe_key=f"routed:{fu.id}",
+        now=now,
+    )
 
 
 @dataclass

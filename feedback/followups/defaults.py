@@ -26,6 +26,9 @@ DEFAULT_POLICIES = {
     Priority.HIGH: (4 * HOUR, 8 * HOUR, 24 * HOUR, 12 * HOUR),
     Priority.NORMAL: (24 * HOUR, 24 * HOUR, 72 * HOUR, 24 * HOUR),
 }
+# Critical cases run around the clock; the others on the business hours of the case's team (and
+# on calendar time while a case has no team).
+BUSINESS_HOURS_BY_DEFAULT = {Priority.CRITICAL: False, Priority.HIGH: True, Priority.NORMAL: True}
 
 # (name, conditions, priority); tried in this order, first match wins. Stored in English like
 # the categories, and shown translated by ``rule_name`` while a manager has not renamed them.
@@ -50,12 +53,14 @@ def install_defaults() -> None:
         if slug not in existing:
             db.session.add(Category(slug=slug, name=name, position=position))
     db.session.flush()
-    have_policies = set(db.session.scalars(select(SlaPolicy.priority)))
+    have_policies = set(db.session.scalars(select(SlaPolicy.priority).where(SlaPolicy.plan.is_(None))))
     for priority, (first, nxt, resolution, progress) in DEFAULT_POLICIES.items():
         if priority not in have_policies:
             db.session.add(
                 SlaPolicy(
                     priority=priority,
+                    plan=None,
+                    business_hours=BUSINESS_HOURS_BY_DEFAULT[priority],
                     first_response_minutes=first,
                     next_reply_minutes=nxt,
                     resolution_minutes=resolution,

@@ -5,7 +5,6 @@ worker runs what is declared here.
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cache
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import selectinload
@@ -15,6 +14,7 @@ from ..core.jobs import Job, committing
 from ..extensions import db
 from ..mailer.deferred import queue_deferred
 from . import alerts, notify, progress
+from .escalation import BREACH, ESCALATED, WARNING, cached_levels
 from .models import (
     ACTIVE_STATUSES,
     EventKind,
@@ -23,11 +23,14 @@ from .models import (
     SlaEscalation,
     SlaTarget,
 )
-from .services import policy_for
-from .sla import active_deadlines, apply_deadlines
+from .policies import policy_for
+from .sla import Deadline, active_deadlines, apply_deadlines
 
-WARNING = "warning"
-BREACH = "breach"
+EVENT_OF_LEVEL = {
+    WARNING: EventKind.SLA_WARNING,
+    BREACH: EventKind.SLA_BREACH,
+    ESCALATED: EventKind.SLA_ESCALATED,
+}
 
 
 @dataclass
@@ -37,6 +40,7 @@ class SweepResult:
     checked: int = 0
     warnings: int = 0
     breaches: int = 0
+    escalations: int = 0  # the last level: still running at 2× the span
     escalated_ids: set[int] = field(default_factory=set)
 
 
@@ -52,54 +56,50 @@ def _recorded(rows: list[Followup]) -> set[tuple]:
     }
 
 
+def _levels_reached(deadline: Deadline, now: datetime) -> list[str]:
+    """The levels of ``deadline`` whose moment has come, lowest first. A sweep that was down
+    records the breach and the last level both (the lead and the managers each hear of it), but
+    no warning once the deadline has passed: "due soon" would be news of the past."""
+    if now < deadline.warn_at:
+        return []
+    if now < deadline.due:
+        return [WARNING]
+    if deadline.escalate_at is not None and now >= deadline.escalate_at:
+        return [BREACH, ESCALATED]
+    return [BREACH]
+
+
+def _mark_breached(fu: Followup, deadline: Deadline) -> None:
+    fu.breached = True
+    if deadline.target == SlaTarget.FIRST_RESPONSE:
+        fu.first_response_breached = True
+    elif deadline.target == SlaTarget.RESOLUTION:
+        fu.resolution_breached = True
+
+
 def _escalate_batch(
-    rows: list[Followup], now: datetime, result: SweepResult, team, bosses, policies: dict
+    rows: list[Followup], now: datetime, result: SweepResult, audience, policies: dict
 ) -> None:
     """Escalate one batch: the escalations, events and outbox rows in a few INSERTs each."""
     recorded = _recorded(rows)
     escalations, events, mail = [], [], []
     for fu in rows:
         result.checked += 1
-        if fu.priority not in policies:  # read once a sweep: the ORM would forget the row at once
-            policies[fu.priority] = policy_for(fu.priority)
-        policy = policies[fu.priority]
+        key = (fu.sla_policy_id, fu.priority, fu.team_id)
+        if key not in policies:  # read once a sweep: the ORM would forget the row at once
+            if "levels" not in policies:
+                policies["levels"] = cached_levels(now)
+            policies[key] = policy_for(fu, now, policies["levels"])
+        policy = policies[key]
         for deadline in active_deadlines(fu, policy):
-            if now >= deadline.due:
-                level = BREACH
-                fu.breached = True
-                if deadline.target == SlaTarget.FIRST_RESPONSE:
-                    fu.first_response_breached = True
-                elif deadline.target == SlaTarget.RESOLUTION:
-                    fu.resolution_breached = True
-            elif now >= deadline.warn_at:
-                level = WARNING
-            else:
-                continue
-            key = (fu.id, deadline.target, level, deadline.due)
-            if key in recorded:
-                continue
-            recorded.add(key)
-            escalations.append(
-                {
-                    "followup_id": fu.id,
-                    "target": deadline.target,
-                    "level": level,
-                    "due_at": deadline.due,
-                    "created_at": now,
-                }
-            )
-            kind = EventKind.SLA_BREACH if level == BREACH else EventKind.SLA_WARNING
-            events.append(
-                {"followup_id": fu.id, "kind": kind, "detail": deadline.target.value, "created_at": now}
-            )
-            if level == BREACH:
-                result.breaches += 1
-            else:
-                result.warnings += 1
-            result.escalated_ids.add(fu.id)
-            mail += notify.escalation_mail(
-                fu, deadline, level, notify.escalation_recipients(fu, level, team, bosses)
-            )
+            reached = _levels_reached(deadline, now)
+            if BREACH in reached:
+                _mark_breached(fu, deadline)
+            for level in reached:
+                if _record(fu, deadline, level, now, recorded, escalations, events, result):
+                    mail += notify.escalation_mail(
+                        fu, deadline, level, audience.recipients(fu, level, policy.levels)
+                    )
         fu.swept_until = now
         apply_deadlines(fu, policy)
     if escalations:
@@ -117,6 +117,48 @@ def _escalate_batch(
     db.session.flush()
 
 
+def _record(
+    fu: Followup,
+    deadline: Deadline,
+    level: str,
+    now: datetime,
+    recorded: set,
+    escalations: list,
+    events: list,
+    result: SweepResult,
+) -> bool:
+    """Add the escalation row and timeline event of ``level`` unless already recorded; whether it was new."""
+    key = (fu.id, deadline.target, level, deadline.due)
+    if key in recorded:
+        return False
+    recorded.add(key)
+    escalations.append(
+        {
+            "followup_id": fu.id,
+            "target": deadline.target,
+            "level": level,
+            "due_at": deadline.due,
+            "created_at": now,
+        }
+    )
+    events.append(
+        {
+            "followup_id": fu.id,
+            "kind": EVENT_OF_LEVEL[level],
+            "detail": deadline.target.value,
+            "created_at": now,
+        }
+    )
+    if level == WARNING:
+        result.warnings += 1
+    elif level == BREACH:
+        result.breaches += 1
+    else:
+        result.escalations += 1
+    result.escalated_ids.add(fu.id)
+    return True
+
+
 def sweep(now: datetime, batch_size: int = 500) -> SweepResult:
     """Escalate every follow-up whose next warning or breach moment is at or before ``now``.
 
@@ -126,7 +168,7 @@ def sweep(now: datetime, batch_size: int = 500) -> SweepResult:
     the dispatcher (:mod:`..mailer.deferred`): a sweep costs a few statements per batch.
     """
     result = SweepResult()
-    team, bosses = cache(notify.staff_team), cache(notify.managers)  # read once a sweep, if at all
+    audience = notify.Audience()  # who is in which team, read once a sweep, if at all
     policies: dict = {}
     while True:
         rows = db.session.scalars(
@@ -139,7 +181,7 @@ def sweep(now: datetime, batch_size: int = 500) -> SweepResult:
         ).all()
         if not rows:
             return result
-        _escalate_batch(rows, now, result, team, bosses, policies)
+        _escalate_batch(rows, now, result, audience, policies)
 
 
 SLA_SWEEP = Job("sla_sweep", timedelta(minutes=1), committing(sweep))

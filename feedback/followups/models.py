@@ -11,10 +11,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..auth.models import User
+from ..auth.models import Plan, User
 from ..core.db import UTCDateTime, enum_column
 from ..core.time import utcnow
 from ..extensions import db
+from ..teams.models import Team
 from .reference import case_reference
 
 
@@ -72,6 +73,7 @@ class EventKind(enum.StrEnum):
     REOPENED = "reopened"
     SLA_WARNING = "sla_warning"
     SLA_BREACH = "sla_breach"
+    SLA_ESCALATED = "sla_escalated"  # still open at the last level (2× the deadline): managers told
     PROGRESS_REPORT = "progress_report"  # the automatic "still working on it" e-mail
     NOTICE_UPDATE = "notice_update"  # an incident update posted to affected cases
 
@@ -101,11 +103,31 @@ class SlaTarget(enum.StrEnum):
 
 
 class SlaPolicy(db.Model):
-    """Deadlines for one priority, in minutes of calendar time (24/7 support)."""
+    """Deadlines for one priority, for every plan (``plan`` None: the priority's default) or for
+    one plan tier (dedicated faster than shared), in minutes.
+
+    ``business_hours``: the minutes count only the working hours of the case's team (its calendar,
+    teams/calendars.py); otherwise, and for a case without a team, calendar time (24/7). The 24 h
+    "never unattended" ceiling is calendar time whatever the policy.
+    """
 
     __tablename__ = "sla_policies"
+    __table_args__ = (
+        UniqueConstraint("priority", "plan", name="uq_sla_policies_priority_plan"),
+        # NULLs are distinct in a unique constraint: one default per priority is kept by this one.
+        Index(
+            "uq_sla_policies_default",
+            "priority",
+            unique=True,
+            postgresql_where=text("plan IS NULL"),
+            sqlite_where=text("plan IS NULL"),
+        ),
+    )
 
-    priority: Mapped[Priority] = mapped_column(enum_column(Priority, "priority"), primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    priority: Mapped[Priority] = mapped_column(enum_column(Priority, "priority"))
+    plan: Mapped[Plan | None] = mapped_column(enum_column(Plan, "plan"))
+    business_hours: Mapped[bool] = mapped_column(default=False)
     first_response_minutes: Mapped[int]
     next_reply_minutes: Mapped[int]
     resolution_minutes: Mapped[int]
@@ -139,10 +161,16 @@ class RoutingRule(db.Model):
     csat_max: Mapped[int | None] = mapped_column(SmallInteger)
     nps_max: Mapped[int | None] = mapped_column(SmallInteger)
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id", ondelete="CASCADE"))
+    plan: Mapped[Plan | None] = mapped_column(enum_column(Plan, "plan"))  # the customer's plan tier
     priority: Mapped[Priority] = mapped_column(enum_column(Priority, "priority"))
+    # Where the case goes: a team's queue, and a person at once (both optional).
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     active: Mapped[bool] = mapped_column(default=True)
 
     category: Mapped[Category | None] = relationship()
+    team: Mapped[Team | None] = relationship()
+    assignee: Mapped[User | None] = relationship()
 
 
 class Followup(db.Model):
@@ -175,6 +203,10 @@ class Followup(db.Model):
     feedback_id: Mapped[int] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"), unique=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    # The team whose queue it is in (None: every staff member's), and the SLA policy it runs on
+    # (None: its priority's default, also when the plan's own policy was deleted).
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), index=True)
+    sla_policy_id: Mapped[int | None] = mapped_column(ForeignKey("sla_policies.id", ondelete="SET NULL"))
     priority: Mapped[Priority] = mapped_column(enum_column(Priority, "priority"))
     status: Mapped[FollowupStatus] = mapped_column(
         enum_column(FollowupStatus, "followup_status"), default=FollowupStatus.OPEN
@@ -206,6 +238,7 @@ class Followup(db.Model):
     feedback: Mapped["Feedback"] = relationship(back_populates="followup")  # noqa: F821
     customer: Mapped[User] = relationship(foreign_keys=[customer_id])
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    team: Mapped[Team | None] = relationship()
     events: Mapped[list["FollowupEvent"]] = relationship(
         back_populates="followup", order_by="FollowupEvent.id", cascade="all, delete-orphan"
     )
@@ -252,7 +285,7 @@ class SlaEscalation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     followup_id: Mapped[int] = mapped_column(ForeignKey("followups.id", ondelete="CASCADE"), index=True)
     target: Mapped[SlaTarget] = mapped_column(enum_column(SlaTarget, "sla_target"))
-    level: Mapped[str] = mapped_column(String(10))  # "warning" or "breach"
+    level: Mapped[str] = mapped_column(String(10))  # "warning", "breach" or "escalated" (escalation.py)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

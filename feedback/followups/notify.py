@@ -16,6 +16,8 @@ from ..core.urls import external_url
 from ..extensions import db
 from ..mailer.deferred import Deferred, register
 from ..mailer.services import queue_email
+from ..teams.models import team_members as team_member_table
+from .escalation import BREACH, ESCALATED, WARNING, Levels
 from .models import Followup, FollowupEvent, SlaTarget
 from .sla import Deadline, customer_promise
 
@@ -33,6 +35,30 @@ def staff_team() -> list[User]:
         db.session.scalars(select(User).where(User.role == Role.STAFF, User.active).order_by(User.id))
     )
     return staff or managers()
+
+
+def team_members(team_id: int) -> list[User]:
+    """The active members of team ``team_id``."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(team_member_table, team_member_table.c.user_id == User.id)
+            .where(team_member_table.c.team_id == team_id, User.active)
+            .order_by(User.id)
+        )
+    )
+
+
+def case_team(fu: Followup) -> list[User]:
+    """Who a case's team is: the active members of its team, or every staff member when it has
+    no team (or its team nobody active)."""
+    return (team_members(fu.team_id) if fu.team_id is not None else []) or staff_team()
+
+
+def team_lead(fu: Followup) -> User | None:
+    """The case's team lead, when it has a team with an active lead."""
+    lead = fu.team.lead if fu.team is not None else None
+    return lead if lead is not None and lead.active else None
 
 
 def managers() -> list[User]:
@@ -79,7 +105,7 @@ def assigned(fu: Followup, actor: User, assignee: User | None, now: datetime) ->
     """Tell the new assignee (unless they took it themselves); unassigned cases go to the team."""
     if assignee is not None and assignee.id == actor.id:
         return
-    recipients = [assignee] if assignee is not None else [u for u in staff_team() if u.id != actor.id]
+    recipients = [assignee] if assignee is not None else [u for u in case_team(fu) if u.id != actor.id]
     subject = (
         _l("%(name)s assigned you a follow-up", name=actor.name)
         if assignee is not None
@@ -107,15 +133,15 @@ def public_reply(fu: Followup, event: FollowupEvent, now: datetime) -> None:
     )
 
 
-def _who_works_it(fu: Followup, team: Callable[[], list[User]] = staff_team) -> list[User]:
-    """The case's assignee, or the whole ``team`` while nobody (active) has it."""
+def _who_works_it(fu: Followup, team: Callable[[Followup], list[User]] = case_team) -> list[User]:
+    """The case's assignee, or its whole team (:func:`case_team`) while nobody (active) has it."""
     if fu.assignee is not None and fu.assignee.active:
         return [fu.assignee]
-    return team()
+    return team(fu)
 
 
 def escalation_mail(fu: Followup, deadline: Deadline, level: str, recipients: list[User]) -> list[Deferred]:
-    """The SLA ``level`` ("warning" or "breach") mail about ``deadline`` to each recipient, to be
+    """The SLA ``level`` (escalation.py) mail about ``deadline`` to each recipient, to be
     queued by :func:`..mailer.deferred.queue_deferred` and rendered when it is sent."""
     # "[K-12] " + the subject's words: the words are one lazy string per level and target, so the
     # mailer translates them once per language, not once per message (case_subject's shape).
@@ -142,22 +168,43 @@ def escalation_mail(fu: Followup, deadline: Deadline, level: str, recipients: li
 
 
 _SUBJECTS = {
+    **{(WARNING, t): _l("Due soon: %(target)s deadline", target=label) for t, label in TARGET_LABELS.items()},
+    **{(BREACH, t): _l("Breached: %(target)s deadline", target=label) for t, label in TARGET_LABELS.items()},
     **{
-        ("warning", t): _l("Due soon: %(target)s deadline", target=label)
+        (ESCALATED, t): _l("Escalated: %(target)s deadline long past", target=label)
         for t, label in TARGET_LABELS.items()
-    },
-    **{
-        ("breach", t): _l("Breached: %(target)s deadline", target=label) for t, label in TARGET_LABELS.items()
     },
 }
 
 
-def escalation_recipients(
-    fu: Followup, level: str, team: Callable[[], list[User]], bosses: Callable[[], list[User]]
-) -> list[User]:
-    """Who hears of an SLA ``level``: a warning goes to whoever works the case (the assignee, or
-    the whole ``team``), a breach to the managers (``bosses``)."""
-    return bosses() if level == "breach" else _who_works_it(fu, team)
+class Audience:
+    """Who hears of each escalation level (escalation.py), with each team and the managers read
+    once for the life of the instance (one sweep)."""
+
+    def __init__(self):
+        self._teams: dict[int | None, list[User]] = {}
+        self._managers: list[User] | None = None
+
+    def managers(self) -> list[User]:
+        """Active managers."""
+        if self._managers is None:
+            self._managers = managers()
+        return self._managers
+
+    def team_of(self, fu: Followup) -> list[User]:
+        """:func:`case_team`, read once per team."""
+        if fu.team_id not in self._teams:
+            self._teams[fu.team_id] = case_team(fu)
+        return self._teams[fu.team_id]
+
+    def recipients(self, fu: Followup, level: str, levels: Levels) -> list[User]:
+        """A warning: whoever works the case; a breach: the team lead (or the managers, when so set
+        or when there is no lead); the last level: the managers."""
+        if level == WARNING:
+            return _who_works_it(fu, self.team_of)
+        if level == BREACH and levels.breach_to == "lead" and (lead := team_lead(fu)) is not None:
+            return [lead]
+        return self.managers()
 
 
 def _escalation_context(params: dict) -> dict:
@@ -173,8 +220,8 @@ def _escalation_context(params: dict) -> dict:
     return {**case_context(fu, True), "deadline": deadline, "target": TARGET_LABELS[deadline.target]}
 
 
-register("followups/sla_warning", _escalation_context)
-register("followups/sla_breach", _escalation_context)
+for _level in (WARNING, BREACH, ESCALATED):
+    register(f"followups/sla_{_level}", _escalation_context)
 
 
 def progress(fu: Followup, now: datetime) -> None:

@@ -32,11 +32,16 @@ class QueueFilter:
     breached: bool = False
     q: str = ""
     sort: str = DEFAULT_SORT
+    # Which teams' cases: "" the viewer's (their teams' and those without a team; every case for
+    # someone in no team), "all", "none" (cases without a team) or a team's id. ``my_teams``: the
+    # viewer's teams, which "" reads.
+    team: str = ""
+    my_teams: tuple[int, ...] = ()
 
     @property
     def lists_every_open_case(self) -> bool:
-        """Whether the view lists every open or waiting case (in any order): the one on which
-        "new cases since you opened this page" counts what a refresh would add."""
+        """Whether the view lists every open or waiting case of its teams (in any order): the one
+        on which "new cases since you opened this page" counts what a refresh would add."""
         return (self.status, self.priority, self.mine, self.unassigned, self.breached, self.q) == (
             "active",
             None,
@@ -47,8 +52,9 @@ class QueueFilter:
         )
 
     @classmethod
-    def from_args(cls, args) -> "QueueFilter":
-        """Read from query arguments, ignoring values that are not allowed."""
+    def from_args(cls, args, my_teams: tuple[int, ...] = ()) -> "QueueFilter":
+        """Read from query arguments, ignoring values that are not allowed; ``my_teams`` are the
+        viewer's teams."""
         status = args.get("status", "active")
         if status not in {"active", "all", *FollowupStatus}:
             status = "active"
@@ -63,7 +69,13 @@ class QueueFilter:
             breached=args.get("breached") == "1",
             q=clean_typed(args.get("q")),
             sort=sort if (sort := args.get("sort", "")).removeprefix("-") in SORTS else DEFAULT_SORT,
+            team=team if (team := args.get("team", "")) in ("all", "none") or _an_id(team) else "",
+            my_teams=tuple(my_teams),
         )
+
+
+def _an_id(text: str) -> bool:
+    return text.isdecimal() and len(text) <= 9  # an integer column's range, whatever is typed
 
 
 def queue(flt: QueueFilter, user_id: int):
@@ -127,7 +139,19 @@ def _conditions(fu, flt: QueueFilter, user_id: int) -> list:
         conditions.append(fu.assignee_id.is_(None))
     if flt.breached:
         conditions.append(fu.breached.is_(True))
+    if (team := team_condition(fu, flt)) is not None:
+        conditions.append(team)
     return conditions
+
+
+def team_condition(fu, flt: QueueFilter):
+    """Which teams' cases ``flt`` lists, as a condition on ``fu`` (None: every team's)."""
+    if flt.team == "none" or (flt.team == "" and flt.my_teams):
+        mine = fu.team_id.in_(flt.my_teams) if flt.team == "" else None
+        return fu.team_id.is_(None) if mine is None else (fu.team_id.is_(None) | mine)
+    if flt.team.isdecimal():
+        return fu.team_id == int(flt.team)
+    return None
 
 
 def _sorted(stmt, flt: QueueFilter):
@@ -204,10 +228,13 @@ class QueueNews:
     critical: list[Followup]
 
 
-def queue_news(since: datetime, limit: int = 5) -> QueueNews:
-    """Open or waiting cases opened after ``since``, and the newest critical ones among them
-    (``limit`` at most): what a queue page opened at ``since`` has not shown yet."""
-    fresh = (Followup.created_at > since, Followup.status.in_(ACTIVE_STATUSES))
+def queue_news(since: datetime, flt: QueueFilter | None = None, limit: int = 5) -> QueueNews:
+    """Open or waiting cases (of the teams ``flt`` lists) opened after ``since``, and the newest
+    critical ones among them (``limit`` at most): what a queue page opened at ``since`` has not
+    shown yet."""
+    fresh = [Followup.created_at > since, Followup.status.in_(ACTIVE_STATUSES)]
+    if flt is not None and (team := team_condition(Followup, flt)) is not None:
+        fresh.append(team)
     new = db.session.scalar(select(func.count()).select_from(Followup).where(*fresh)) or 0
     critical = []
     if new:

@@ -12,11 +12,13 @@ from ..auth.access import staff_required
 from ..auth.sessions import background
 from ..core.time import utcnow
 from ..extensions import db
+from ..teams.queries import may_work, team_choices, teams_of
 from . import canned, queries, services
 from .deadline_text import deadline_phrase, next_deadline
 from .forms import ActionForm, AssignForm, NoteForm, ReplyForm
 from .models import FollowupStatus, Priority
 from .notify import TARGET_LABELS
+from .policies import policy_for
 from .queries import QueueFilter, customer_cases, get_followup, staff_members
 from .sla import risk_level
 
@@ -37,10 +39,19 @@ def _followup_or_404(followup_id: int):
     return fu
 
 
+def _workable_or_403(followup_id: int):
+    """The case, when the signed-in person may act on it (teams/queries.py ``may_work``): staff
+    read every team's cases but work only their own teams' unless a manager allowed it."""
+    fu = _followup_or_404(followup_id)
+    if not may_work(current_user, fu.team_id):
+        abort(403)
+    return fu
+
+
 @bp.route("/", endpoint="queue")
 @staff_required
 def queue_page():
-    flt = QueueFilter.from_args(request.args)
+    flt = _queue_filter()
     now = utcnow()  # before the query: a case committed meanwhile is news for the page, not lost
     page = queries.queue_page(flt, current_user.id)
     return render_template(
@@ -51,8 +62,13 @@ def queue_page():
         risk_level=risk_level,
         priorities=list(Priority),
         statuses=list(FollowupStatus),
+        teams=team_choices(),
         action_form=ActionForm(),
     )
+
+
+def _queue_filter() -> QueueFilter:
+    return QueueFilter.from_args(request.args, tuple(sorted(teams_of(current_user.id))))
 
 
 @bp.route("/news")
@@ -70,7 +86,7 @@ def news():
         since = since.astimezone(UTC)  # year 1 or 9999 in another zone overflows here, not in SQL
     except (ValueError, OverflowError):
         abort(400)
-    found = queries.queue_news(since)
+    found = queries.queue_news(since, _queue_filter())
     critical = [
         {
             "reference": fu.reference,
@@ -123,6 +139,8 @@ def _detail(fu, reply_form=None, note_form=None, status=200):
             action_form=ActionForm(),
             target_labels=TARGET_LABELS,
             other_cases=customer_cases(fu.customer_id, fu.id),
+            can_work=may_work(current_user, fu.team_id),
+            business_time=policy_for(fu).business_time,
             canned_groups=canned_groups,
         ),
         status,
@@ -144,7 +162,7 @@ def _done(fu, message: str):
 @bp.route("/<case:followup_id>/reply", methods=["POST"])
 @staff_required
 def reply(followup_id: int):
-    fu = _followup_or_404(followup_id)
+    fu = _workable_or_403(followup_id)
     form = ReplyForm(prefix="reply")
     # Which button sent the form: the reply alone, or the reply and then a change of status.
     then = request.form.get("then") or None
@@ -170,7 +188,7 @@ REPLY_DONE = {
 @bp.route("/<case:followup_id>/note", methods=["POST"])
 @staff_required
 def note(followup_id: int):
-    fu = _followup_or_404(followup_id)
+    fu = _workable_or_403(followup_id)
     form = NoteForm(prefix="note")
     if form.validate_on_submit():
         try:
@@ -185,7 +203,7 @@ def note(followup_id: int):
 @bp.route("/<case:followup_id>/assign", methods=["POST"])
 @staff_required
 def assign(followup_id: int):
-    fu = _followup_or_404(followup_id)
+    fu = _workable_or_403(followup_id)
     form = _assign_form(fu)
     if not form.validate_on_submit():
         return _detail(fu, status=400)
@@ -207,7 +225,7 @@ ACTIONS = {
 @bp.route("/<case:followup_id>/<any(claim, waiting, resume, resolve, reopen):action>", methods=["POST"])
 @staff_required
 def act(followup_id: int, action: str):
-    fu = _followup_or_404(followup_id)
+    fu = _workable_or_403(followup_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     func, message = ACTIONS[action]

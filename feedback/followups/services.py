@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from ..auth.models import User
+from ..auth.models import Plan, User
 from ..core.time import utcnow
 from ..extensions import db
 from . import notify
@@ -18,8 +18,9 @@ from .models import (
     FollowupEvent,
     FollowupStatus,
     Priority,
-    SlaPolicy,
 )
+from .policies import policy_for, policy_for_new
+from .routing import Outcome
 from .signals import followup_resolved
 from .sla import Policy, apply_deadlines
 
@@ -28,11 +29,6 @@ MAX_BODY = 10_000
 
 class FollowupError(ValueError):
     """An action that the follow-up's current state does not allow."""
-
-
-def policy_for(priority: Priority) -> Policy:
-    """The stored SLA policy for a priority."""
-    return Policy.from_row(db.session.get(SlaPolicy, priority))
 
 
 def _event(
@@ -44,8 +40,14 @@ def _event(
 
 
 def _refresh(fu: Followup) -> None:
-    apply_deadlines(fu, policy_for(fu.priority))
+    apply_deadlines(fu, policy_for(fu))
     db.session.flush()
+
+
+def _clock_seconds(fu: Followup, start: datetime, end: datetime) -> int:
+    """Whole seconds between ``start`` and ``end`` on the case's clock (working time on a
+    business-hours policy): what a pause adds to its resolution deadline."""
+    return max(0, int(policy_for(fu, end).clock.between(start, end).total_seconds()))
 
 
 def _clean_body(body: str) -> str:
@@ -62,19 +64,33 @@ def _require_open(fu: Followup) -> None:
         raise FollowupError(_l("This follow-up is resolved; reopen it first."))
 
 
-def new_followup(feedback: "Feedback", priority: Priority, now: datetime, policy: Policy) -> Followup:  # noqa: F821
+def new_followup(
+    feedback: "Feedback",  # noqa: F821
+    routed: Outcome | Priority,
+    now: datetime,
+    policy: Policy,
+    sla_policy_id: int | None = None,
+) -> Followup:
     """The follow-up for ``feedback`` with its deadlines and its "created" event, built but not
-    added to the session: ``open_followup`` adds it, the rating write inserts it with Core."""
+    added to the session: ``open_followup`` adds it, the rating write inserts it with Core.
+    ``routed``: what routing decided (or just a priority); ``policy`` the SLA policy (row
+    ``sla_policy_id``) for that priority, the customer's plan and the team."""
+    if not isinstance(routed, Outcome):
+        routed = Outcome(routed)
     fu = Followup(
         feedback=feedback,
         customer=feedback.customer,
         customer_id=feedback.customer_id,
-        priority=priority,
+        priority=routed.priority,
+        team_id=routed.team_id,
+        assignee_id=routed.assignee_id,
+        sla_policy_id=sla_policy_id,
         status=FollowupStatus.OPEN,
         created_at=now,
         attention_since=now,
         paused_seconds=0,
     )
+    priority = routed.priority
     apply_deadlines(fu, policy)
     FollowupEvent(followup=fu, kind=EventKind.CREATED, actor=None, detail=priority.value, created_at=now)
     return fu
@@ -82,18 +98,21 @@ def new_followup(feedback: "Feedback", priority: Priority, now: datetime, policy
 
 def open_followup(
     feedback: "Feedback",  # noqa: F821  (surveys' model: surveys build on follow-ups)
-    priority: Priority,
+    routed: Outcome | Priority,
     now: datetime | None = None,
-    policy: Policy | None = None,
+    plan: Plan | None = None,
 ) -> Followup:
-    """Open the follow-up for negative feedback, with its deadlines computed from ``now``.
+    """Open the follow-up for negative feedback, with its deadlines computed from ``now`` on the
+    policy for its priority and the customer's ``plan``.
 
-    ``feedback`` may still be pending (not flushed): the follow-up is flushed with it. Pass
-    ``policy`` when it was read before, so no query runs while rows are half-built.
+    ``feedback`` may still be pending (not flushed): the follow-up is flushed with it.
     """
     now = now or utcnow()
+    if not isinstance(routed, Outcome):
+        routed = Outcome(routed)
     # Read before the new row exists, so autoflush has nothing half-built.
-    fu = new_followup(feedback, priority, now, policy or policy_for(priority))
+    policy, policy_id = policy_for_new(routed.priority, plan, routed.team_id, now)
+    fu = new_followup(feedback, routed, now, policy, policy_id)
     db.session.add(fu)
     db.session.add_all(fu.events)
     db.session.flush()
@@ -176,7 +195,7 @@ def internal_note(fu: Followup, staff: User, body: str, now: datetime | None = N
 
 def _resume_clock(fu: Followup, now: datetime) -> None:
     if fu.paused_at is not None:
-        fu.paused_seconds += max(0, int((now - fu.paused_at).total_seconds()))
+        fu.paused_seconds += _clock_seconds(fu, fu.paused_at, now)
         fu.paused_at = None
 
 
@@ -258,7 +277,7 @@ def reopen(fu: Followup, actor: User, now: datetime | None = None) -> None:
     now = now or utcnow()
     if fu.is_open:
         raise FollowupError(_l("This follow-up is already open."))
-    fu.paused_seconds += max(0, int((now - fu.resolved_at).total_seconds()))
+    fu.paused_seconds += _clock_seconds(fu, fu.resolved_at, now)
     fu.status = FollowupStatus.OPEN
     fu.resolved_at = None
     fu.attention_since = now

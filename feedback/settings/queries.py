@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Select, func, select
 
-from ..auth.models import CustomerAccount, Role, User
+from ..auth.models import CustomerAccount, Plan, Role, User
 from ..auth.queries import users_starting_with
 from ..extensions import db
 from ..followups.models import PRIORITY_RANK, Category, RoutingRule, SlaPolicy
@@ -13,8 +13,18 @@ from ..surveys.models import SurveyInvitation, SurveyKind
 
 
 def policies() -> list[SlaPolicy]:
-    """The SLA policies, most urgent first."""
-    return sorted(db.session.scalars(select(SlaPolicy)), key=lambda p: PRIORITY_RANK[p.priority])
+    """Each priority's default SLA policy (for every plan), most urgent first."""
+    rows = db.session.scalars(select(SlaPolicy).where(SlaPolicy.plan.is_(None)))
+    return sorted(rows, key=lambda p: PRIORITY_RANK[p.priority])
+
+
+PLAN_RANK = {plan: rank for rank, plan in enumerate(Plan)}
+
+
+def plan_policies() -> list[SlaPolicy]:
+    """The policies of one plan tier, by priority (most urgent first) then plan (cheapest first)."""
+    rows = db.session.scalars(select(SlaPolicy).where(SlaPolicy.plan.is_not(None)))
+    return sorted(rows, key=lambda p: (PRIORITY_RANK[p.priority], PLAN_RANK[p.plan]))
 
 
 def rules() -> list[RoutingRule]:

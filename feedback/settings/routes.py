@@ -1,4 +1,4 @@
-"""Manager settings pages: SLA policies, routing rules, categories, staff accounts, surveys and
+"""Manager settings pages: routing rules, categories, staff accounts, surveys and
 customer sign-up (open or by invitation, and invitations)."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -11,21 +11,21 @@ from ..auth.models import Role, User
 from ..auth.services import AccountError
 from ..auth.two_factor import services as two_factor
 from ..core.pagination import paginate
-from ..core.templating import PRIORITY_LABELS
+from ..core.templating import PLAN_LABELS
 from ..core.time import utcnow
 from ..extensions import db
-from ..followups.models import Category, Priority, RoutingRule
-from ..followups.sla import ATTENTION_CEILING
+from ..followups.models import Category, RoutingRule
+from ..followups.queries import staff_members
 from ..i18n.forms import ConfirmForm
 from ..signup import queries as signup_queries
 from ..signup.services import invite
 from ..surveys.labels import category_name
 from ..surveys.queries import nps_interval_days
+from ..teams.queries import team_choices
 from . import queries, services
 from .forms import (
     CategoryForm,
     InviteForm,
-    PolicyForm,
     RuleForm,
     SignupModeForm,
     StaffForm,
@@ -52,57 +52,6 @@ def index():
     )
 
 
-# SLA policies
-
-
-def _policy_forms(posted: Priority | None = None, form: PolicyForm | None = None) -> dict:
-    forms = {}
-    for policy in queries.policies():
-        if policy.priority == posted:
-            forms[policy.priority] = form
-            continue
-        forms[policy.priority] = PolicyForm(
-            formdata=None,
-            prefix=policy.priority.value,
-            first_response=policy.first_response_minutes / 60,
-            next_reply=policy.next_reply_minutes / 60,
-            resolution=policy.resolution_minutes / 60,
-            progress=policy.progress_interval_minutes / 60,
-        )
-    return forms
-
-
-def _sla_page(forms: dict, status: int = 200):
-    ceiling = int(ATTENTION_CEILING.total_seconds() // 3600)
-    return render_template("settings/sla.html", forms=forms, ceiling=ceiling), status
-
-
-@bp.route("/sla")
-@manager_required
-def sla():
-    return _sla_page(_policy_forms())
-
-
-@bp.route("/sla/<any(critical, high, normal):priority>", methods=["POST"])
-@manager_required
-def save_policy(priority: str):
-    priority = Priority(priority)
-    form = PolicyForm(prefix=priority.value)
-    if form.validate_on_submit():
-        m = form.minutes()
-        try:
-            services.update_policy(
-                priority, m["first_response"], m["next_reply"], m["resolution"], m["progress"]
-            )
-        except services.SettingsError as exc:
-            getattr(form, exc.field).errors.append(str(exc))
-        else:
-            return _saved(
-                _("%(priority)s deadlines saved.", priority=PRIORITY_LABELS[priority.value]), "settings.sla"
-            )
-    return _sla_page(_policy_forms(priority, form), 400)
-
-
 # Routing rules
 
 
@@ -117,13 +66,22 @@ def _rule_form(rule: RoutingRule | None = None) -> RuleForm:
                 "csat_max": "" if rule.csat_max is None else str(rule.csat_max),
                 "nps_max": "" if rule.nps_max is None else str(rule.nps_max),
                 "category_id": "" if rule.category_id is None else str(rule.category_id),
+                "plan": "" if rule.plan is None else rule.plan.value,
                 "priority": rule.priority.value,
+                "team_id": "" if rule.team_id is None else str(rule.team_id),
+                "assignee_id": "" if rule.assignee_id is None else str(rule.assignee_id),
                 "active": rule.active,
             }
         )
     )
     categories = [(str(c.id), category_name(c.name)) for c in queries.categories()]
     form.category_id.choices = [("", _("Any")), *categories]
+    form.plan.choices = [("", _("Any")), *PLAN_LABELS.items()]
+    form.team_id.choices = [("", _("No team: every staff member")), *((str(i), n) for i, n in team_choices())]
+    form.assignee_id.choices = [
+        ("", _("Nobody: the team picks it up")),
+        *((str(u.id), u.name) for u in staff_members()),
+    ]
     return form
 
 

@@ -9,12 +9,15 @@ import re
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from ..auth.models import Role, User
+from ..auth.models import Plan, Role, User
 from ..auth.services import create_user
 from ..auth.sessions import end_all_sessions
 from ..core.app_settings import AppSetting
 from ..extensions import db
+from ..followups.escalation import KEYS as LEVEL_KEYS
+from ..followups.escalation import Levels
 from ..followups.models import Category, Priority, RoutingRule, SlaPolicy
+from ..followups.policies import policy_row
 from ..signup.queries import INVITE_ONLY, OPEN, SIGNUP_MODE_KEY
 from ..surveys.queries import MAX_NPS_INTERVAL_DAYS, NPS_INTERVAL_KEY
 
@@ -28,25 +31,86 @@ class SettingsError(ValueError):
 
 
 def update_policy(
-    priority: Priority, first: int, next_reply: int, resolution: int, progress: int
+    priority: Priority,
+    first: int,
+    next_reply: int,
+    resolution: int,
+    progress: int,
+    *,
+    plan: Plan | None = None,
+    business_hours: bool | None = None,
 ) -> SlaPolicy:
-    """Store new minutes for one priority; open follow-ups pick them up at their next event."""
+    """Store new minutes (and clock) for one priority, for every plan or for ``plan`` (made when
+    missing); open follow-ups pick them up at their next event."""
     if first > resolution:
         raise SettingsError(_("The first response cannot be due after the resolution."), "first_response")
     if next_reply > resolution:
         raise SettingsError(_("The next reply cannot be due after the resolution."), "next_reply")
-    policy = db.session.get(SlaPolicy, priority)
+    policy = db.session.scalar(
+        select(SlaPolicy).where(
+            SlaPolicy.priority == priority, SlaPolicy.plan == plan if plan else SlaPolicy.plan.is_(None)
+        )
+    )
+    if policy is None:
+        policy = SlaPolicy(priority=priority, plan=plan, business_hours=False)
+        db.session.add(policy)
     policy.first_response_minutes = first
     policy.next_reply_minutes = next_reply
     policy.resolution_minutes = resolution
     policy.progress_interval_minutes = progress
+    if business_hours is not None:
+        policy.business_hours = business_hours
     db.session.flush()
     return policy
 
 
+def add_plan_policy(priority: Priority, plan: Plan) -> SlaPolicy:
+    """Give ``plan`` deadlines of its own for ``priority``, starting from the priority's default
+    (the manager then edits them); the existing one when there is one."""
+    default = policy_row(priority, None)
+    existing = policy_row(priority, plan)
+    if existing.plan == plan:
+        return existing
+    return update_policy(
+        priority,
+        default.first_response_minutes,
+        default.next_reply_minutes,
+        default.resolution_minutes,
+        default.progress_interval_minutes,
+        plan=plan,
+        business_hours=default.business_hours,
+    )
+
+
+def delete_plan_policy(policy: SlaPolicy) -> None:
+    """Remove a plan's own deadlines: its cases go back to the priority's default policy."""
+    if policy.plan is None:
+        raise SettingsError(_("A priority's default policy cannot be deleted."))
+    db.session.delete(policy)
+    db.session.flush()
+
+
+def save_levels(levels: Levels) -> None:
+    """Store the escalation levels (escalation.py reads them)."""
+    values = {
+        LEVEL_KEYS["warn_percent"]: str(levels.warn_percent),
+        LEVEL_KEYS["escalate_percent"]: "off"
+        if levels.escalate_percent is None
+        else str(levels.escalate_percent),
+        LEVEL_KEYS["breach_to"]: levels.breach_to,
+    }
+    for key, value in values.items():
+        row = db.session.get(AppSetting, key)
+        if row is None:
+            db.session.add(AppSetting(key=key, value=value))
+        else:
+            row.value = value
+    db.session.flush()
+
+
 def save_rule(rule: RoutingRule | None, **fields) -> RoutingRule:
     """Create (``rule`` None, appended last) or update a routing rule; refuse one with no condition."""
-    conditions = ("urgent", "csat_max", "nps_max", "category_id")
+    conditions = ("urgent", "csat_max", "nps_max", "category_id")  # the plan alone is not enough
     if all(fields.get(c) is None for c in conditions):
         raise SettingsError(
             _(

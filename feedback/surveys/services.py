@@ -1,17 +1,19 @@
 """Writes for feedback: validate, store, and route negative feedback into a follow-up."""
 
+from dataclasses import replace
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ..auth.models import User
+from ..auth.models import CustomerAccount, Plan, User
 from ..core import cache
 from ..core.scales import CSAT_MAX, CSAT_MIN, NPS_MAX, NPS_MIN
 from ..core.time import utcnow
 from ..extensions import db
 from ..followups.models import Category
-from ..followups.routing import Signal, cached_policy, cached_rules, route
+from ..followups.policies import policy_for_new, uses_plans
+from ..followups.routing import Outcome, Signal, cached_rules, route, rules_use_plans
 from ..followups.services import new_followup
 from .models import Channel, Feedback, FeedbackKind
 from .rating_write import insert_rating
@@ -108,8 +110,13 @@ def store_rating(
     now: datetime,
 ) -> Feedback:
     """Store an already validated rating and route it (perhaps opening a follow-up); the receipt follows."""
-    signal = Signal(csat=csat, nps=nps, urgent=bool(urgent), category_id=category.id if category else None)
-    priority = route(cached_rules(now), signal)
+    rules = cached_rules(now)
+    # The plan costs a query: read only while some rule or policy depends on it.
+    plan = _plan_of(customer) if rules_use_plans(rules) or uses_plans(now) else None
+    signal = Signal(
+        csat=csat, nps=nps, urgent=bool(urgent), category_id=category.id if category else None, plan=plan
+    )
+    routed = _workable(route(rules, signal))
     feedback = Feedback(
         customer=customer,
         customer_id=customer.id,
@@ -125,11 +132,27 @@ def store_rating(
         followup=None,  # known to have none yet: reading it must not query
     )
     followup = None
-    if priority is not None:
-        followup = new_followup(feedback, priority, now, cached_policy(priority, now))
+    if routed is not None:
+        policy, policy_id = policy_for_new(routed.priority, plan, routed.team_id, now)
+        followup = new_followup(feedback, routed, now, policy, policy_id)
     insert_rating(feedback, followup)
     acknowledge_later()  # the receipt mail goes from the worker, see receipts.py
     return feedback
+
+
+def _plan_of(customer: User) -> Plan | None:
+    return db.session.scalar(select(CustomerAccount.plan).where(CustomerAccount.user_id == customer.id))
+
+
+def _workable(routed: Outcome | None) -> Outcome | None:
+    """``routed`` without its assignee when that person can no longer take cases (deactivated, or
+    no longer staff since the rule was written): the case goes to the team instead."""
+    if routed is None or routed.assignee_id is None:
+        return routed
+    person = db.session.get(User, routed.assignee_id)
+    if person is not None and person.active and person.is_staff:
+        return routed
+    return replace(routed, assignee_id=None)
 
 
 def set_mail_preferences(customer: User, *, optional_mail: bool) -> None:

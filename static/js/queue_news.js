@@ -6,7 +6,9 @@
   var box = document.getElementById("queue-news");
   var alerts = document.getElementById("queue-critical");
   if (!box || !alerts || !window.fetch) return;
-  var url = box.getAttribute("data-url") + "?since=" + encodeURIComponent(box.getAttribute("data-since"));
+  var address = new URL(box.getAttribute("data-url"), window.location.href); // may carry ?team=
+  address.searchParams.set("since", box.getAttribute("data-since"));
+  var url = address.toString();
   var every = (parseInt(box.getAttribute("data-every"), 10) || 30) * 1000;
   var message = box.querySelector("[data-message]");
   var told = {};

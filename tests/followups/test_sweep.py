@@ -39,14 +39,25 @@ def test_warning_at_80_percent_then_breach(app, make):
 
 def test_sweep_is_idempotent(app, make):
     fu = make.rating(make.customer(), csat=1, category="uptime", now=T0).followup
-    first = sweep(T0 + 2 * H)
+    first = sweep(T0 + 90 * M)
     db.session.commit()
-    again = sweep(T0 + 2 * H)
-    assert (again.warnings, again.breaches) == (0, 0)
-    later = sweep(T0 + 2 * H + M)
-    assert (later.warnings, later.breaches) == (0, 0)
+    again = sweep(T0 + 90 * M)
+    assert (again.warnings, again.breaches, again.escalations) == (0, 0, 0)
+    later = sweep(T0 + 90 * M + M)
+    assert (later.warnings, later.breaches, later.escalations) == (0, 0, 0)
     assert first.breaches == 1
     assert len(escalations(fu)) == 1
+
+
+def test_still_open_at_twice_the_span_escalates_once_more_then_never_again(app, make):
+    fu = make.rating(make.customer(), csat=1, category="uptime", now=T0).followup  # first response 1 h
+    assert sweep(T0 + 61 * M).breaches == 1
+    assert sweep(T0 + 119 * M).escalations == 0
+    assert sweep(T0 + 2 * H).escalations == 1
+    assert escalations(fu) == [("first_response", "breach"), ("first_response", "escalated")]
+    assert fu.events[-1].kind == EventKind.SLA_ESCALATED
+    assert fu.events[-1].detail == "first_response"
+    assert sweep(T0 + 3 * H).escalations == 0  # each level once
 
 
 def test_catch_up_after_downtime_escalates_everything_overdue(app, make):
@@ -58,11 +69,18 @@ def test_catch_up_after_downtime_escalates_everything_overdue(app, make):
     result = sweep(T0 + 48 * H)
     db.session.commit()
     both = {"first_response", "resolution", "attention"}
-    assert {t for t, _ in escalations(critical)} == both
-    assert {t for t, _ in escalations(high)} == both
-    # Normal: 24 h first response and ceiling are past; 72 h resolution warns only at 57.6 h.
-    assert escalations(normal) == [("attention", "breach"), ("first_response", "breach")]
-    assert (result.breaches, result.warnings) == (8, 0)
+    # Each deadline at 2× its span or more by now: breached, then escalated; never "due soon".
+    every_level = sorted((target, level) for target in both for level in ("breach", "escalated"))
+    assert escalations(critical) == every_level
+    assert escalations(high) == every_level
+    # Normal: 24 h first response and ceiling are past (at exactly 2×); 72 h resolution warns only at 57.6 h.
+    assert escalations(normal) == [
+        ("attention", "breach"),
+        ("attention", "escalated"),
+        ("first_response", "breach"),
+        ("first_response", "escalated"),
+    ]
+    assert (result.breaches, result.warnings, result.escalations) == (8, 0, 8)
     assert sweep(T0 + 57 * H).warnings == 0
     assert sweep(T0 + 58 * H).warnings == 1
 

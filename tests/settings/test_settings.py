@@ -6,7 +6,8 @@ import pytest
 
 from feedback.auth.models import Role, User
 from feedback.extensions import db
-from feedback.followups.models import Category, Priority, RoutingRule, SlaPolicy
+from feedback.followups.models import Category, Priority, RoutingRule
+from feedback.followups.policies import policy_row
 from tests.conftest import T0
 
 
@@ -31,7 +32,7 @@ def test_overview_lists_every_section(client, manager):
 def test_policy_change_applies_to_new_followups(client, make, manager):
     response = client.post("/settings/sla/high", data=_policy(first_response="2.5", resolution="12"))
     assert response.status_code == 302
-    policy = db.session.get(SlaPolicy, Priority.HIGH)
+    policy = policy_row(Priority.HIGH, None)
     assert (policy.first_response_minutes, policy.resolution_minutes) == (150, 720)
     fu = make.rating(make.customer(), csat=2, now=T0).followup
     assert fu.first_response_due == T0 + timedelta(minutes=150)
@@ -61,7 +62,7 @@ def test_bad_policy_input_is_explained_and_nothing_changes(client, manager, hour
     typed = next(iter(hours.values()))
     if typed:
         assert f'value="{typed}"' in page
-    assert db.session.get(SlaPolicy, Priority.HIGH).first_response_minutes == 240
+    assert policy_row(Priority.HIGH, None).first_response_minutes == 240
 
 
 def test_new_rule_changes_routing(client, make, manager):

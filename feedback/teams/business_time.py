@@ -14,6 +14,7 @@ datetimes in, aware UTC datetimes out. A calendar with no working hours at all i
 built: a deadline on it would never fall.
 """
 
+from collections.abc import Container
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -64,8 +65,11 @@ class Calendar:
 
     timezone: str = "UTC"
     week: tuple[tuple[Span, ...], ...] = field(default_factory=lambda: ((),) * 7)
-    holidays: frozenset[date] = frozenset()
+    # Any container of local dates: a set typed by hand, or a country's table (teams/calendars.py).
+    holidays: Container[date] = field(default=frozenset(), hash=False)
     always_open: bool = False
+    # A day's opening hours in UTC, worked out once per calendar: the sweep asks thousands of times.
+    _days: dict = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self):
         ZoneInfo(self.timezone)  # an unknown zone fails here, not at the first deadline
@@ -90,14 +94,18 @@ class Calendar:
 
     def _open_spans(self, day: date) -> list[tuple[datetime, datetime]]:
         """The day's working spans as UTC moments, in order (none on a holiday)."""
-        if day in self.holidays:
-            return []
-        zone = self.zone
+        if (known := self._days.get(day)) is not None:
+            return known
         out = []
-        for span in sorted(self.week[day.weekday()], key=lambda s: s.start):
-            opens, closes = _utc(day, span.start, zone), _utc(day, span.end, zone)
-            if closes > opens:  # a span inside the hour the clocks skip has no time in it
-                out.append((opens, closes))
+        if day not in self.holidays:
+            zone = self.zone
+            for span in sorted(self.week[day.weekday()], key=lambda s: s.start):
+                opens, closes = _utc(day, span.start, zone), _utc(day, span.end, zone)
+                if closes > opens:  # a span inside the hour the clocks skip has no time in it
+                    out.append((opens, closes))
+        if len(self._days) > 4096:  # a long-lived calendar: forget, rather than grow without end
+            self._days.clear()
+        self._days[day] = out
         return out
 
     def add(self, start: datetime, span: timedelta) -> datetime:

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from feedback.followups.business_time import Calendar, Span
+from feedback.teams.business_time import Calendar, Span
 
 H = timedelta(hours=1)
 M = timedelta(minutes=1)

@@ -1,0 +1,1 @@
+"""Support teams and their business-hours calendars."""
