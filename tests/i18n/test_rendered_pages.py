@@ -25,8 +25,8 @@ from feedback.brand.queries import forget_cached
 from feedback.core.time import utcnow
 from feedback.demo.generator import DEMO_LOGINS, DEMO_PASSWORD, generate_demo
 from feedback.extensions import db
-from feedback.followups.defaults import DEFAULT_CATEGORIES
 from feedback.followups import saved_views
+from feedback.followups.defaults import DEFAULT_CATEGORIES
 from feedback.followups.models import CannedReply, Category, RoutingRule
 from feedback.followups.queries import QueueFilter
 from feedback.ideas import merge as idea_merge
