@@ -128,6 +128,7 @@ def register_blueprints(app: Flask) -> None:
     from .auth.two_factor.routes import bp as two_factor_bp
     from .brand.routes import bp as brand_bp
     from .brand.routes import settings_bp as brand_settings_bp
+    from .followups.queue_routes import bp as queue_tools_bp
     from .followups.reference import CaseReferenceConverter, check_prefix
     from .followups.routes import bp as followups_bp
     from .i18n.routes import bp as i18n_bp
@@ -167,6 +168,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(account_bp, url_prefix="/account")  # profile and password
     app.register_blueprint(surveys_bp)
     app.register_blueprint(followups_bp, url_prefix="/queue")
+    app.register_blueprint(queue_tools_bp)  # /queue/views, /queue/bulk: saved views, bulk actions
     app.register_blueprint(settings_bp, url_prefix="/settings")
     app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(people_report_bp)  # /reports/people: staff see their own figures

@@ -12,6 +12,7 @@ from .followups.models import (  # noqa: F401
     SlaEscalation,
     SlaPolicy,
 )
+from .followups.saved_views import SavedView  # noqa: F401
 from .ideas.models import ChangelogEntry, Idea, IdeaEvent, IdeaFollower, IdeaLink, IdeaVote  # noqa: F401
 from .lifecycle.models import Subscription, SubscriptionEvent  # noqa: F401
 from .mailer.models import OutboxMessage  # noqa: F401

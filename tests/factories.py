@@ -265,6 +265,9 @@ def history(email: str, sid: str = "1001") -> list[str]:
 ALLOWED = {
     "surveys": {Role.CUSTOMER},
     "followups": {Role.STAFF, Role.MANAGER},
+    # The queue's saved views and bulk actions; another person's view id is a 404
+    # (tests/followups/test_saved_views.py).
+    "queue_tools": {Role.STAFF, Role.MANAGER},
     "reports": {Role.MANAGER},
     # Support by person: managers see everyone's figures, staff their own (tests/reports/test_people.py).
     "people_report": {Role.STAFF, Role.MANAGER},

@@ -1,7 +1,7 @@
 """Staff action forms."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from ..i18n.forms import Form
@@ -33,3 +33,14 @@ class AssignForm(Form):
 
 class ActionForm(Form):
     """A bare action button (claim, wait, resume, resolve, reopen): only the CSRF token."""
+
+
+class SaveViewForm(Form):
+    """Save the queue's current filters under a name (saved_views.py checks the name)."""
+
+    name = StringField(_l("Name"))
+
+
+class BulkForm(Form):
+    """The queue's bulk bar: only the CSRF token here; the selected cases, the action and the
+    assignee are read by the view (queue_routes.py)."""

@@ -1,29 +1,41 @@
 """Reads for the staff queue."""
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import aliased, joinedload
 
 from ..auth.models import Role, User
 from ..core.db import no_jit
 from ..core.fulltext import clean_typed
 from ..core.pagination import OnePassPagination, paginate, paginate_as
+from ..core.time import utcnow
 from ..extensions import db
-from .models import ACTIVE_STATUSES, PRIORITY_RANK, Followup, FollowupStatus, Priority
+from .escalation import BREACH
+from .models import ACTIVE_STATUSES, PRIORITY_RANK, Followup, FollowupStatus, Priority, SlaEscalation
 from .reference import parse_case_reference
 from .search import matching_case_ids
 
 # The columns the queue sorts by (``?sort=``, ``-`` before one reverses it); anything else is the default.
 SORTS = ("deadline", "priority", "opened", "customer")
 DEFAULT_SORT = "deadline"
+# The periods ``?breached_since=`` takes: how far back a breach counts.
+PERIODS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 
 
 @dataclass(frozen=True)
 class QueueFilter:
     """What the queue shows. ``status`` "active" means open or waiting; ``q`` is the search box
-    (search.py), ``sort`` one of ``SORTS``, reversed with a ``-`` before it."""
+    (search.py), ``sort`` one of ``SORTS``, reversed with a ``-`` before it.
+
+    ``breached_since`` (a key of ``PERIODS``, "7d"): cases with a deadline that was breached in
+    that period before ``now``, that is an SLA breach the sweep recorded (``sla_escalations``,
+    level "breach") whose deadline fell in it. The breach's own moment, not the case's opening:
+    a case opened ten days ago that missed its resolution deadline yesterday breached this week.
+    The sweep records every breach within a minute; one noticed only by a late reply while the
+    worker was down has no record and is not listed here (``breached=1`` still lists it).
+    """
 
     status: str = "active"
     priority: str | None = None
@@ -32,9 +44,10 @@ class QueueFilter:
     breached: bool = False
     q: str = ""
     sort: str = DEFAULT_SORT
+    breached_since: str | None = None
     # Which teams' cases: "" the viewer's (their teams' and those without a team; every case for
     # someone in no team), "all", "none" (cases without a team) or a team's id. ``my_teams``: the
-    # viewer's teams, which "" reads.
+    # viewer's teams, which "" reads (not an argument: never in a saved view).
     team: str = ""
     my_teams: tuple[int, ...] = ()
 
@@ -49,7 +62,19 @@ class QueueFilter:
             False,
             False,
             "",
-        )
+        ) and self.breached_since is None
+
+    def to_args(self) -> dict[str, str]:
+        """The query arguments that read back (:meth:`from_args`) as this filter, those left at
+        their default omitted: what a saved view stores, in the order of the fields."""
+        args = {}
+        for field in fields(self):
+            if field.name == "my_teams":
+                continue  # the viewer's teams: read at each visit, never stored
+            value = getattr(self, field.name)
+            if value != field.default:
+                args[field.name] = "1" if value is True else str(value)
+        return args
 
     @classmethod
     def from_args(cls, args, my_teams: tuple[int, ...] = ()) -> "QueueFilter":
@@ -69,6 +94,7 @@ class QueueFilter:
             breached=args.get("breached") == "1",
             q=clean_typed(args.get("q")),
             sort=sort if (sort := args.get("sort", "")).removeprefix("-") in SORTS else DEFAULT_SORT,
+            breached_since=since if (since := args.get("breached_since")) in PERIODS else None,
             team=team if (team := args.get("team", "")) in ("all", "none") or _an_id(team) else "",
             my_teams=tuple(my_teams),
         )
@@ -78,19 +104,20 @@ def _an_id(text: str) -> bool:
     return text.isdecimal() and len(text) <= 9  # an integer column's range, whatever is typed
 
 
-def queue(flt: QueueFilter, user_id: int):
+def queue(flt: QueueFilter, user_id: int, now: datetime | None = None):
     """Follow-ups matching ``flt`` in its order (default: nearest deadline first; resolved ones,
-    latest first), with what a row of the queue shows loaded along."""
-    return _listed(_with_row(select(Followup)), flt, user_id)
+    latest first), with what a row of the queue shows loaded along. ``now`` ends the period of
+    ``flt.breached_since``."""
+    return _listed(_with_row(select(Followup)), flt, user_id, now)
 
 
-def queue_page(flt: QueueFilter, user_id: int):
+def queue_page(flt: QueueFilter, user_id: int, now: datetime | None = None):
     """The page of :func:`queue` at ``?page=``. A search runs once per page: the page's case ids
     come with the total riding along (``OnePassPagination``), then the cases themselves by id."""
     if not flt.q:
-        return paginate(queue(flt, user_id))
+        return paginate(queue(flt, user_id, now))
     no_jit(db.session)  # compiling the search's plan costs more than running it
-    page = paginate_as(OnePassPagination, _listed(select(Followup.id), flt, user_id))
+    page = paginate_as(OnePassPagination, _listed(select(Followup.id), flt, user_id, now))
     if page.items:
         cases = {
             fu.id: fu
@@ -111,12 +138,12 @@ def _with_row(stmt):
     )
 
 
-def _listed(stmt, flt: QueueFilter, user_id: int):
+def _listed(stmt, flt: QueueFilter, user_id: int, now: datetime | None = None):
     """``stmt`` (a select from ``followups``) narrowed to the cases ``flt`` lists, in its order."""
-    stmt = stmt.where(*_conditions(Followup, flt, user_id))
+    stmt = stmt.where(*_conditions(Followup, flt, user_id, now))
     first = []
     if flt.q:
-        within = lambda fu: _conditions(fu, flt, user_id)  # noqa: E731
+        within = lambda fu: _conditions(fu, flt, user_id, now)  # noqa: E731
         stmt = stmt.where(Followup.id.in_(matching_case_ids(flt.q, within)))
         if (reference := parse_case_reference(flt.q)) is not None:
             first = [case((Followup.id == reference, 0), else_=1)]  # the case it names, first
@@ -124,7 +151,7 @@ def _listed(stmt, flt: QueueFilter, user_id: int):
     return stmt.order_by(*first, *order)
 
 
-def _conditions(fu, flt: QueueFilter, user_id: int) -> list:
+def _conditions(fu, flt: QueueFilter, user_id: int, now: datetime | None = None) -> list:
     """What ``flt`` asks of a case, as conditions on ``fu`` (``Followup`` or an alias of it)."""
     conditions = []
     if flt.status == "active":
@@ -139,6 +166,8 @@ def _conditions(fu, flt: QueueFilter, user_id: int) -> list:
         conditions.append(fu.assignee_id.is_(None))
     if flt.breached:
         conditions.append(fu.breached.is_(True))
+    if flt.breached_since:
+        conditions.append(_breached_within(fu, PERIODS[flt.breached_since], now or utcnow()))
     if (team := team_condition(fu, flt)) is not None:
         conditions.append(team)
     return conditions
@@ -152,6 +181,17 @@ def team_condition(fu, flt: QueueFilter):
     if flt.team.isdecimal():
         return fu.team_id == int(flt.team)
     return None
+
+
+def _breached_within(fu, period: timedelta, now: datetime):
+    """Whether ``fu`` had a deadline breached in the ``period`` before ``now`` (QueueFilter)."""
+    # breached IS TRUE first: its index narrows the cases the breach records are looked up for.
+    return fu.breached.is_(True) & exists().where(
+        SlaEscalation.followup_id == fu.id,
+        SlaEscalation.level == BREACH,
+        SlaEscalation.due_at > now - period,
+        SlaEscalation.due_at <= now,
+    )
 
 
 def _sorted(stmt, flt: QueueFilter):

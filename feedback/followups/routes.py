@@ -13,7 +13,7 @@ from ..auth.sessions import background
 from ..core.time import utcnow
 from ..extensions import db
 from ..teams.queries import may_work, team_choices, teams_of
-from . import canned, queries, services
+from . import bulk, canned, queries, saved_views, services
 from .deadline_text import deadline_phrase, next_deadline
 from .forms import ActionForm, AssignForm, NoteForm, ReplyForm
 from .models import FollowupStatus, Priority
@@ -53,7 +53,7 @@ def _workable_or_403(followup_id: int):
 def queue_page():
     flt = _queue_filter()
     now = utcnow()  # before the query: a case committed meanwhile is news for the page, not lost
-    page = queries.queue_page(flt, current_user.id)
+    page = queries.queue_page(flt, current_user.id, now)
     return render_template(
         "followups/queue.html",
         page=page,
@@ -64,6 +64,12 @@ def queue_page():
         statuses=list(FollowupStatus),
         teams=team_choices(),
         action_form=ActionForm(),
+        # Saved views and the bulk bar (queue_routes.py)
+        query=saved_views.query_of(flt),
+        presets=saved_views.PRESETS,
+        views=saved_views.views_of(current_user),
+        bulk_staff=staff_members() if page.items else [],
+        bulk_max=bulk.MAX_CASES,
     )
 
 

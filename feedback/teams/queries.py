@@ -42,12 +42,21 @@ def staff_may_work_any_team() -> bool:
     return row is not None and row.value == "1"
 
 
-def may_work(user: User, team_id: int | None) -> bool:
-    """Whether ``user`` may act on (reply to, assign, resolve) a case of team ``team_id``: managers
-    always; staff on cases without a team, on their own teams' cases, and on every case when a
-    manager allowed it. Others read the case only."""
-    if user.role == Role.MANAGER or team_id is None:
-        return True
+def workable_teams(user: User) -> set[int] | None:
+    """The teams whose cases ``user`` may act on (reply to, assign, resolve), besides the cases
+    without a team: None for every team (managers; staff when a manager allowed it), else the
+    staff member's own teams (nothing for customers)."""
+    if user.role == Role.MANAGER:
+        return None
     if user.role != Role.STAFF:
-        return False
-    return team_id in teams_of(user.id) or staff_may_work_any_team()
+        return set()
+    return None if staff_may_work_any_team() else teams_of(user.id)
+
+
+def may_work(user: User, team_id: int | None) -> bool:
+    """Whether ``user`` may act on a case of team ``team_id`` (:func:`workable_teams`); others
+    read the case only."""
+    if team_id is None:
+        return user.role in (Role.STAFF, Role.MANAGER)
+    allowed = workable_teams(user)
+    return allowed is None or team_id in allowed

@@ -25,8 +25,10 @@ from feedback.brand.queries import forget_cached
 from feedback.core.time import utcnow
 from feedback.demo.generator import DEMO_LOGINS, DEMO_PASSWORD, generate_demo
 from feedback.extensions import db
+from feedback.followups import saved_views
 from feedback.followups.defaults import DEFAULT_CATEGORIES
 from feedback.followups.models import CannedReply, Category, RoutingRule
+from feedback.followups.queries import QueueFilter
 from feedback.ideas import merge as idea_merge
 from feedback.ideas import services as idea_services
 from feedback.ideas.models import Idea, IdeaLink, IdeaStatus
@@ -58,6 +60,7 @@ TYPED = {
     # sent. Its wording is checked in test_rendered_mail.py.
     "outbox": ("to_email", "to_name", "subject", "body_text", "body_html", "last_error"),
     "api_tokens": ("label",),
+    "saved_views": ("name",),
     # The host's own name and support address (Settings → Brand); its link labels below.
     "brand": ("name", "support_email"),
     # Replies managers wrote for staff to start from (Settings → Canned replies).
@@ -152,7 +155,17 @@ def _ids(users: dict) -> dict:
         "token": [make_token(nps, now), make_token(case, now)],
         "link_token": _account_links(customer, now),
         "import_id": _finished_imports(users, now),
+        "view_id": _saved_views(users),
     }
+
+
+def _saved_views(users: dict) -> dict:
+    """A saved queue view of each staff member's own (their names made up), to rename and delete."""
+    ids = {}
+    for role in (Role.STAFF, Role.MANAGER):
+        view = saved_views.save_view(users[role], f"{MADE_UP[1]} {MADE_UP[3]}", QueueFilter(mine=True))
+        ids[role] = view.id
+    return ids
 
 
 def _canned_reply() -> int:
