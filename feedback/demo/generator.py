@@ -32,6 +32,7 @@ from .ideas import create_demo_ideas
 from .lifecycle import CURRENT_QUEUE, DEMO_CUSTOMER_SCENARIOS, Crew, play_current, work_history
 from .notices import create_demo_notices
 from .subscriptions import create_demo_subscriptions
+from .teams import create_demo_teams
 
 DEMO_DOMAIN = "demo.kontento.test"
 DEMO_PASSWORD = "demo-password"  # printed by the CLI; demo databases only
@@ -233,6 +234,7 @@ def generate_demo(customers: int = 200, seed: int = 1, now: datetime | None = No
     # rendering it for every generated customer would triple the time `make run` takes.
     with mail_only_to({user.id for user in logins.values()}):
         build.staff(logins)
+        create_demo_teams(build.crew.agents, logins[Role.MANAGER])
         _commit()
 
         plans = content.quota(customers - 1, content.PLAN_WEIGHTS)

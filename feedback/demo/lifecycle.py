@@ -12,11 +12,11 @@ from datetime import datetime, timedelta
 
 from ..auth.models import User
 from ..followups.models import Followup
+from ..followups.policies import policy_for
 from ..followups.services import (
     assign,
     customer_reply,
     internal_note,
-    policy_for,
     resolve,
     set_waiting,
     staff_reply,
@@ -42,7 +42,7 @@ def work_history(rng: random.Random, fu: Followup, crew: Crew, now: datetime) ->
     About one first reply in six and one resolution in ten miss their deadline, so past
     breaches exist in the data for the SLA compliance figures.
     """
-    policy = policy_for(fu.priority)
+    policy = policy_for(fu, fu.created_at)
     customer = fu.feedback.customer
     agent = rng.choice(crew.agents)
     if rng.random() < 0.15:  # a manager hands the case out before anyone picks it up

@@ -3,7 +3,8 @@ routing to a team or a person (issue 16; feedback/teams, feedback/followups/poli
 
 - ``teams``, ``team_members``, ``team_holidays``;
 - ``sla_policies`` gets its own id, a ``plan`` (NULL: the priority's default, as every existing
-  row) and ``business_hours`` (false for the existing rows: they keep running 24/7, as before);
+  row) and ``business_hours`` (true but for critical, as followups/defaults.py installs them:
+  nothing changes until a case is in a team, as every existing case runs 24/7 without one);
   rebuilt as a new table, as the primary key changes;
 - ``followups.team_id`` and ``followups.sla_policy_id`` (NULL for existing cases: no team, the
   priority's default policy, which is what they ran on);
@@ -101,7 +102,7 @@ def _policies() -> None:
     columns = ", ".join(POLICY_COLUMNS)
     op.execute(
         f"INSERT INTO sla_policies (priority, plan, business_hours, {columns}) "
-        f"SELECT priority, NULL, false, {columns} FROM sla_policies_old ORDER BY priority"
+        f"SELECT priority, NULL, priority <> 'critical', {columns} FROM sla_policies_old ORDER BY priority"
     )
     op.drop_table("sla_policies_old")
 
