@@ -40,6 +40,7 @@ from feedback.signup.models import LinkPurpose
 from feedback.signup.services import send_link
 from feedback.surveys.invitations import invite, make_token
 from feedback.surveys.models import Feedback, SurveyKind
+from feedback.teams.models import Team
 from tests.factories import ALLOWED, PUBLIC, csv_bytes, enrol_two_factor, sign_in
 from tests.i18n.english import MADE_UP, english_on, english_words, report
 
@@ -61,6 +62,9 @@ TYPED = {
     "outbox": ("to_email", "to_name", "subject", "body_text", "body_html", "last_error"),
     "api_tokens": ("label",),
     "saved_views": ("name",),
+    # Teams a manager named, and the days off they typed (Settings → Teams).
+    "teams": ("name",),
+    "team_holidays": ("name",),
     # The host's own name and support address (Settings → Brand); its link labels below.
     "brand": ("name", "support_email"),
     # Replies managers wrote for staff to start from (Settings → Canned replies).
@@ -156,6 +160,7 @@ def _ids(users: dict) -> dict:
         "link_token": _account_links(customer, now),
         "import_id": _finished_imports(users, now),
         "view_id": _saved_views(users),
+        "team_id": db.session.scalar(db.select(Team.id).order_by(Team.id)),
     }
 
 
