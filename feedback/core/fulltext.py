@@ -15,9 +15,11 @@ Plain words give the same answer on both: whole words, any case, all of them.
 Why a stored column rather than an index on the expression (migration 0027): a common word (in a
 reply of one case in six) is best found by reading the few open cases' texts and testing each, and
 testing a stored ``tsvector`` costs a fraction of a microsecond where computing ``to_tsvector``
-costs several (at 1M cases, 28,000 texts: 21 ms against 88 ms, and the planner, pricing the
-function, preferred reading the word's 167,000 rows: 160 ms). A rare word is still read from the
-GIN index first. The planner estimates how many rows a word finds from the column's statistics.
+costs several (at 1M cases, the 28,000 replies and notes of the open cases: about 20 ms against
+88 ms; reading the 167,000 rows holding the word instead: 160-300 ms). The planner takes that
+road when random page reads are priced for memory (``core.db.plan_for_cached_reads``, which the
+queue's search asks for); a rare word is still read from the GIN index first. It estimates how
+many rows a word finds from the column's statistics.
 
 Migrations 0026 and 0027 build the columns, indexes, tables and triggers named in
 :data:`SEARCHABLE`; the models do not describe them, so :func:`include_name` keeps them out of the
