@@ -7,7 +7,7 @@ from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import aliased, joinedload
 
 from ..auth.models import Role, User
-from ..core.db import no_jit
+from ..core.db import plan_for_cached_reads
 from ..core.fulltext import clean_typed
 from ..core.pagination import OnePassPagination, paginate, paginate_as
 from ..core.time import utcnow
@@ -116,7 +116,8 @@ def queue_page(flt: QueueFilter, user_id: int, now: datetime | None = None):
     come with the total riding along (``OnePassPagination``), then the cases themselves by id."""
     if not flt.q:
         return paginate(queue(flt, user_id, now))
-    no_jit(db.session)  # compiling the search's plan costs more than running it
+    # Compiling the search's plan costs more than running it; its lookups by index read memory.
+    plan_for_cached_reads(db.session)
     page = paginate_as(OnePassPagination, _listed(select(Followup.id), flt, user_id, now))
     if page.items:
         cases = {
