@@ -39,7 +39,8 @@ def customer(user: User) -> dict:
 def _author(event: FollowupEvent) -> str:
     if event.kind == EventKind.CUSTOMER_REPLY:
         return "customer"
-    if event.kind in (EventKind.CREATED, EventKind.SLA_WARNING, EventKind.SLA_BREACH) or event.actor is None:
+    system = (EventKind.CREATED, EventKind.SLA_WARNING, EventKind.SLA_BREACH, EventKind.SLA_ESCALATED)
+    if event.kind in system or event.actor is None:
         return "system"
     return "staff"
 

@@ -97,7 +97,7 @@ class LevelsForm(Form):
     breach_to = SelectField(
         _l("At the deadline, tell"),
         choices=[
-            SelectChoice("lead", _l("The team lead (the managers when there is none)")),
+            SelectChoice("lead", _l("The team lead")),
             SelectChoice("managers", _l("The managers")),
         ],
     )
@@ -244,7 +244,7 @@ def _hours_field(label):
     return StringField(
         label,
         validators=[Length(max=60)],
-        render_kw={"placeholder": "09:00-18:00", "dir": "ltr", "spellcheck": "false", "autocomplete": "off"},
+        render_kw={"placeholder": _l("Day off"), "dir": "ltr", "spellcheck": "false", "autocomplete": "off"},
     )
 
 
@@ -272,7 +272,7 @@ class TeamForm(Form):
     holidays = TextAreaField(
         _l("Other days off"),
         validators=[Length(max=5_000)],
-        render_kw={"placeholder": "2026-12-24 Christmas Eve", "rows": 4},
+        render_kw={"placeholder": _l("2026-12-24 Christmas Eve"), "rows": 4},
     )
     lead_id = SelectField(_l("Team lead"), default=ANY)
     members = SelectMultipleField(_l("Members"), coerce=int, validate_choice=True)
