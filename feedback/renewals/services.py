@@ -124,7 +124,8 @@ def open_proactive_followup(customer: User, staff: User, now: datetime, note: st
     )
     db.session.add(feedback)
     db.session.flush()
-    fu = open_followup(feedback, priority, now)
+    plan = customer.account.plan if customer.account is not None else None  # its plan's deadlines
+    fu = open_followup(feedback, priority, now, plan)
     assign(fu, staff, staff, now)
     internal_note(fu, staff, _note_text(row, note), now)
     return fu

@@ -7,7 +7,7 @@ Each function adds and flushes; the view commits once.
 import re
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from ..auth.models import Plan, Role, User
 from ..auth.services import create_user
@@ -16,10 +16,11 @@ from ..core.app_settings import AppSetting
 from ..extensions import db
 from ..followups.escalation import KEYS as LEVEL_KEYS
 from ..followups.escalation import Levels
-from ..followups.models import Category, Priority, RoutingRule, SlaPolicy
+from ..followups.models import Category, Followup, Priority, RoutingRule, SlaPolicy
 from ..followups.policies import policy_row
 from ..signup.queries import INVITE_ONLY, OPEN, SIGNUP_MODE_KEY
 from ..surveys.queries import MAX_NPS_INTERVAL_DAYS, NPS_INTERVAL_KEY
+from ..teams.models import Team
 
 
 class SettingsError(ValueError):
@@ -86,7 +87,18 @@ def delete_plan_policy(policy: SlaPolicy) -> None:
     """Remove a plan's own deadlines: its cases go back to the priority's default policy."""
     if policy.plan is None:
         raise SettingsError(_("A priority's default policy cannot be deleted."))
+    # Unlinked here, not left to ON DELETE SET NULL: SQLite does not enforce foreign keys.
+    db.session.execute(update(Followup).where(Followup.sla_policy_id == policy.id).values(sla_policy_id=None))
     db.session.delete(policy)
+    db.session.flush()
+
+
+def delete_team(team: Team) -> None:
+    """Delete a team: its cases and routing rules keep going, without a team (every staff member's).
+    Unlinked here, not left to ``ON DELETE SET NULL``: SQLite does not enforce foreign keys."""
+    for model in (Followup, RoutingRule):
+        db.session.execute(update(model).where(model.team_id == team.id).values(team_id=None))
+    db.session.delete(team)
     db.session.flush()
 
 

@@ -14,6 +14,7 @@ from ..i18n.forms import ConfirmForm
 from ..teams import queries as team_queries
 from ..teams import services as team_services
 from ..teams.models import Team
+from . import services
 from .forms import ANY, WEEKDAY_LABELS, TeamForm, WorkAnyTeamForm
 
 bp = Blueprint("team_settings", __name__, url_prefix="/settings/teams")
@@ -111,7 +112,7 @@ def delete(team_id: int):
     team = db.get_or_404(Team, team_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    team_services.delete_team(team)
+    services.delete_team(team)
     return _saved(_("Team deleted. Its cases are now every staff member's."))
 
 

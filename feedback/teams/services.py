@@ -1,4 +1,5 @@
-"""Writes on teams: create, edit, delete, and the "staff may work every team's cases" switch.
+"""Writes on teams: create and edit (deleting is settings/services.py's, which unlinks the cases
+and rules first), and the "staff may work every team's cases" switch.
 
 Each function adds and flushes; the view commits once.
 """
@@ -87,12 +88,6 @@ def save_team(
     team.holidays += [TeamHoliday(day=day, name=label) for day, label in sorted(typed.items())]
     db.session.flush()
     return team
-
-
-def delete_team(team: Team) -> None:
-    """Delete a team: its cases and routing rules keep going, without a team (every staff member's)."""
-    db.session.delete(team)
-    db.session.flush()
 
 
 def set_work_any_team(allowed: bool) -> None:

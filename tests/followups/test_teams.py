@@ -14,7 +14,7 @@ from feedback.followups.jobs import sweep
 from feedback.followups.models import EventKind, Followup, Priority, RoutingRule, SlaEscalation
 from feedback.followups.services import internal_note, staff_reply
 from feedback.mailer.models import OutboxMessage
-from feedback.settings.services import save_levels, update_policy
+from feedback.settings.services import delete_plan_policy, delete_team, save_levels, update_policy
 from feedback.teams.services import save_team, set_work_any_team
 from tests.conftest import T0
 
@@ -233,3 +233,19 @@ def test_the_case_keeps_its_policy_when_the_customers_plan_changes(make):
     staff_reply(fu, make.staff(), "hello", T0 + 2 * M)
     assert fu.first_response_due == T0 + H
     assert db.session.get(Followup, fu.id).sla_policy_id is not None
+
+
+def test_deleting_a_team_or_a_plan_policy_leaves_its_cases_on_the_defaults(make):
+    desk = _team("Desk")
+    _route_all_to(desk)
+    policy = update_policy(Priority.HIGH, 60, 120, 6 * 60, 6 * 60, plan=Plan.DEDICATED)
+    fu = make.rating(make.customer(plan=Plan.DEDICATED), csat=2, now=T0).followup
+    assert (fu.team_id, fu.sla_policy_id) == (desk.id, policy.id)
+    delete_team(desk)
+    delete_plan_policy(policy)
+    db.session.expire_all()
+    fu = db.session.get(Followup, fu.id)
+    assert (fu.team_id, fu.sla_policy_id) == (None, None)
+    assert all(rule.team_id is None for rule in db.session.scalars(select(RoutingRule)))
+    staff_reply(fu, make.staff(), "hello", T0 + M)  # recomputed on the high default: 4 h
+    assert fu.first_response_due == T0 + 4 * H
