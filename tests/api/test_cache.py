@@ -13,7 +13,8 @@ from feedback.auth.models import ApiToken, User
 from feedback.core import cache
 from feedback.extensions import db
 from feedback.followups.models import Category, Priority, RoutingRule, SlaPolicy
-from feedback.followups.routing import Signal, cached_policy, cached_rules, route
+from feedback.followups.policies import policy_for_new
+from feedback.followups.routing import Signal, cached_rules, route
 from feedback.surveys.services import category_by_slug
 from tests.conftest import make_config
 
@@ -61,12 +62,18 @@ def test_a_revoked_token_or_disabled_user_is_refused_by_another_instance_within_
     assert _status(app, token) == 401  # the instance that made the change (no cache in tests)
 
 
+def cached_policy(now):
+    """The normal priority's policy for a new case, as a rating would read it at ``now``."""
+    policy, _policy_id = policy_for_new(Priority.NORMAL, None, None, now)
+    return policy
+
+
 @pytest.mark.real_commits
 def test_an_edited_rule_policy_or_category_is_obeyed_by_another_instance_within_the_bound(app, other):
     negative = Signal(csat=1, nps=None, urgent=False, category_id=None)
     with other.app_context():
         assert route(cached_rules(T0), negative) is not None
-        minutes = cached_policy(Priority.NORMAL, T0).first_response
+        minutes = cached_policy(T0).first_response
         slug = db.session.scalars(select(Category.slug).where(Category.active)).first()
         assert category_by_slug(slug, T0) is not None
         db.session.remove()
@@ -83,8 +90,8 @@ def test_an_edited_rule_policy_or_category_is_obeyed_by_another_instance_within_
     with other.app_context():
         assert route(cached_rules(JUST_BEFORE), negative) is not None
         assert route(cached_rules(AT_BOUND), negative) is None
-        assert cached_policy(Priority.NORMAL, JUST_BEFORE).first_response == minutes
-        assert cached_policy(Priority.NORMAL, AT_BOUND).first_response == minutes + timedelta(minutes=7)
+        assert cached_policy(JUST_BEFORE).first_response == minutes
+        assert cached_policy(AT_BOUND).first_response == minutes + timedelta(minutes=7)
         assert category_by_slug(slug, JUST_BEFORE) is not None
         assert category_by_slug(slug, AT_BOUND) is None
         db.session.remove()
