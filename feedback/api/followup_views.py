@@ -5,6 +5,7 @@ from flask import jsonify
 from ..followups import services
 from ..followups.models import Followup, FollowupStatus
 from ..followups.queries import QueueFilter, get_followup, queue
+from ..teams.queries import may_work
 from . import serializers
 from .auth import api_user, staff_only
 from .blueprint import bp, not_found, paginate, request_now
@@ -16,6 +17,15 @@ def _followup_or_404(followup_id: int) -> Followup:
     fu = get_followup(followup_id) if followup_id <= INT32_MAX else None
     if fu is None:
         raise not_found("follow-up")
+    return fu
+
+
+def _workable_or_403(followup_id: int) -> Followup:
+    """The case, when the token's user may act on it (as on the case page): staff read every
+    team's cases but work their own teams' and those without a team, unless a manager allowed more."""
+    fu = _followup_or_404(followup_id)
+    if not may_work(api_user(), fu.team_id):
+        raise ApiError(403, "This case is in another team's queue: you can read it, its team works it.")
     return fu
 
 
@@ -61,7 +71,7 @@ def followup_show(followup_id: int):
 @staff_only
 def followup_reply(followup_id: int):
     """A public reply to the customer, or an internal note."""
-    fu = _followup_or_404(followup_id)
+    fu = _workable_or_403(followup_id)
     data = validate(json_body(), REPLY)
     action = services.internal_note if data["internal"] else services.staff_reply
     try:
@@ -75,7 +85,7 @@ def followup_reply(followup_id: int):
 @staff_only
 def followup_status(followup_id: int):
     """ "waiting" on the customer, or "open" (resume a wait, reopen a resolved case)."""
-    fu = _followup_or_404(followup_id)
+    fu = _workable_or_403(followup_id)
     wanted = validate(json_body(), STATUS)["status"]
     user, now = api_user(), request_now()
     try:
@@ -95,7 +105,7 @@ def followup_status(followup_id: int):
 @staff_only
 def followup_resolve(followup_id: int):
     """Resolve the case, with an optional closing note."""
-    fu = _followup_or_404(followup_id)
+    fu = _workable_or_403(followup_id)
     data = validate(json_body(allow_empty=True), RESOLVE)
     try:
         services.resolve(fu, api_user(), request_now(), body=data["note"])

@@ -56,7 +56,8 @@ ERROR_RESPONSES = {
     "Idempotency-Key header.",
     "E401": "No token, or the token is unknown, revoked or belongs to a disabled user. "
     "Carries a WWW-Authenticate: Bearer header.",
-    "E403": "The token's user does not have the role this endpoint needs.",
+    "E403": "The token's user does not have the role this endpoint needs; or, on a case's actions, "
+    "the case is in the queue of a team the staff member may not work (they may read it).",
     "E404": "No such resource (or it belongs to another customer).",
     "E409": "The resource's state does not allow this action "
     "(e.g. resolving a resolved case, voting for a locked idea); or, code "
@@ -176,6 +177,10 @@ COMPONENT_SCHEMAS = {
             "feedback": {"type": "object"},
             "customer": ref("Customer"),
             "assignee": {"oneOf": [ref("Person"), {"type": "null"}]},
+            "team": {
+                "oneOf": [_obj({"id": INT_ID, "name": {"type": "string"}}), {"type": "null"}],
+                "description": "The team whose queue the case is in; null: every staff member's.",
+            },
             "priority": {"type": "string", "enum": list(schemas.PRIORITIES)},
             "status": {"type": "string", "enum": ["open", "waiting", "resolved"]},
             "risk": {"type": "string", "enum": ["ok", "at_risk", "overdue"]},

@@ -131,6 +131,7 @@ def followup(fu: Followup, now: datetime, *, with_timeline: bool = False) -> dic
         },
         "customer": customer(fu.customer),
         "assignee": person(fu.assignee),
+        "team": {"id": fu.team.id, "name": fu.team.name} if fu.team is not None else None,
         "priority": fu.priority.value,
         "status": fu.status.value,
         "risk": risk_level(fu, now),

@@ -136,6 +136,7 @@ def _with_row(stmt):
         joinedload(Followup.feedback).joinedload(feedback.category),
         joinedload(Followup.customer).joinedload(User.account),
         joinedload(Followup.assignee),
+        joinedload(Followup.team),
     )
 
 

@@ -17,6 +17,7 @@ from feedback.mailer.models import OutboxMessage
 from feedback.settings.services import delete_plan_policy, delete_team, save_levels, update_policy
 from feedback.teams.services import save_team, set_work_any_team
 from tests.conftest import T0
+from tests.factories import ApiClient, token_for
 
 H = timedelta(hours=1)
 M = timedelta(minutes=1)
@@ -249,3 +250,14 @@ def test_deleting_a_team_or_a_plan_policy_leaves_its_cases_on_the_defaults(make)
     assert all(rule.team_id is None for rule in db.session.scalars(select(RoutingRule)))
     staff_reply(fu, make.staff(), "hello", T0 + M)  # recomputed on the high default: 4 h
     assert fu.first_response_due == T0 + 4 * H
+
+
+def test_the_api_lets_staff_read_another_teams_case_but_not_work_it(client, desks):
+    ana, berlin_case, night_case, _free = desks
+    api = ApiClient(client, token_for(ana))
+    shown = api.get(f"/followups/{night_case.id}")
+    assert shown.status_code == 200 and shown.get_json()["team"]["name"] == "Night"
+    refused = api.post(f"/followups/{night_case.id}/reply", json={"body": "hello"})
+    assert refused.status_code == 403
+    assert api.post(f"/followups/{night_case.id}/resolve", json={}).status_code == 403
+    assert api.post(f"/followups/{berlin_case.id}/reply", json={"body": "hello"}).status_code == 201
