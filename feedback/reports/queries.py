@@ -24,6 +24,7 @@ from ..followups.models import (
 )
 from ..followups.queries import had_event
 from ..surveys.models import Feedback, SurveyInvitation, SurveyKind
+from ..teams.models import Team
 from . import followup_rollups as fr
 from .models import FollowupRollup, RatingRollup
 
@@ -233,8 +234,8 @@ def export_rows(since: datetime, until: datetime):
 
 def case_export_rows(since: datetime, until: datetime):
     """Every follow-up created in the range with what its SLA outcome needs, streamed in batches:
-    the customer, the assignee's name, the after-resolution CSAT (the latest answer) and whether
-    it was ever reopened."""
+    the customer, the assignee's and the team's names, the after-resolution CSAT (the latest
+    answer) and whether it was ever reopened."""
     assignee = aliased(User)
     latest_csat = (
         select(Feedback.csat)
@@ -254,11 +255,13 @@ def case_export_rows(since: datetime, until: datetime):
             assignee.name.label("assignee"),
             latest_csat.label("csat_after_resolution"),
             reopened.label("reopened"),
+            Team.name.label("team"),
         )
         .join(Feedback, Feedback.id == Followup.feedback_id)
         .join(User, User.id == Followup.customer_id)
         .outerjoin(Category, Category.id == Feedback.category_id)
         .outerjoin(assignee, assignee.id == Followup.assignee_id)
+        .outerjoin(Team, Team.id == Followup.team_id)
         .where(Followup.created_at >= since, Followup.created_at < until)
         .order_by(Followup.created_at, Followup.id)
         .execution_options(yield_per=1000)
