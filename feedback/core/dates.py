@@ -13,7 +13,7 @@ expression below clamps on both and, for timestamps, counts in UTC whatever the 
 """
 
 import calendar
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Integer, literal
 from sqlalchemy.ext.compiler import compiles
@@ -24,6 +24,15 @@ from sqlalchemy.types import DateTime
 # range ending 9999-12-31 has no next day); no host has feedback from before 2000.
 FIRST_DAY = date(2000, 1, 1)
 LAST_DAY = date(2099, 12, 31)
+
+
+def utc_range(start: date, end: date) -> tuple[datetime, datetime]:
+    """The inclusive date range ``start``–``end`` as a half-open UTC datetime range: how the
+    reports and the queue's "opened from … to …" read a period of days."""
+    return (
+        datetime.combine(start, time.min, tzinfo=UTC),
+        datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC),
+    )
 
 
 def month_end(day: date) -> date:

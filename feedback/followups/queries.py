@@ -1,19 +1,29 @@
 """Reads for the staff queue."""
 
 from dataclasses import dataclass, fields
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import aliased, joinedload
 
 from ..auth.models import Role, User
+from ..core.dates import FIRST_DAY, LAST_DAY, utc_range
 from ..core.db import plan_for_cached_reads
 from ..core.fulltext import clean_typed
 from ..core.pagination import OnePassPagination, paginate, paginate_as
 from ..core.time import utcnow
 from ..extensions import db
 from .escalation import BREACH
-from .models import ACTIVE_STATUSES, PRIORITY_RANK, Followup, FollowupStatus, Priority, SlaEscalation
+from .models import (
+    ACTIVE_STATUSES,
+    PRIORITY_RANK,
+    EventKind,
+    Followup,
+    FollowupEvent,
+    FollowupStatus,
+    Priority,
+    SlaEscalation,
+)
 from .reference import parse_case_reference
 from .search import matching_case_ids
 
@@ -22,6 +32,26 @@ SORTS = ("deadline", "priority", "opened", "customer")
 DEFAULT_SORT = "deadline"
 # The periods ``?breached_since=`` takes: how far back a breach counts.
 PERIODS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
+
+
+def had_event(followup_id, kind: EventKind):
+    """SQL: whether the case ``followup_id`` (a column or value) has ever had an event of ``kind``
+    on its timeline (resolved, reopened…)."""
+    return exists().where(FollowupEvent.followup_id == followup_id, FollowupEvent.kind == kind)
+
+
+# What a case's outcome is, as conditions on ``fu`` (``Followup`` or an alias): the queue's
+# ``?outcome=`` and the counts of Support by person and by team (reports/people.py) select these
+# very expressions, so a figure and the list of cases behind it cannot disagree.
+OUTCOMES = {
+    "responded": lambda fu: fu.first_response_at.is_not(None),  # has a first response time
+    "resolved": lambda fu: fu.resolved_at.is_not(None),  # resolved now: has a resolution time
+    "sla_known": lambda fu: fu.resolved_at.is_not(None) | fu.breached.is_(True),  # resolved, or breached
+    "sla_met": lambda fu: fu.resolved_at.is_not(None) & fu.breached.is_(False),  # resolved, never breached
+    "sla_missed": lambda fu: fu.breached.is_(True),
+    "resolved_once": lambda fu: had_event(fu.id, EventKind.RESOLVED),
+    "reopened": lambda fu: had_event(fu.id, EventKind.RESOLVED) & had_event(fu.id, EventKind.REOPENED),
+}
 
 
 @dataclass(frozen=True)
@@ -50,6 +80,12 @@ class QueueFilter:
     # viewer's teams, which "" reads (not an argument: never in a saved view).
     team: str = ""
     my_teams: tuple[int, ...] = ()
+    # The cases behind a figure of Support by person / by team: one assignee's (an id), opened
+    # in a period of UTC days (inclusive, as the reports read one), with an outcome (OUTCOMES).
+    assignee: int | None = None
+    opened_from: date | None = None
+    opened_to: date | None = None
+    outcome: str | None = None
 
     @property
     def lists_every_open_case(self) -> bool:
@@ -62,7 +98,14 @@ class QueueFilter:
             False,
             False,
             "",
-        ) and self.breached_since is None
+        ) and (self.breached_since, self.assignee, self.opened_from, self.opened_to, self.outcome) == (
+            (None,) * 5
+        )
+
+    @property
+    def narrowed_to_figure(self) -> bool:
+        """Whether the view lists the cases behind a report figure (assignee, period or outcome)."""
+        return (self.assignee, self.opened_from, self.opened_to, self.outcome) != (None,) * 4
 
     def to_args(self) -> dict[str, str]:
         """The query arguments that read back (:meth:`from_args`) as this filter, those left at
@@ -97,11 +140,24 @@ class QueueFilter:
             breached_since=since if (since := args.get("breached_since")) in PERIODS else None,
             team=team if (team := args.get("team", "")) in ("all", "none") or _an_id(team) else "",
             my_teams=tuple(my_teams),
+            assignee=int(assignee) if _an_id(assignee := args.get("assignee", "")) else None,
+            opened_from=_a_day(args.get("opened_from")),
+            opened_to=_a_day(args.get("opened_to")),
+            outcome=outcome if (outcome := args.get("outcome")) in OUTCOMES else None,
         )
 
 
 def _an_id(text: str) -> bool:
     return text.isdecimal() and len(text) <= 9  # an integer column's range, whatever is typed
+
+
+def _a_day(text: str | None) -> date | None:
+    """``2026-03-01`` as a date between ``FIRST_DAY`` and ``LAST_DAY``; anything else None."""
+    try:
+        day = date.fromisoformat(text or "")
+    except ValueError:
+        return None
+    return day if FIRST_DAY <= day <= LAST_DAY and len(text) == 10 else None
 
 
 def queue(flt: QueueFilter, user_id: int, now: datetime | None = None):
@@ -172,6 +228,14 @@ def _conditions(fu, flt: QueueFilter, user_id: int, now: datetime | None = None)
         conditions.append(_breached_within(fu, PERIODS[flt.breached_since], now or utcnow()))
     if (team := team_condition(fu, flt)) is not None:
         conditions.append(team)
+    if flt.assignee is not None:
+        conditions.append(fu.assignee_id == flt.assignee)
+    if flt.opened_from is not None:
+        conditions.append(fu.created_at >= utc_range(flt.opened_from, flt.opened_from)[0])
+    if flt.opened_to is not None:
+        conditions.append(fu.created_at < utc_range(flt.opened_to, flt.opened_to)[1])
+    if flt.outcome:
+        conditions.append(OUTCOMES[flt.outcome](fu))
     return conditions
 
 

@@ -9,6 +9,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from ..auth.access import staff_required
+from ..auth.models import User
 from ..auth.sessions import background
 from ..core.time import utcnow
 from ..extensions import db
@@ -70,6 +71,8 @@ def queue_page():
         views=saved_views.views_of(current_user),
         bulk_staff=staff_members() if page.items else [],
         bulk_max=bulk.MAX_CASES,
+        # The cases behind a report figure (reports/people.py) say whose they are.
+        assignee=db.session.get(User, flt.assignee) if flt.assignee is not None else None,
     )
 
 

@@ -1,7 +1,7 @@
 """The cases behind the support figures, with their SLA outcome, as CSV or XLSX.
 
 Not the ratings export (export.py): one row per follow-up created in the period, with its
-reference, people, deadlines, when each was met and the outcome (``met``, ``missed`` or
+reference, people, team, deadlines, when each was met and the outcome (``met``, ``missed`` or
 ``pending`` while a deadline has not passed), whether it was reopened and the CSAT the customer
 gave after its resolution. Text that could start a formula is escaped in both formats.
 """
@@ -34,6 +34,8 @@ HEADER = [
     "breached",
     "reopened",
     "csat_after_resolution",
+    "team",  # the team whose queue it is in now (empty: none), as Support by team counts it; last, so
+    # the columns before it keep their places in sheets built on earlier exports
 ]
 
 
@@ -75,6 +77,7 @@ def case_rows(start: date, end: date, now: datetime) -> Iterator[list]:
             fu.breached,
             bool(row.reopened),
             row.csat_after_resolution,
+            row.team,
         ]
 
 

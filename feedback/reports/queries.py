@@ -5,11 +5,11 @@ Every query takes a half-open UTC range ``[since, until)`` and uses the indexed 
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Date, DateTime, cast, exists, false, func, or_, select
+from sqlalchemy import Date, DateTime, cast, false, func, or_, select
 from sqlalchemy.orm import aliased
 
 from ..auth.models import User
-from ..core.dates import month_end
+from ..core.dates import month_end, utc_range  # noqa: F401 (utc_range: the reports read it from here)
 from ..core.db import count_if
 from ..core.time import as_utc
 from ..extensions import db
@@ -18,24 +18,17 @@ from ..followups.models import (
     Category,
     EventKind,
     Followup,
-    FollowupEvent,
     FollowupStatus,
     SlaEscalation,
     SlaTarget,
 )
+from ..followups.queries import had_event
 from ..surveys.models import Feedback, SurveyInvitation, SurveyKind
+from ..teams.models import Team
 from . import followup_rollups as fr
 from .models import FollowupRollup, RatingRollup
 
 UNCATEGORISED = "Uncategorised"  # the category of ratings without one, as reports key it
-
-
-def utc_range(start: date, end: date) -> tuple[datetime, datetime]:
-    """The inclusive date range ``start``–``end`` as a half-open UTC datetime range."""
-    return (
-        datetime.combine(start, time.min, tzinfo=UTC),
-        datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC),
-    )
 
 
 def _segment_start(day):
@@ -239,16 +232,10 @@ def export_rows(since: datetime, until: datetime):
     return db.session.execute(stmt)
 
 
-def had_event(followup_id, kind: EventKind):
-    """SQL: whether the case ``followup_id`` (a column or value) has ever had an event of ``kind``
-    on its timeline (resolved, reopened…)."""
-    return exists().where(FollowupEvent.followup_id == followup_id, FollowupEvent.kind == kind)
-
-
 def case_export_rows(since: datetime, until: datetime):
     """Every follow-up created in the range with what its SLA outcome needs, streamed in batches:
-    the customer, the assignee's name, the after-resolution CSAT (the latest answer) and whether
-    it was ever reopened."""
+    the customer, the assignee's and the team's names, the after-resolution CSAT (the latest
+    answer) and whether it was ever reopened."""
     assignee = aliased(User)
     latest_csat = (
         select(Feedback.csat)
@@ -268,11 +255,13 @@ def case_export_rows(since: datetime, until: datetime):
             assignee.name.label("assignee"),
             latest_csat.label("csat_after_resolution"),
             reopened.label("reopened"),
+            Team.name.label("team"),
         )
         .join(Feedback, Feedback.id == Followup.feedback_id)
         .join(User, User.id == Followup.customer_id)
         .outerjoin(Category, Category.id == Feedback.category_id)
         .outerjoin(assignee, assignee.id == Followup.assignee_id)
+        .outerjoin(Team, Team.id == Followup.team_id)
         .where(Followup.created_at >= since, Followup.created_at < until)
         .order_by(Followup.created_at, Followup.id)
         .execution_options(yield_per=1000)

@@ -87,7 +87,7 @@ class LevelsForm(Form):
     """When the escalation levels fall, and who hears of a breach."""
 
     warn_percent = IntegerField(
-        _l("Warn whoever works the case at (% of the deadline)"),
+        _l("Warn whoever works the case at this share of the deadline (%)"),
         validators=[
             InputRequired(_l("Enter a percentage.")),
             NumberRange(min=50, max=99, message=_l("Use a whole number from 50 to 99.")),
@@ -102,7 +102,7 @@ class LevelsForm(Form):
         ],
     )
     escalate_percent = IntegerField(
-        _l("Still not met at (% of the deadline), tell the managers"),
+        _l("Still not met at this share of the deadline (%): tell the managers"),
         validators=[
             Optional(),
             NumberRange(

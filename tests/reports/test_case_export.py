@@ -11,6 +11,7 @@ from feedback.followups import services
 from feedback.reports.case_export import HEADER, case_rows
 from feedback.surveys.invitations import answer
 from feedback.surveys.models import SurveyInvitation
+from feedback.teams.models import Team
 from tests.conftest import T0
 
 H = timedelta(hours=1)
@@ -84,3 +85,12 @@ def test_csv_and_xlsx_downloads_for_managers(app, make, client, auth):
 def test_staff_cannot_download_every_case(app, make, client, auth):
     auth.login(make.staff())
     assert client.get("/reports/cases.csv").status_code == 403
+
+
+def test_each_case_names_its_team(app, make):
+    met, late, _waiting = _cases(make)
+    met.team = Team(name="Berlin support")
+    db.session.commit()
+    rows = {r[0]: dict(zip(HEADER, r, strict=True)) for r in case_rows(DAY, DAY, now=T0 + 30 * H)}
+    assert HEADER[-1] == "team"  # last: the earlier columns keep their places
+    assert (rows[met.reference]["team"], rows[late.reference]["team"]) == ("Berlin support", None)

@@ -1,15 +1,21 @@
-"""Support by person: each staff member's cases, times, SLA, CSAT after resolution, reopen rate."""
+"""Support by person and by team: cases, times, SLA, CSAT after resolution, reopen rate; and every
+count links to the queue listing exactly the cases it counts."""
 
+import html
+import re
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from feedback.core.time import utcnow
 from feedback.extensions import db
 from feedback.followups import services
-from feedback.reports.people import people_figures
+from feedback.followups.models import Followup
+from feedback.reports.people import people_figures, team_figures
 from feedback.surveys.invitations import answer
 from feedback.surveys.models import SurveyInvitation
+from feedback.teams.models import Team
 from tests.conftest import T0
 
 H = timedelta(hours=1)
@@ -87,3 +93,85 @@ def test_the_default_period_is_the_last_90_days(app, make, client, auth):
     auth.login(agent)
     page = client.get("/reports/people/").get_data(as_text=True)
     assert "Recent Agent" in page
+
+
+def _teams(make):
+    """``_world`` with two teams: Billing has Ana's two cases of the day and the nobody's case,
+    Uptime none; Ben's case has no team."""
+    ana, ben = _world(make)
+    billing, uptime = Team(name="Billing"), Team(name="Uptime")
+    db.session.add_all([billing, uptime])
+    for fu in db.session.scalars(db.select(Followup).where(Followup.created_at >= T0)):
+        if fu.assignee_id != ben.id:
+            fu.team = billing
+    db.session.commit()
+    return ana, ben, billing, uptime
+
+
+def test_each_teams_figures_from_the_cases_in_its_queue(app, make):
+    _teams(make)
+    rows = [(r["team"].name if r["team"] else None, r) for r in team_figures(DAY, DAY)]
+    assert [name for name, _ in rows] == ["Billing", "Uptime", None]  # by name, "No team" last
+    billing, uptime, none = (r for _, r in rows)
+    assert billing["cases"] == 3  # assigned or not: the nobody's case is the team's all the same
+    assert (billing["sla_met"]["met"], billing["sla_met"]["n"]) == (1, 2)
+    assert (billing["reopened"]["met"], billing["reopened"]["n"]) == (1, 2)
+    assert (billing["csat"]["met"], billing["csat"]["n"]) == (1, 1)
+    assert billing["first_response"]["n"] == 2
+    assert uptime["cases"] == 0 and uptime["sla_met"]["value"] is None  # a team with nothing shows
+    assert none["cases"] == 1 and none["queue"]["team"] == "none"
+
+
+def test_no_team_row_when_every_case_has_a_team(app, make):
+    _world(make)
+    db.session.add(team := Team(name="Everyone"))
+    for fu in db.session.scalars(db.select(Followup)):
+        fu.team = team
+    db.session.commit()
+    assert [r["team"].name for r in team_figures(DAY, DAY)] == ["Everyone"]
+
+
+LINK = re.compile(r'<a href="([^"]+)" data-count="(\d+)">')
+
+
+def _links(page: str, table: str) -> list[tuple[str, int]]:
+    """The (queue address, count shown) of every count in the table ``table`` of the report."""
+    body = page.split(f'id="{table}"', 1)[1].split("</table>", 1)[0]
+    return [(html.unescape(href), int(n)) for href, n in LINK.findall(body)]
+
+
+def _listed(client, href: str) -> int:
+    """How many cases the queue at ``href`` lists (its "N cases" line)."""
+    page = client.get(href).get_data(as_text=True)
+    return int(re.search(r'data-total="(\d+)"', page).group(1))
+
+
+@pytest.mark.parametrize("table", ["people-figures", "team-figures"])
+def test_every_count_lists_as_many_cases_as_it_says(app, make, client, auth, table):
+    _teams(make)
+    auth.login(make.manager())
+    page = client.get(f"/reports/people/?start={DAY}&end={DAY}").get_data(as_text=True)
+    links = _links(page, table)
+    # Per row: cases, the n of both times, SLA met of known, reopened of resolved once.
+    assert len(links) == 7 * (2 if table == "people-figures" else 3)
+    outcomes = {parse_qs(urlsplit(href).query).get("outcome", [""])[0] for href, _ in links}
+    assert outcomes == {"", "responded", "resolved", "sla_met", "sla_known", "reopened", "resolved_once"}
+    for href, n in links:
+        assert _listed(client, href) == n, href
+    assert any(n for href, n in links if "outcome=reopened" in href)  # not all zeros: a real check
+
+
+def test_staff_see_their_own_row_and_no_team_table(app, make, client, auth):
+    ana, *_ = _teams(make)
+    auth.login(ana)
+    page = client.get(f"/reports/people/?start={DAY}&end={DAY}").get_data(as_text=True)
+    assert 'id="people-figures"' in page and 'id="team-figures"' not in page and "By team" not in page
+    for href, n in _links(page, "people-figures"):
+        assert f"assignee={ana.id}" in href and _listed(client, href) == n
+
+
+def test_the_team_table_says_when_there_are_no_teams(app, make, client, auth):
+    _world(make)
+    auth.login(make.manager())
+    page = client.get(f"/reports/people/?start={DAY}&end={DAY}").get_data(as_text=True)
+    assert "There are no teams yet" in page and 'id="team-figures"' not in page
