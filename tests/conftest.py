@@ -172,6 +172,16 @@ def app(request, _session_app):
 
 
 @pytest.fixture
+def csrf_app(app, database_url):
+    """A second app on the same database, with CSRF enforced as in production."""
+    protected = create_app(make_config(database_url, WTF_CSRF_ENABLED=True))
+    yield protected
+    with protected.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

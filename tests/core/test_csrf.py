@@ -8,20 +8,9 @@ from feedback import create_app
 from feedback.auth.models import Role
 from feedback.extensions import db
 from feedback.surveys.models import Feedback
-from tests.conftest import T0, make_config
+from tests.conftest import T0
 
 from ..factories import ALLOWED, PUBLIC, rule_url
-
-
-@pytest.fixture
-def csrf_app(app, database_url):
-    """A second app on the same (already cleaned) database, with CSRF enforced."""
-    protected = create_app(make_config(database_url, WTF_CSRF_ENABLED=True))
-    yield protected
-    with protected.app_context():
-        db.session.remove()
-        db.engine.dispose()
-
 
 EXPIRED = b"This form has expired"
 

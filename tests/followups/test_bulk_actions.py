@@ -206,16 +206,3 @@ def test_the_bar_needs_the_csrf_token_of_the_page(csrf_app, make, cases):
     assert client.post("/queue/bulk", data={**post, "csrf_token": token}).status_code == 302
     db.session.expire_all()
     assert cases[0].status == FollowupStatus.RESOLVED
-
-
-@pytest.fixture
-def csrf_app(app, database_url):
-    """A second app on the same database, with CSRF enforced as in production."""
-    from feedback import create_app
-    from tests.conftest import make_config
-
-    protected = create_app(make_config(database_url, WTF_CSRF_ENABLED=True))
-    yield protected
-    with protected.app_context():
-        db.session.remove()
-        db.engine.dispose()

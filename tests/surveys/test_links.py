@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import pytest
 
-from feedback import create_app
 from feedback.auth.sessions import load_user
 from feedback.core.app_settings import AppSetting
 from feedback.core.time import utcnow
@@ -17,7 +16,7 @@ from feedback.followups.models import EventKind, FollowupStatus, Priority
 from feedback.mailer.dispatch import dispatch
 from feedback.surveys import invitations as inv
 from feedback.surveys.models import Channel, Feedback, SurveyInvitation, SurveyKind
-from tests.conftest import T0, make_config
+from tests.conftest import T0
 from tests.mail_server import text_body
 
 from .conftest import DAY, H, link_for, resolved_case, survey_mail, tamper
@@ -188,16 +187,6 @@ def test_answer_posts_are_rate_limited(app, client, case_link):
         assert client.get(link).status_code == 200  # reading is not limited
     finally:
         del app.config["SURVEY_LINK_RATE_LIMIT"]
-
-
-@pytest.fixture
-def csrf_app(app, database_url):
-    """A second app on the same database, with CSRF enforced as in production."""
-    protected = create_app(make_config(database_url, WTF_CSRF_ENABLED=True))
-    yield protected
-    with protected.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_an_answer_needs_the_csrf_token_from_the_page(csrf_app, case_link):
