@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..core.errors import FieldError
 from ..core.security import hash_token, new_token
 from ..core.time import utcnow
 from ..extensions import db
@@ -31,12 +32,8 @@ MAX_TOKEN_LABEL = 100
 DEFAULT_PRICES = {Plan.SHARED: Decimal("9.90"), Plan.VPS: Decimal("39.00"), Plan.DEDICATED: Decimal("149.00")}
 
 
-class AccountError(ValueError):
+class AccountError(FieldError):
     """A request to create or change an account that cannot be carried out."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 def normalise_email(email: str) -> str:

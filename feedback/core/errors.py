@@ -19,6 +19,15 @@ JSON_CODES = {
 }
 
 
+class FieldError(ValueError):
+    """A request a service refuses, with the form field to show the message on (``field``, or None
+    for the form as a whole). Each feature names its own (``AccountError``, ``SettingsError``, …)."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
 def json_error(status: int, message: str, fields: dict | None = None, code: str | None = None):
     """Build ``{"error": {"code", "message", "fields"}}`` with the given status."""
     body = {

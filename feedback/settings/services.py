@@ -13,6 +13,7 @@ from ..auth.models import Plan, Role, User
 from ..auth.services import create_user
 from ..auth.sessions import end_all_sessions
 from ..core.app_settings import AppSetting
+from ..core.errors import FieldError
 from ..extensions import db
 from ..followups.escalation import KEYS as LEVEL_KEYS
 from ..followups.escalation import Levels
@@ -23,12 +24,8 @@ from ..surveys.queries import MAX_NPS_INTERVAL_DAYS, NPS_INTERVAL_KEY
 from ..teams.models import Team
 
 
-class SettingsError(ValueError):
+class SettingsError(FieldError):
     """A change the settings cannot take; ``field`` names the form field to show it on."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 def update_policy(

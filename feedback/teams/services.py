@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from ..auth.models import User
 from ..core.app_settings import AppSetting
+from ..core.errors import FieldError
 from ..extensions import db
 from .business_time import Calendar
 from .calendars import country_table, parse_week
@@ -18,12 +19,8 @@ from .models import Team, TeamHoliday
 from .queries import WORK_ANY_TEAM_KEY
 
 
-class TeamError(ValueError):
+class TeamError(FieldError):
     """A team the settings cannot take; ``field`` names the form field to show it on."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 def _check_calendar(
