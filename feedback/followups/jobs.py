@@ -160,7 +160,8 @@ def _record(
 
 
 def sweep(now: datetime, batch_size: int = 500) -> SweepResult:
-    """Escalate every follow-up whose next warning or breach moment is at or before ``now``.
+    """Escalate every follow-up whose next escalation moment (warning, breach, last level) is at
+    or before ``now``.
 
     Running it twice with the same ``now`` changes nothing the second time. Rows are
     claimed with ``FOR UPDATE SKIP LOCKED`` where the database has it, so concurrent
@@ -169,7 +170,7 @@ def sweep(now: datetime, batch_size: int = 500) -> SweepResult:
     """
     result = SweepResult()
     audience = notify.Audience()  # who is in which team, read once a sweep, if at all
-    policies: dict = {}
+    policies: dict = {}  # (policy id, priority, team) → Policy, and "levels": read once a sweep
     while True:
         rows = db.session.scalars(
             select(Followup)
