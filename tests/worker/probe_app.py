@@ -31,7 +31,12 @@ def sweep_together(now: str, barrier: str, parties: int, batch_size: int) -> str
             time.sleep(0.001)
         result = sweep(datetime.fromisoformat(now), batch_size=batch_size)
         db.session.commit()
-        summary = {"checked": result.checked, "warnings": result.warnings, "breaches": result.breaches}
+        summary = {
+            "checked": result.checked,
+            "warnings": result.warnings,
+            "breaches": result.breaches,
+            "escalations": result.escalations,
+        }
         client.rpush(f"{barrier}:results", json.dumps(summary))
         return json.dumps(summary)
     finally:

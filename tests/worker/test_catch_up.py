@@ -45,19 +45,25 @@ def test_a_sweep_that_missed_a_day_escalates_everything_overdue_once(app, databa
     # Nothing ran for a day. Deadlines that fell meanwhile (docs/metrics.md policies): critical
     # 1 h / 4 h / 24 h attention, high 4 h / 24 h / 24 h, normal 24 h first response and
     # attention; the older normal cases passed 80 % of their 72 h resolution (T0 + 21.6 h).
+    # Still open at twice a deadline's span, the last level: critical first response (2 h) and
+    # resolution (8 h), high first response (8 h), the older cases' first response and attention
+    # (48 h after they came in, T0 + 12 h).
     result = run_job("sla_sweep", now=T0 + DAY)
     three = ("first_response", "resolution", "attention")
     expected = Counter(
         [(f, t, "breach") for f in fresh["critical"] + fresh["high"] for t in three]
         + [(f, t, "breach") for f in fresh["normal"] for t in ("first_response", "attention")]
         + [(f, "resolution", "warning") for f in older]
+        + [(f, t, "escalated") for f in fresh["critical"] for t in ("first_response", "resolution")]
+        + [(f, "first_response", "escalated") for f in fresh["high"]]
+        + [(f, t, "escalated") for f in older for t in ("first_response", "attention")]
     )
     escalated = _escalations() - before
     assert run_job("sla_sweep", now=T0 + DAY) is None  # this period has run
     again = run_job("sla_sweep", now=T0 + DAY + timedelta(minutes=1))
     db.session.rollback()
-    assert (result.breaches, result.warnings) == (8 * EACH, EACH)
-    assert (again.breaches, again.warnings) == (0, 0)
+    assert (result.breaches, result.warnings, result.escalations) == (8 * EACH, EACH, 5 * EACH)
+    assert (again.breaches, again.warnings, again.escalations) == (0, 0, 0)
     assert escalated == expected
     assert _escalations() - before == expected  # the later sweep added nothing
 
@@ -65,6 +71,7 @@ def test_a_sweep_that_missed_a_day_escalates_everything_overdue_once(app, databa
     assert Counter(row.kind for i, row in outbox().items() if i in mail) == {
         "followups/sla_breach": 8 * EACH,
         "followups/sla_warning": EACH,
+        "followups/sla_escalated": 5 * EACH,
     }
     dispatch(T0 + DAY)
     counts = delivery_counts(smtp, mail)
@@ -77,4 +84,4 @@ def test_a_sweep_that_missed_a_day_escalates_everything_overdue_once(app, databa
         missed=sum((expected - escalated).values()),
         **counts,
     )
-    assert counts == {"sent": 9 * EACH, "duplicates": 0, "lost": 0}
+    assert counts == {"sent": 14 * EACH, "duplicates": 0, "lost": 0}

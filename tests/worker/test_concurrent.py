@@ -44,10 +44,13 @@ def test_two_dispatchers_on_a_slow_server_send_each_message_once(app, database_u
 FOLLOWUPS_PER_PRIORITY = 8
 # At T0 + 58 h, follow-ups opened at T0 (docs/metrics.md policies): critical and high have breached
 # first response, resolution and the 24 h attention ceiling; normal has breached first response
-# and attention, and passed 80 % of its 72 h resolution (57.6 h), a warning.
+# and attention, and passed 80 % of its 72 h resolution (57.6 h), a warning. Every breached
+# deadline is also past twice its span (48 h at most), the last level: the managers are told.
 SWEEP_AT = T0 + 58 * H
 BREACHES = FOLLOWUPS_PER_PRIORITY * (3 + 3 + 2)
 WARNINGS = FOLLOWUPS_PER_PRIORITY * 1
+ESCALATIONS = BREACHES
+LEVELS = BREACHES + WARNINGS + ESCALATIONS
 
 
 @pytest.mark.postgres
@@ -84,12 +87,17 @@ def test_two_workers_sweeping_at_once_escalate_and_mail_each_breach_once(
     assert all(r["checked"] for r in results), results  # and both really swept
     assert sum(r["breaches"] for r in results) == BREACHES
     assert sum(r["warnings"] for r in results) == WARNINGS
-    assert len(escalations) == len(set(escalations)) == BREACHES + WARNINGS
+    assert sum(r["escalations"] for r in results) == ESCALATIONS
+    assert len(escalations) == len(set(escalations)) == LEVELS
 
     # Each sweep's commit woke the dispatcher on a worker; both send at once.
     mail = {i: row for i, row in outbox().items() if i not in mail_before}
     kinds = Counter(row.kind for row in mail.values())
-    assert kinds == {"followups/sla_breach": BREACHES, "followups/sla_warning": WARNINGS}
+    assert kinds == {
+        "followups/sla_breach": BREACHES,
+        "followups/sla_warning": WARNINGS,
+        "followups/sla_escalated": ESCALATIONS,
+    }
     everything = set(outbox())
     wait_until(lambda: all_settled(everything), "every e-mail to be sent", logs=[first, second])
     counts = delivery_counts(smtp, everything)
@@ -104,6 +112,6 @@ def test_two_workers_sweeping_at_once_escalate_and_mail_each_breach_once(
         split="/".join(str(r["checked"]) for r in results),
         **escalation_mail,
     )
-    assert escalation_mail == {"sent": BREACHES + WARNINGS, "duplicates": 0, "lost": 0}
+    assert escalation_mail == {"sent": LEVELS, "duplicates": 0, "lost": 0}
     assert counts["duplicates"] == counts["lost"] == 0
-    assert db.session.scalar(select(func.count()).select_from(SlaEscalation)) == BREACHES + WARNINGS
+    assert db.session.scalar(select(func.count()).select_from(SlaEscalation)) == LEVELS
