@@ -6,12 +6,12 @@ Each function adds and flushes; the view commits once.
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from ..auth.models import User
 from ..core.app_settings import AppSetting
 from ..extensions import db
-from .business_time import Calendar
+from .business_time import Calendar, overlapping
 from .calendars import country_table, parse_week
 from .models import Team, TeamHoliday
 from .queries import WORK_ANY_TEAM_KEY
@@ -35,6 +35,10 @@ def _check_calendar(
             _("Write hours as 09:00-18:00, several spans separated by commas (09:00-12:30, 13:30-18:00)."),
             "hours",
         ) from exc
+    if any(overlapping(spans) for spans in week):
+        # Calendar() refuses these too, but "give working hours on at least one day" would
+        # send the manager looking for the wrong mistake.
+        raise TeamError(_("Working hours of one day must not overlap."), "hours")
     try:
         Calendar(timezone=timezone, week=week, always_open=always_open)
     except ValueError as exc:
@@ -91,6 +95,15 @@ def save_team(
 
 def delete_team(team: Team) -> None:
     """Delete a team: its cases and routing rules keep going, without a team (every staff member's)."""
+    # The foreign keys say ON DELETE SET NULL, but SQLite enforces none of them (the app does not
+    # turn its foreign_keys pragma on): there a case would keep the id of a team that no longer
+    # exists, and no staff member could work it. So the references are cleared here, by reading
+    # which columns point at teams (followups' and routing rules': this package does not import
+    # the packages above it).
+    for table in db.metadata.sorted_tables:
+        for fk in table.foreign_keys:
+            if fk.column.table is Team.__table__ and fk.ondelete == "SET NULL":
+                db.session.execute(update(table).where(fk.parent == team.id).values({fk.parent.name: None}))
     db.session.delete(team)
     db.session.flush()
 
