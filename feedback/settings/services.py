@@ -7,7 +7,7 @@ Each function adds and flushes; the view commits once.
 import re
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from ..auth.models import Plan, Role, User
 from ..auth.services import create_user
@@ -16,7 +16,7 @@ from ..core.app_settings import AppSetting
 from ..extensions import db
 from ..followups.escalation import KEYS as LEVEL_KEYS
 from ..followups.escalation import Levels
-from ..followups.models import Category, Priority, RoutingRule, SlaPolicy
+from ..followups.models import Category, Followup, Priority, RoutingRule, SlaPolicy
 from ..followups.policies import policy_row
 from ..signup.queries import INVITE_ONLY, OPEN, SIGNUP_MODE_KEY
 from ..surveys.queries import MAX_NPS_INTERVAL_DAYS, NPS_INTERVAL_KEY
@@ -86,6 +86,9 @@ def delete_plan_policy(policy: SlaPolicy) -> None:
     """Remove a plan's own deadlines: its cases go back to the priority's default policy."""
     if policy.plan is None:
         raise SettingsError(_("A priority's default policy cannot be deleted."))
+    # ON DELETE SET NULL does this on PostgreSQL; SQLite enforces no foreign key, and would give
+    # the freed id to the next policy added, moving these cases onto another plan's deadlines.
+    db.session.execute(update(Followup).where(Followup.sla_policy_id == policy.id).values(sla_policy_id=None))
     db.session.delete(policy)
     db.session.flush()
 

@@ -88,6 +88,9 @@ def test_deleting_a_plan_policy_falls_back_to_the_default(client, make, manager)
     response = client.post("/settings/sla/high/dedicated/delete")
     assert response.status_code == 302
     assert dedicated_row() is None
+    assert fu.sla_policy_id is None  # on SQLite too, which would reuse the id for the next policy
+    client.post("/settings/sla/plans", data={"priority": "normal", "plan": "vps"})
+    assert fu.sla_policy_id is None
     # The open case follows the default from its next event: resolution 24 h after it opened.
     services.staff_reply(fu, staff, "Looking", now=T0 + H)
     assert fu.resolution_due == T0 + 24 * H
