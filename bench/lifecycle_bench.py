@@ -75,6 +75,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--managers", type=int, default=2, help="managers the sweep mails (default 2)")
     parser.add_argument(
+        "--no-calendars",
+        dest="calendars",
+        action="store_false",
+        help="every case on calendar time, no team (the sweep as it was before business hours)",
+    )
+    parser.add_argument(
         "--only",
         choices=("all", "sweep", "submissions"),
         default="all",
@@ -102,14 +108,14 @@ def fresh_schema(url: str) -> None:
     engine.dispose()
 
 
-def grow(rows: int, seed: int, now, overdue: int) -> float:
+def grow(rows: int, seed: int, now, overdue: int, calendars: bool = True) -> float:
     """Load ratings up to ``rows`` (rollups rebuilt by the loader) and their follow-ups; ANALYZE."""
     started = time.perf_counter()
     have = db.session.scalar(
         select(func.count()).select_from(Feedback).where(Feedback.kind == FeedbackKind.RATING)
     )
     generate_bulk(rows - have, seed=seed, now=now)
-    generate_followups(now, overdue)
+    generate_followups(now, overdue, calendars)
     db.session.execute(text("ANALYZE"))
     db.session.commit()
     return time.perf_counter() - started
@@ -252,10 +258,10 @@ def run(args) -> dict:
         upgrade()
         now = utcnow()
         start, end = (now - timedelta(days=HISTORY_DAYS)).date(), now.date()
-        figures = {"load_small_s": grow(args.small, args.seed, now, args.overdue)}
+        figures = {"load_small_s": grow(args.small, args.seed, now, args.overdue, args.calendars)}
         if args.only != "submissions":
             figures |= measure(args, now, start, end, "10k")
-            figures["load_large_s"] = grow(args.large, args.seed + 1, now, args.overdue)
+            figures["load_large_s"] = grow(args.large, args.seed + 1, now, args.overdue, args.calendars)
             figures |= measure(args, now, start, end, "1m")
         if args.only != "sweep":
             try:

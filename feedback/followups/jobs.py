@@ -91,7 +91,8 @@ def _escalate_batch(
                 policies["levels"] = cached_levels(now)
             policies[key] = policy_for(fu, now, policies["levels"])
         policy = policies[key]
-        for deadline in active_deadlines(fu, policy):
+        running = active_deadlines(fu, policy)  # escalating changes none of them: stored below
+        for deadline in running:
             reached = _levels_reached(deadline, now)
             if BREACH in reached:
                 _mark_breached(fu, deadline)
@@ -101,7 +102,7 @@ def _escalate_batch(
                         fu, deadline, level, audience.recipients(fu, level, policy.levels)
                     )
         fu.swept_until = now
-        apply_deadlines(fu, policy)
+        apply_deadlines(fu, policy, running)
     if escalations:
         # The unique constraint settles a race with another sweep: a row already there is skipped.
         # executemany (one compiled INSERT, pipelined by psycopg), as for the outbox rows.

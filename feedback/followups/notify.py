@@ -152,16 +152,17 @@ def escalation_mail(fu: Followup, deadline: Deadline, level: str, recipients: li
         "start": deadline.start.isoformat(),
         "due": deadline.due.isoformat(),
     }
+    prefix, thread = f"[{fu.reference}] ", case_thread(fu)  # once, not once per recipient
     return [
         Deferred(
             user,
             f"followups/sla_{level}",
             subject,
             params,
-            f"[{fu.reference}] ",
+            prefix,
             # One per deadline, due time and person: a repeated or concurrent sweep adds nothing.
-            f"sla:{level}:{fu.id}:{deadline.target.value}:{deadline.due.isoformat()}:{user.id}",
-            case_thread(fu),
+            f"sla:{level}:{fu.id}:{deadline.target.value}:{params['due']}:{user.id}",
+            thread,
         )
         for user in recipients
     ]

@@ -125,8 +125,11 @@ def active_deadlines(fu: Followup, policy: Policy) -> list[Deadline]:
     return running
 
 
-def apply_deadlines(fu: Followup, policy: Policy) -> None:
-    """Store every deadline on the row, plus the derived columns the queue and sweep index on."""
+def apply_deadlines(fu: Followup, policy: Policy, running: list[Deadline] | None = None) -> None:
+    """Store every deadline on the row, plus the derived columns the queue and sweep index on.
+
+    ``running``: :func:`active_deadlines` of ``fu`` and ``policy`` when the caller has them already
+    (the sweep: on business time each costs three walks of the calendar)."""
     clock = policy.clock
     fu.first_response_due = clock.add(fu.created_at, policy.first_response)
     fu.next_reply_due = (
@@ -135,7 +138,8 @@ def apply_deadlines(fu: Followup, policy: Policy) -> None:
         else None
     )
     fu.resolution_due = clock.add(fu.created_at, paused_offset(fu) + policy.resolution)
-    running = active_deadlines(fu, policy)
+    if running is None:
+        running = active_deadlines(fu, policy)
     fu.attention_due = fu.attention_since + ATTENTION_CEILING if fu.is_open else None
     fu.due_at = min((d.due for d in running), default=None)
     fu.at_risk_at = min((d.warn_at for d in running), default=None)

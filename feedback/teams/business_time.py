@@ -45,6 +45,12 @@ class Span:
         return f"{_hhmm(self.start)}-{_hhmm(self.end)}"
 
 
+def overlapping(spans: tuple[Span, ...]) -> bool:
+    """Whether any two of one day's spans overlap (touching, 12:30 then 12:30, is fine)."""
+    ordered = sorted(spans, key=lambda s: s.start)
+    return any(a.end > b.start for a, b in zip(ordered, ordered[1:], strict=False))
+
+
 def _minutes(text: str) -> int:
     hours, _, minutes = text.strip().partition(":")
     if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
@@ -75,10 +81,8 @@ class Calendar:
         ZoneInfo(self.timezone)  # an unknown zone fails here, not at the first deadline
         if len(self.week) != 7:
             raise ValueError("a week has seven days")
-        for spans in self.week:
-            ordered = sorted(spans, key=lambda s: s.start)
-            if any(a.end > b.start for a, b in zip(ordered, ordered[1:], strict=False)):
-                raise ValueError("working hours of one day must not overlap")
+        if any(overlapping(spans) for spans in self.week):
+            raise ValueError("working hours of one day must not overlap")
         if not self.always_open and not any(self.week):
             raise ValueError("a calendar needs working hours on at least one day, or to be always open")
 

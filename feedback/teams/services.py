@@ -13,7 +13,7 @@ from ..auth.models import User
 from ..core.app_settings import AppSetting
 from ..core.errors import FieldError
 from ..extensions import db
-from .business_time import Calendar
+from .business_time import Calendar, overlapping
 from .calendars import country_table, parse_week
 from .models import Team, TeamHoliday
 from .queries import WORK_ANY_TEAM_KEY
@@ -33,6 +33,10 @@ def _check_calendar(
             _("Write hours as 09:00-18:00, several spans separated by commas (09:00-12:30, 13:30-18:00)."),
             "hours",
         ) from exc
+    if any(overlapping(spans) for spans in week):
+        # Calendar() refuses these too, but "give working hours on at least one day" would
+        # send the manager looking for the wrong mistake.
+        raise TeamError(_("Working hours of one day must not overlap."), "hours")
     try:
         Calendar(timezone=timezone, week=week, always_open=always_open)
     except ValueError as exc:
