@@ -24,7 +24,7 @@ def _workable_or_403(followup_id: int) -> Followup:
     """The case, when the token's user may act on it (as on the case page): staff read every
     team's cases but work their own teams' and those without a team, unless a manager allowed more."""
     fu = _followup_or_404(followup_id)
-    if not may_work(api_user(), fu.team_id):
+    if not may_work(api_user(), fu.team_id, fu.assignee_id):
         raise ApiError(403, "This case is in another team's queue: you can read it, its team works it.")
     return fu
 

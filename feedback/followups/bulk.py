@@ -73,7 +73,8 @@ def apply(
         if fu is None:
             result.skipped[NOT_FOUND] += 1
             continue
-        if fu.team_id is not None and allowed is not None and fu.team_id not in allowed:
+        theirs = fu.assignee_id == actor.id  # the assignee works their case, whatever its team
+        if fu.team_id is not None and allowed is not None and fu.team_id not in allowed and not theirs:
             result.skipped[OTHER_TEAM] += 1
             continue
         try:

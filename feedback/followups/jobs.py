@@ -1,6 +1,6 @@
-"""The follow-ups' periodic jobs: the SLA sweep (warnings at 80 % and breaches, once each,
-catching up after downtime), the progress reports, and the staff's new-case digests. The
-worker runs what is declared here.
+"""The follow-ups' periodic jobs: the SLA sweep (the escalation levels: warning, breach, last
+level, each once, catching up after downtime), the progress reports, and the staff's new-case
+digests. The worker runs what is declared here.
 """
 
 from dataclasses import dataclass, field

@@ -119,8 +119,9 @@ def bulk_action():
     if action not in bulk.ACTIONS:
         abort(400)
     assignee = _assignee(request.form.get("assignee")) if action == "assign" else None
-    # Values that are not ids are dropped, like ids of no case: nothing to act on, not an error.
-    case_ids = request.form.getlist("case", type=int)
+    # Values that are not ids (nor in an id column's range) are dropped, like ids of no case:
+    # nothing to act on, not an error.
+    case_ids = [i for i in request.form.getlist("case", type=int) if 0 < i < 2**31]
     try:
         result = bulk.apply(action, case_ids, current_user, assignee)
     except bulk.BulkError as exc:

@@ -44,7 +44,7 @@ def _workable_or_403(followup_id: int):
     """The case, when the signed-in person may act on it (teams/queries.py ``may_work``): staff
     read every team's cases but work only their own teams' unless a manager allowed it."""
     fu = _followup_or_404(followup_id)
-    if not may_work(current_user, fu.team_id):
+    if not may_work(current_user, fu.team_id, fu.assignee_id):
         abort(403)
     return fu
 
@@ -148,7 +148,7 @@ def _detail(fu, reply_form=None, note_form=None, status=200):
             action_form=ActionForm(),
             target_labels=TARGET_LABELS,
             other_cases=customer_cases(fu.customer_id, fu.id),
-            can_work=may_work(current_user, fu.team_id),
+            can_work=may_work(current_user, fu.team_id, fu.assignee_id),
             business_time=policy_for(fu).business_time,
             canned_groups=canned_groups,
         ),

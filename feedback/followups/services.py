@@ -7,12 +7,14 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import update
 
 from ..auth.models import Plan, User
 from ..core.time import utcnow
 from ..extensions import db
 from . import notify
 from .models import (
+    ACTIVE_STATUSES,
     EventKind,
     Followup,
     FollowupEvent,
@@ -283,3 +285,18 @@ def reopen(fu: Followup, actor: User, now: datetime | None = None) -> None:
     fu.attention_since = now
     _event(fu, EventKind.REOPENED, actor, now)
     _refresh(fu)
+
+
+def recheck_open_cases(*conditions, now: datetime | None = None) -> int:
+    """Have the next sweep work out again the deadlines of the open cases meeting ``conditions``
+    (after a change of their policy, their team's calendar, or the escalation levels): their next
+    check becomes ``now``, so deadlines, queue badges and escalations follow the change within a
+    sweep, not at the old moment. How many cases."""
+    now = now or utcnow()
+    result = db.session.execute(
+        update(Followup)
+        .where(Followup.status.in_(ACTIVE_STATUSES), *conditions)
+        .values(next_check_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount

@@ -17,12 +17,28 @@ of each deadline's span on that clock: 80 % (warning), 100 % (breach), 200 % (es
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from ..teams.business_time import Calendar
+from ..teams.business_time import MAX_DAYS, Calendar
 from .escalation import Levels
 from .models import Followup, FollowupStatus, SlaPolicy, SlaTarget
 
 ATTENTION_CEILING = timedelta(hours=24)
 AROUND_THE_CLOCK = Calendar.around_the_clock()
+HORIZON = timedelta(days=MAX_DAYS)
+
+
+def later(clock: Calendar, start: datetime, span: timedelta) -> datetime | None:
+    """``span`` of ``clock`` time after ``start``, or None when that lies beyond the calendar's
+    horizon (a few working hours a week and a long span): settings a manager may type must not
+    stop ratings or the sweep."""
+    try:
+        return clock.add(start, span)
+    except ValueError:
+        return None
+
+
+def due_on(clock: Calendar, start: datetime, span: timedelta) -> datetime:
+    """A deadline ``span`` of ``clock`` time after ``start``, at the latest the horizon."""
+    return later(clock, start, span) or start + HORIZON
 
 
 @dataclass(frozen=True)
@@ -88,9 +104,9 @@ def deadline(
     return Deadline(
         target,
         start,
-        clock.add(start, offset + span),
-        clock.add(start, offset + span * levels.warn_fraction),
-        None if factor is None else clock.add(start, offset + span * factor),
+        due_on(clock, start, offset + span),
+        due_on(clock, start, offset + span * levels.warn_fraction),
+        None if factor is None else later(clock, start, offset + span * factor),  # beyond: never
     )
 
 
@@ -131,13 +147,13 @@ def apply_deadlines(fu: Followup, policy: Policy, running: list[Deadline] | None
     ``running``: :func:`active_deadlines` of ``fu`` and ``policy`` when the caller has them already
     (the sweep: on business time each costs three walks of the calendar)."""
     clock = policy.clock
-    fu.first_response_due = clock.add(fu.created_at, policy.first_response)
+    fu.first_response_due = due_on(clock, fu.created_at, policy.first_response)
     fu.next_reply_due = (
-        clock.add(fu.awaiting_reply_since, policy.next_reply)
+        due_on(clock, fu.awaiting_reply_since, policy.next_reply)
         if fu.first_response_at is not None and fu.awaiting_reply_since is not None
         else None
     )
-    fu.resolution_due = clock.add(fu.created_at, paused_offset(fu) + policy.resolution)
+    fu.resolution_due = due_on(clock, fu.created_at, paused_offset(fu) + policy.resolution)
     if running is None:
         running = active_deadlines(fu, policy)
     fu.attention_due = fu.attention_since + ATTENTION_CEILING if fu.is_open else None
@@ -170,7 +186,8 @@ def customer_promise(fu: Followup) -> datetime | None:
 
 
 def risk_level(fu: Followup, now: datetime) -> str:
-    """``overdue``, ``at_risk`` (past an 80 % mark) or ``ok`` for highlighting in the queue."""
+    """``overdue``, ``at_risk`` (past a warning mark, 80 % by default) or ``ok``, for highlighting
+    in the queue."""
     if fu.due_at is not None and fu.due_at <= now:
         return "overdue"
     if fu.at_risk_at is not None and fu.at_risk_at <= now:

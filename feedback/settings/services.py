@@ -5,6 +5,7 @@ Each function adds and flushes; the view commits once.
 """
 
 import re
+from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
@@ -19,6 +20,7 @@ from ..followups.escalation import KEYS as LEVEL_KEYS
 from ..followups.escalation import Levels
 from ..followups.models import Category, Followup, Priority, RoutingRule, SlaPolicy
 from ..followups.policies import policy_row
+from ..followups.services import recheck_open_cases
 from ..signup.queries import INVITE_ONLY, OPEN, SIGNUP_MODE_KEY
 from ..surveys.queries import MAX_NPS_INTERVAL_DAYS, NPS_INTERVAL_KEY
 from ..teams.models import Team
@@ -37,6 +39,7 @@ def update_policy(
     *,
     plan: Plan | None = None,
     business_hours: bool | None = None,
+    now: datetime | None = None,
 ) -> SlaPolicy:
     """Store new minutes (and clock) for one priority, for every plan or for ``plan`` (made when
     missing); open follow-ups pick them up at their next event."""
@@ -59,6 +62,10 @@ def update_policy(
     if business_hours is not None:
         policy.business_hours = business_hours
     db.session.flush()
+    on_it = Followup.sla_policy_id == policy.id
+    if policy.plan is None:  # the default also serves the priority's cases without a policy of their own
+        on_it = on_it | ((Followup.priority == priority) & Followup.sla_policy_id.is_(None))
+    recheck_open_cases(on_it, now=now)
     return policy
 
 
@@ -80,26 +87,33 @@ def add_plan_policy(priority: Priority, plan: Plan) -> SlaPolicy:
     )
 
 
-def delete_plan_policy(policy: SlaPolicy) -> None:
+def delete_plan_policy(policy: SlaPolicy, now: datetime | None = None) -> None:
     """Remove a plan's own deadlines: its cases go back to the priority's default policy."""
     if policy.plan is None:
         raise SettingsError(_("A priority's default policy cannot be deleted."))
     # Unlinked here, not left to ON DELETE SET NULL: SQLite does not enforce foreign keys.
     db.session.execute(update(Followup).where(Followup.sla_policy_id == policy.id).values(sla_policy_id=None))
+    recheck_open_cases(Followup.sla_policy_id.is_(None), Followup.priority == policy.priority, now=now)
     db.session.delete(policy)
     db.session.flush()
 
 
-def delete_team(team: Team) -> None:
+def delete_team(team: Team, now: datetime | None = None) -> None:
     """Delete a team: its cases and routing rules keep going, without a team (every staff member's).
     Unlinked here, not left to ``ON DELETE SET NULL``: SQLite does not enforce foreign keys."""
+    recheck_open_cases(Followup.team_id == team.id, now=now)  # now on calendar time, as teamless cases
     for model in (Followup, RoutingRule):
         db.session.execute(update(model).where(model.team_id == team.id).values(team_id=None))
     db.session.delete(team)
     db.session.flush()
 
 
-def save_levels(levels: Levels) -> None:
+def team_saved(team: Team, now: datetime | None = None) -> None:
+    """After a team's calendar may have changed: its open cases' deadlines are worked out again."""
+    recheck_open_cases(Followup.team_id == team.id, now=now)
+
+
+def save_levels(levels: Levels, now: datetime | None = None) -> None:
     """Store the escalation levels (escalation.py reads them)."""
     values = {
         LEVEL_KEYS["warn_percent"]: str(levels.warn_percent),
@@ -115,6 +129,7 @@ def save_levels(levels: Levels) -> None:
         else:
             row.value = value
     db.session.flush()
+    recheck_open_cases(now=now)  # every open case: its warning and last level move
 
 
 def save_rule(rule: RoutingRule | None, **fields) -> RoutingRule:

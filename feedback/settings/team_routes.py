@@ -50,7 +50,8 @@ def _form(team: Team | None = None) -> TeamForm:
 
 def _saved(message: str):
     db.session.commit()
-    cache.forget("team-calendar")
+    for name in ("team-calendar", "routing-rules"):  # a deleted team leaves the rules at once here
+        cache.forget(name)
     flash(message, "success")
     return redirect(url_for("team_settings.index"))
 
@@ -80,7 +81,7 @@ def edit(team_id: int | None = None):
             form.holidays.errors.append(str(exc))
         else:
             try:
-                team_services.save_team(
+                saved = team_services.save_team(
                     team,
                     name=form.name.data,
                     timezone=form.timezone.data,
@@ -95,6 +96,7 @@ def edit(team_id: int | None = None):
             except team_services.TeamError as exc:
                 getattr(form, "monday" if exc.field == "hours" else exc.field).errors.append(str(exc))
             else:
+                services.team_saved(saved)
                 return _saved(_("Team saved."))
     status = 400 if request.method == "POST" else 200
     return render_template(

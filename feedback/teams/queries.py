@@ -53,10 +53,13 @@ def workable_teams(user: User) -> set[int] | None:
     return None if staff_may_work_any_team() else teams_of(user.id)
 
 
-def may_work(user: User, team_id: int | None) -> bool:
-    """Whether ``user`` may act on a case of team ``team_id`` (:func:`workable_teams`); others
-    read the case only."""
-    if team_id is None:
-        return user.role in (Role.STAFF, Role.MANAGER)
+def may_work(user: User, team_id: int | None, assignee_id: int | None = None) -> bool:
+    """Whether ``user`` may act on a case of team ``team_id`` assigned to ``assignee_id``
+    (:func:`workable_teams`; the case's assignee always may, whatever their teams); others read
+    the case only."""
+    if user.role not in (Role.STAFF, Role.MANAGER):
+        return False
+    if team_id is None or (assignee_id is not None and assignee_id == user.id):
+        return True
     allowed = workable_teams(user)
     return allowed is None or team_id in allowed

@@ -1,6 +1,7 @@
 """Teams in the support desk: routing by plan to a team and a person, policies per plan tier,
 who hears of each escalation level, and what staff may do with other teams' cases."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -11,8 +12,10 @@ from feedback.extensions import db
 from feedback.followups.bulk import apply
 from feedback.followups.escalation import Levels
 from feedback.followups.jobs import sweep
-from feedback.followups.models import EventKind, Followup, Priority, RoutingRule, SlaEscalation
+from feedback.followups.models import EventKind, Followup, Priority, RoutingRule, SlaEscalation, SlaTarget
+from feedback.followups.policies import policy_for
 from feedback.followups.services import internal_note, staff_reply
+from feedback.followups.sla import HORIZON, active_deadlines
 from feedback.mailer.models import OutboxMessage
 from feedback.settings.services import delete_plan_policy, delete_team, save_levels, update_policy
 from feedback.teams.services import save_team, set_work_any_team
@@ -261,3 +264,52 @@ def test_the_api_lets_staff_read_another_teams_case_but_not_work_it(client, desk
     assert refused.status_code == 403
     assert api.post(f"/followups/{night_case.id}/resolve", json={}).status_code == 403
     assert api.post(f"/followups/{berlin_case.id}/reply", json={"body": "hello"}).status_code == 201
+
+
+def test_a_calendar_too_thin_for_a_policy_neither_stops_ratings_nor_the_sweep(make):
+    """Two working hours a week and a 720 h resolution: 360 weeks, beyond the calendar's horizon.
+    The deadline stops at the horizon and the last level never falls; nothing raises."""
+    thin = _team("Thin", always_open=False, hours=["09:00-11:00", "", "", "", "", "", ""])
+    _route_all_to(thin)
+    update_policy(Priority.HIGH, 60, 120, 720 * 60, 6 * 60, business_hours=True)
+    save_levels(Levels(80, 1000, "lead"))
+    fu = make.rating(make.customer(), csat=2, now=T0).followup
+    assert fu.resolution_due == T0 + HORIZON
+    sweep(T0 + 2 * H)  # no error
+    resolution = next(d for d in active_deadlines(fu, policy_for(fu, T0)) if d.target == SlaTarget.RESOLUTION)
+    assert resolution.escalate_at is None
+
+
+def test_the_cases_assignee_works_it_whatever_their_teams(client, auth, make, desks):
+    ana, _berlin, night_case, _free = desks
+    night_case.assignee_id = ana.id  # a rule or a manager gave it to her
+    db.session.commit()
+    auth.login(ana)
+    assert 'name="reply-body"' in client.get(f"/queue/{night_case.reference}").get_data(as_text=True)
+    assert (
+        client.post(f"/queue/{night_case.reference}/reply", data={"reply-body": "on it"}).status_code == 302
+    )
+
+
+def test_a_changed_policy_reaches_open_cases_at_the_next_sweep(make):
+    fu = make.rating(make.customer(), csat=2, now=T0).followup  # high: 4 h first response
+    assert fu.first_response_due == T0 + 4 * H
+    update_policy(Priority.HIGH, 60, 120, 24 * 60, 12 * 60, now=T0 + M)
+    db.session.refresh(fu)
+    assert fu.next_check_at == T0 + M
+    sweep(T0 + 2 * H)
+    assert fu.first_response_due == T0 + H and fu.breached  # breached on the tighter deadline
+
+
+def test_bulk_ids_out_of_any_range_are_dropped_not_an_error(client, auth, desks):
+    ana, berlin_case, _night, _free = desks
+    auth.login(ana)
+    page = client.get("/queue/").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    data = {"action": "resolve", "case": ["99999999999999999999999", str(berlin_case.id)]}
+    if token:
+        data["csrf_token"] = token.group(1)
+    response = client.post("/queue/bulk", data=data)
+    assert response.status_code == 302
+    db.session.refresh(berlin_case)
+    assert not berlin_case.is_open
