@@ -164,8 +164,8 @@ def open_recent_cases(now: datetime) -> int:
             fu.first_response_at = None
         fu.attention_since = fu.first_response_at or fu.created_at
         fu.paused_at = now - timedelta(hours=1) if waiting else None
-        if fu.priority not in policies:
-            policies[fu.priority] = policy_for(fu.priority)
+        if fu.priority not in policies:  # the bench's cases have no team nor plan policy
+            policies[fu.priority] = policy_for(fu)
         apply_deadlines(fu, policies[fu.priority])
         opened += 1
     db.session.flush()

@@ -44,7 +44,6 @@ from feedback.core.time import utcnow  # noqa: E402
 from feedback.demo import content  # noqa: E402
 from feedback.demo.bulk import customer_pool  # noqa: E402
 from feedback.extensions import db  # noqa: E402
-from feedback.followups.defaults import install_defaults  # noqa: E402
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/kt_bench"
 CUSTOMERS = 20_000
@@ -200,9 +199,7 @@ def prepare(args) -> dict:
     out = {"kept": keep, "load_s": 0.0, "search_index_build_s": 0.0}
     with app.app_context():
         if not keep:
-            upgrade(revision="0025")
-            install_defaults()
-            db.session.commit()
+            upgrade(revision="0025")  # migration 0002 seeded the default categories, policies, rules
             started = time.perf_counter()
             load(args.cases, args.seed, utcnow())
             out["load_s"] = time.perf_counter() - started
