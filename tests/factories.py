@@ -21,6 +21,8 @@ from feedback.notices import services as notice_services
 from feedback.notices.jobs import send_notice_mail
 from feedback.surveys.models import Feedback
 from feedback.surveys.services import category_by_slug, submit_rating
+from feedback.teams.models import Team
+from feedback.teams.services import save_team
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday morning, used as "now" in SLA tests
 PASSWORD = "password123"
@@ -55,6 +57,34 @@ class Factory:
 
     def manager(self, name: str | None = None, **kwargs) -> User:
         return self.user(Role.MANAGER, name, **kwargs)
+
+    def team(
+        self,
+        name: str,
+        hours: list[str] | None = None,
+        *,
+        timezone: str = "UTC",
+        always_open: bool | None = None,
+        country: str | None = None,
+        subdivision: str | None = None,
+        holidays=(),
+        lead: User | None = None,
+        members=(),
+    ) -> Team:
+        """A team, through the service Settings → Teams uses; around the clock unless ``hours``
+        (seven days, Monday first) are given."""
+        return save_team(
+            None,
+            name=name,
+            timezone=timezone,
+            always_open=hours is None if always_open is None else always_open,
+            hours=hours if hours is not None else [""] * 7,
+            holiday_country=country,
+            holiday_subdivision=subdivision,
+            holidays=list(holidays),
+            lead=lead,
+            members=list(members),
+        )
 
     def rating(
         self,

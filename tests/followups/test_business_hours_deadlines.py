@@ -22,7 +22,7 @@ from feedback.followups.models import FollowupStatus, Priority, SlaEscalation, S
 from feedback.followups.policies import policy_for, policy_row
 from feedback.followups.routing import active_rules
 from feedback.followups.sla import active_deadlines
-from feedback.teams.services import save_team
+from tests.factories import Factory
 
 H = timedelta(hours=1)
 NINE_TO_SIX = ["09:00-18:00"] * 5 + ["", ""]
@@ -33,15 +33,13 @@ def utc(*args) -> datetime:
 
 
 def make_team(name: str, hours: list[str], holidays=(), country="DE", subdivision="BE", lead=None):
-    return save_team(
-        None,
-        name=name,
+    return Factory().team(
+        name,
+        hours,
         timezone="Europe/Berlin",
-        always_open=False,
-        hours=hours,
-        holiday_country=country,
-        holiday_subdivision=subdivision,
-        holidays=list(holidays),
+        country=country,
+        subdivision=subdivision,
+        holidays=holidays,
         lead=lead,
         members=[lead] if lead else [],
     )

@@ -18,27 +18,16 @@ from feedback.followups.services import internal_note, staff_reply
 from feedback.followups.sla import HORIZON, active_deadlines
 from feedback.mailer.models import OutboxMessage
 from feedback.settings.services import delete_plan_policy, delete_team, save_levels, update_policy
-from feedback.teams.services import save_team, set_work_any_team
+from feedback.teams.services import set_work_any_team
 from tests.conftest import T0
-from tests.factories import ApiClient, token_for
+from tests.factories import ApiClient, Factory, token_for
 
 H = timedelta(hours=1)
 M = timedelta(minutes=1)
 
 
 def _team(name, members=(), lead=None, **calendar):
-    return save_team(
-        None,
-        name=name,
-        timezone=calendar.get("timezone", "UTC"),
-        always_open=calendar.get("always_open", True),
-        hours=calendar.get("hours", [""] * 7),
-        holiday_country=None,
-        holiday_subdivision=None,
-        holidays=[],
-        lead=lead,
-        members=list(members),
-    )
+    return Factory().team(name, members=members, lead=lead, **calendar)
 
 
 def _route_all_to(team, assignee=None, plan=None):

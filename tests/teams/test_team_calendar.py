@@ -7,7 +7,7 @@ import pytest
 
 from feedback.extensions import db
 from feedback.teams.calendars import Holidays, cached_calendar, country_table, parse_week, team_calendar
-from feedback.teams.services import save_team
+from tests.factories import Factory
 
 H = timedelta(hours=1)
 
@@ -17,17 +17,14 @@ def utc(*args) -> datetime:
 
 
 def team(name="Berlin", subdivision="BE", always_open=False, hours=None, holidays=()):
-    made = save_team(
-        None,
-        name=name,
+    made = Factory().team(
+        name,
+        hours if hours is not None else ["09:00-18:00"] * 5 + ["", ""],
         timezone="Europe/Berlin",
         always_open=always_open,
-        hours=hours if hours is not None else ["09:00-18:00"] * 5 + ["", ""],
-        holiday_country="DE",
-        holiday_subdivision=subdivision,
-        holidays=list(holidays),
-        lead=None,
-        members=[],
+        country="DE",
+        subdivision=subdivision,
+        holidays=holidays,
     )
     db.session.commit()
     return made
